@@ -1,0 +1,618 @@
+#!/usr/bin/env bash
+# Tidegate proxy benchmark: nginx-as-proxy, HAProxy and Tidegate in front of the
+# same nginx upstream, each pinned to the same CPU, driven in interleaved rounds
+# by wrk pinned to the other CPU. Prints req/s, p99 latency and the proxy's own
+# CPU time per request, with ratios to nginx, and writes them to docs/performance.md
+# (from bench/performance-template.md). See bench/README.md.
+set -euo pipefail
+
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+ORIG_ARGS=("$@")
+ORIG_PWD=$PWD
+
+# ---------------------------------------------------------------- options ---
+DURATION=10s
+ROUNDS=3
+CONNECTIONS=50
+THREADS=2
+OUT=""
+PROXIES="nginx haproxy tidegate"
+TIDEGATE_HOME=""
+WARMUP=3s            # warm-up for nginx and HAProxy
+JVM_WARMUP=10s       # warm-up for Tidegate (JIT)
+PROXY_CPU=0
+LOAD_CPU=1
+BENCH_JAVA_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ActiveProcessorCount=1"
+KEEP_TMP=0
+
+UPSTREAM_PORT=18080
+NGINX_PORT=18081
+HAPROXY_PORT=18082
+TIDEGATE_PORT=18083
+TIDEGATE_ADMIN_PORT=19901
+READY_TIMEOUT_TIDEGATE=60
+READY_TIMEOUT_OTHER=15
+
+usage() {
+  cat <<EOF
+Usage: bench/run.sh [options]
+
+  --duration D        wrk duration of each measured round (default $DURATION; s, m or h suffix)
+  --rounds N          interleaved rounds (default $ROUNDS)
+  --connections N     wrk connections (default $CONNECTIONS)
+  --threads N         wrk threads (default $THREADS)
+  --out FILE          generated report (default docs/performance.md in the repository)
+  --proxies "LIST"    proxies to measure, from: nginx haproxy tidegate (default "$PROXIES")
+  --tidegate-home DIR Tidegate install tree (default distribution/target/tidegate in the repository)
+  --warmup D          unmeasured wrk warm-up for nginx and HAProxy (default $WARMUP; 0 for none)
+  --jvm-warmup D      unmeasured wrk warm-up for Tidegate (default $JVM_WARMUP; 0 for none)
+  --java-opts "OPTS"  JAVA_OPTS for Tidegate (default "$BENCH_JAVA_OPTS")
+  --proxy-cpu N       CPU the proxies are pinned to (default $PROXY_CPU)
+  --load-cpu N        CPU wrk and the upstream are pinned to (default $LOAD_CPU)
+  --keep-tmp          keep the temporary directory (configs, logs, raw wrk output)
+  -h, --help          this text
+
+Relative paths given as options are taken from the current directory.
+Run bench/setup.sh first to install nginx, HAProxy and wrk.
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+abspath() { # resolve $1 against the current directory
+  case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$ORIG_PWD/$1" ;; esac
+}
+
+while [[ $# -gt 0 ]]; do
+  opt=$1
+  val=""
+  if [[ $opt == --*=* ]]; then val=${opt#*=}; opt=${opt%%=*}; has_val=1; else has_val=0; fi
+  case $opt in
+    -h|--help) usage; exit 0 ;;
+    --keep-tmp) KEEP_TMP=1; shift; continue ;;
+    --duration|--rounds|--connections|--threads|--out|--proxies|--tidegate-home|--warmup|--jvm-warmup|--java-opts|--proxy-cpu|--load-cpu)
+      if [[ $has_val -eq 1 ]]; then shift; else
+        [[ $# -ge 2 ]] || die "$opt needs a value"
+        val=$2; shift 2
+      fi ;;
+    *) usage >&2; die "unknown option: $opt" ;;
+  esac
+  case $opt in
+    --duration) DURATION=$val ;;
+    --rounds) ROUNDS=$val ;;
+    --connections) CONNECTIONS=$val ;;
+    --threads) THREADS=$val ;;
+    --out) OUT=$(abspath "$val") ;;
+    --proxies) PROXIES=$val ;;
+    --tidegate-home) TIDEGATE_HOME=$(abspath "$val") ;;
+    --warmup) WARMUP=$val ;;
+    --jvm-warmup) JVM_WARMUP=$val ;;
+    --java-opts) BENCH_JAVA_OPTS=$val ;;
+    --proxy-cpu) PROXY_CPU=$val ;;
+    --load-cpu) LOAD_CPU=$val ;;
+  esac
+done
+: "${OUT:=$REPO_ROOT/docs/performance.md}"
+: "${TIDEGATE_HOME:=$REPO_ROOT/distribution/target/tidegate}"
+
+# Seconds in a wrk time argument (N, Ns, Nm, Nh).
+dur_secs() {
+  local d=$1
+  case $d in
+    *[!0-9smh]*|"") return 1 ;;
+  esac
+  case $d in
+    *s) d=${d%s}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo "$d" ;;
+    *m) d=${d%m}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo $((d * 60)) ;;
+    *h) d=${d%h}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo $((d * 3600)) ;;
+    *)  [[ $d =~ ^[0-9]+$ ]] || return 1; echo "$d" ;;
+  esac
+}
+DURATION_S=$(dur_secs "$DURATION") || die "bad --duration: $DURATION"
+WARMUP_S=$(dur_secs "$WARMUP") || die "bad --warmup: $WARMUP"
+JVM_WARMUP_S=$(dur_secs "$JVM_WARMUP") || die "bad --jvm-warmup: $JVM_WARMUP"
+[[ $DURATION_S -ge 1 ]] || die "--duration must be at least 1s"
+for n in ROUNDS CONNECTIONS THREADS PROXY_CPU LOAD_CPU; do
+  flag=${n,,}; flag=${flag//_/-}
+  [[ ${!n} =~ ^[0-9]+$ ]] || die "--$flag must be a whole number: ${!n}"
+done
+[[ $ROUNDS -ge 1 ]] || die "--rounds must be at least 1"
+[[ $THREADS -ge 1 && $CONNECTIONS -ge $THREADS ]] || die "need --threads >= 1 and --connections >= --threads"
+[[ $PROXY_CPU -ne $LOAD_CPU ]] || die "--proxy-cpu and --load-cpu must differ"
+
+read -r -a PROXY_LIST <<<"$PROXIES"
+[[ ${#PROXY_LIST[@]} -ge 1 ]] || die "--proxies is empty"
+for p in "${PROXY_LIST[@]}"; do
+  case $p in nginx|haproxy|tidegate) ;; *) die "unknown proxy '$p' (known: nginx haproxy tidegate)" ;; esac
+done
+
+# ------------------------------------------------------------ prerequisites ---
+for tool in nginx wrk curl taskset setsid timeout awk; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run bench/setup.sh"
+done
+for cpu in "$PROXY_CPU" "$LOAD_CPU"; do
+  taskset -c "$cpu" true 2>/dev/null || die "CPU $cpu is not available to this process (nproc=$(nproc)); the benchmark needs two CPUs"
+done
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in $UPSTREAM_PORT $NGINX_PORT $HAPROXY_PORT $TIDEGATE_PORT $TIDEGATE_ADMIN_PORT; do
+  if port_busy "$port"; then die "127.0.0.1:$port is already in use; stop whatever listens there (ss -ltnp) and retry"; fi
+done
+
+CLK_TCK=$(getconf CLK_TCK)
+TMP=$(mktemp -d /tmp/tidegate-bench.XXXXXX)
+chmod 755 "$TMP"   # nginx workers may run as nobody
+
+# --------------------------------------------------- process management ---
+declare -A PGID=()     # name -> process-group id (= pid of the started process)
+WRK_PID=""
+
+cleanup() {
+  local rc=$? name pg i
+  trap - EXIT INT TERM
+  if [[ -n $WRK_PID ]]; then kill -TERM "$WRK_PID" 2>/dev/null || true; fi
+  for name in "${!PGID[@]}"; do
+    kill -TERM -- "-${PGID[$name]}" 2>/dev/null || true
+  done
+  for name in "${!PGID[@]}"; do
+    pg=${PGID[$name]}
+    for ((i = 0; i < 50; i++)); do
+      kill -0 -- "-$pg" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 -- "-$pg" 2>/dev/null; then
+      echo "run.sh: $name did not stop on TERM; killing it" >&2
+      kill -KILL -- "-$pg" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+  if [[ $KEEP_TMP -eq 1 ]]; then
+    echo "run.sh: kept $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME CPU LOG CMD... : runs CMD pinned to CPU in its own session/process group.
+start() {
+  local name=$1 cpu=$2 log=$3
+  shift 3
+  setsid taskset -c "$cpu" "$@" >"$log" 2>&1 </dev/null &
+  PGID[$name]=$!
+}
+
+# start_env NAME CPU LOG VAR=VALUE CMD... : same, with one environment variable.
+start_env() {
+  local name=$1 cpu=$2 log=$3 kv=$4
+  shift 4
+  env "$kv" setsid taskset -c "$cpu" "$@" >"$log" 2>&1 </dev/null &
+  PGID[$name]=$!
+}
+
+alive() { kill -0 "${PGID[$1]}" 2>/dev/null; }
+
+# wait_http NAME URL TIMEOUT : until URL answers 200, while NAME's process lives.
+wait_http() {
+  local name=$1 url=$2 timeout=$3 deadline code
+  deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
+    alive "$name" || return 2
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
+    [[ $code == 200 ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# CPU ticks (utime+stime, plus cutime+cstime of reaped children) of a process and
+# all its live descendants: nginx master + worker, haproxy, the Tidegate launcher + JVM.
+tree_ticks() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
+    {
+      # comm (field 2) may hold spaces or parentheses: cut after the last ")".
+      line = $0; cut = 0
+      for (i = length(line); i > 0; i--) if (substr(line, i, 1) == ")") { cut = i; break }
+      pid = $1
+      n = split(substr(line, cut + 2), f, " ")
+      ppid[pid] = f[2]
+      ticks[pid] = f[12] + f[13] + f[14] + f[15]
+    }
+    END {
+      in_tree[root] = 1
+      do {
+        changed = 0
+        for (p in ppid) if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; changed = 1 }
+      } while (changed)
+      total = 0
+      for (p in in_tree) if (p in ticks) total += ticks[p]
+      printf "%d\n", total
+    }'
+}
+
+# busy and total jiffies of one CPU from /proc/stat: "busy total"
+cpu_jiffies() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+now() { date +%s.%N; }
+
+# --------------------------------------------------------------- configs ---
+render() { # render TEMPLATE OUTPUT
+  sed -e "s|@TMP@|$TMP|g" \
+      -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+      -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
+      -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" \
+      -e "s|@TIDEGATE_PORT@|$TIDEGATE_PORT|g" \
+      -e "s|@TIDEGATE_ADMIN_PORT@|$TIDEGATE_ADMIN_PORT|g" \
+      -e "s|@ROUTES_DIR@|$TMP/routes|g" \
+      "$BENCH_DIR/conf/$1" >"$2"
+}
+mkdir -p "$TMP/routes" "$TMP/wrk" "$TMP/doc" \
+  "$TMP/nginx-upstream-temp" "$TMP/nginx-proxy-temp"
+render nginx-upstream.conf "$TMP/nginx-upstream.conf"
+render nginx-proxy.conf "$TMP/nginx-proxy.conf"
+render haproxy.cfg "$TMP/haproxy.cfg"
+render tidegate.yaml "$TMP/tidegate.yaml"
+render tidegate-routes-bench.yaml "$TMP/routes/bench.yaml"
+
+port_of() {
+  case $1 in
+    nginx) echo $NGINX_PORT ;; haproxy) echo $HAPROXY_PORT ;; tidegate) echo $TIDEGATE_PORT ;;
+  esac
+}
+
+declare -A SKIPPED=()   # proxy -> reason
+FAILED_START=0
+EXPECTED_BODY=$'hello, world\n'
+
+# check_proxy NAME : one request through the proxy gives the upstream's body.
+check_proxy() {
+  local body
+  body=$(curl -s --max-time 2 "http://127.0.0.1:$(port_of "$1")/" 2>/dev/null; echo x) || true
+  [[ ${body%x} == "$EXPECTED_BODY" ]]
+}
+
+show_path() { # a path under the repository, shown relative to it
+  case $1 in "$REPO_ROOT"/*) printf '%s\n' "${1#"$REPO_ROOT"/}" ;; *) printf '%s\n' "$1" ;; esac
+}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# ------------------------------------------------------------- upstream ---
+LOAD_AVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "temp dir $TMP; proxies on CPU $PROXY_CPU, wrk + upstream on CPU $LOAD_CPU; load average $LOAD_AVG_START"
+nginx -t -q -p "$TMP" -c "$TMP/nginx-upstream.conf" 2>"$TMP/nginx-upstream.check" \
+  || { cat "$TMP/nginx-upstream.check" >&2; die "upstream nginx config rejected"; }
+start upstream "$LOAD_CPU" "$TMP/nginx-upstream.log" nginx -p "$TMP" -c "$TMP/nginx-upstream.conf"
+if ! wait_http upstream "http://127.0.0.1:$UPSTREAM_PORT/" "$READY_TIMEOUT_OTHER"; then
+  cat "$TMP/nginx-upstream.log" "$TMP/nginx-upstream.error.log" 2>/dev/null >&2 || true
+  die "upstream nginx did not answer on 127.0.0.1:$UPSTREAM_PORT"
+fi
+log "upstream nginx ready on 127.0.0.1:$UPSTREAM_PORT (pid ${PGID[upstream]})"
+
+# --------------------------------------------------------------- proxies ---
+start_proxy() {
+  local p=$1 url
+  url="http://127.0.0.1:$(port_of "$p")/"
+  case $p in
+    nginx)
+      if ! nginx -t -q -p "$TMP" -c "$TMP/nginx-proxy.conf" 2>"$TMP/nginx-proxy.check"; then
+        cat "$TMP/nginx-proxy.check" >&2
+        SKIPPED[$p]="its config was rejected (nginx -t)"; FAILED_START=1; return
+      fi
+      start nginx "$PROXY_CPU" "$TMP/nginx-proxy.log" nginx -p "$TMP" -c "$TMP/nginx-proxy.conf"
+      rc=0; wait_http nginx "$url" "$READY_TIMEOUT_OTHER" || rc=$?
+      case $rc in
+        0) ;;
+        2) SKIPPED[$p]="exited during start-up (see its log above)"; FAILED_START=1 ;;
+        *) SKIPPED[$p]="did not answer 200 on $url within ${READY_TIMEOUT_OTHER}s"; FAILED_START=1 ;;
+      esac
+      ;;
+    haproxy)
+      if ! command -v haproxy >/dev/null 2>&1; then
+        SKIPPED[$p]="haproxy is not installed (run bench/setup.sh)"; return
+      fi
+      if ! haproxy -c -q -f "$TMP/haproxy.cfg" >"$TMP/haproxy.check" 2>&1; then
+        cat "$TMP/haproxy.check" >&2
+        SKIPPED[$p]="its config was rejected (haproxy -c)"; FAILED_START=1; return
+      fi
+      # -db: stay in the foreground, one process, so the pid is the proxy.
+      start haproxy "$PROXY_CPU" "$TMP/haproxy.log" haproxy -db -f "$TMP/haproxy.cfg"
+      rc=0; wait_http haproxy "$url" "$READY_TIMEOUT_OTHER" || rc=$?
+      case $rc in
+        0) ;;
+        2) SKIPPED[$p]="exited during start-up (see its log above)"; FAILED_START=1 ;;
+        *) SKIPPED[$p]="did not answer 200 on $url within ${READY_TIMEOUT_OTHER}s"; FAILED_START=1 ;;
+      esac
+      ;;
+    tidegate)
+      if [[ ! -x $TIDEGATE_HOME/bin/tidegate ]]; then
+        SKIPPED[$p]="not built: no executable $(show_path "$TIDEGATE_HOME/bin/tidegate") (build it with \`mvn -q -DskipTests package\`)"
+        return
+      fi
+      start_env tidegate "$PROXY_CPU" "$TMP/tidegate.log" "JAVA_OPTS=$BENCH_JAVA_OPTS" \
+        "$TIDEGATE_HOME/bin/tidegate" run -c "$TMP/tidegate.yaml"
+      rc=0; wait_http tidegate "http://127.0.0.1:$TIDEGATE_ADMIN_PORT/ready" "$READY_TIMEOUT_TIDEGATE" || rc=$?
+      if [[ $rc -eq 0 ]]; then
+        wait_http tidegate "$url" 15 || rc=$((rc + 10 + $?))
+      fi
+      case $rc in
+        0) ;;
+        2|12) SKIPPED[$p]="exited during start-up (see its log above)"; FAILED_START=1 ;;
+        1) SKIPPED[$p]="did not report ready on http://127.0.0.1:$TIDEGATE_ADMIN_PORT/ready within ${READY_TIMEOUT_TIDEGATE}s"; FAILED_START=1 ;;
+        *) SKIPPED[$p]="ready, but $url did not answer 200 within 15s"; FAILED_START=1 ;;
+      esac
+      ;;
+  esac
+  if [[ -z ${SKIPPED[$p]:-} ]] && ! check_proxy "$p"; then
+    SKIPPED[$p]="answered, but not with the upstream's body"
+    FAILED_START=1
+  fi
+  if [[ -n ${SKIPPED[$p]:-} ]]; then
+    log "SKIPPING $p: ${SKIPPED[$p]}"
+    if [[ $p == nginx ]]; then logs=("$TMP/nginx-proxy.log" "$TMP/nginx-proxy.error.log"); else logs=("$TMP/$p.log"); fi
+    for f in "${logs[@]}"; do
+      if [[ -s $f ]]; then echo "---- last lines of $f" >&2; tail -n 30 "$f" >&2; fi
+    done
+    if [[ -n ${PGID[$p]:-} ]]; then
+      kill -TERM -- "-${PGID[$p]}" 2>/dev/null || true
+      sleep 1
+      kill -KILL -- "-${PGID[$p]}" 2>/dev/null || true
+      unset "PGID[$p]"
+    fi
+  else
+    log "$p ready on 127.0.0.1:$(port_of "$p") (pid ${PGID[$p]})"
+  fi
+}
+
+ACTIVE=()
+for p in "${PROXY_LIST[@]}"; do
+  start_proxy "$p"
+  [[ -n ${SKIPPED[$p]:-} ]] || ACTIVE+=("$p")
+done
+
+# ------------------------------------------------------------------- wrk ---
+# run_wrk PROXY DURATION OUTFILE
+run_wrk() {
+  local p=$1 d=$2 out=$3 secs rc=0
+  secs=$(dur_secs "$d")
+  timeout --kill-after=5 $((secs + 30)) taskset -c "$LOAD_CPU" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" --latency "http://127.0.0.1:$(port_of "$p")/" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || rc=$?
+  WRK_PID=""
+  if [[ $rc -ne 0 ]]; then
+    echo "run.sh: wrk against $p exited with status $rc:" >&2
+    cat "$out" >&2
+    return 1
+  fi
+}
+
+# Fields of a wrk --latency report: "requests rps p99_ms socket_errors non2xx"
+parse_wrk() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
+      if (v ~ /h$/)  return substr(v, 1, length(v) - 1) * 3600000
+      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
+      return -1
+    }
+    / requests in /          { req = $1 }
+    /^Requests\/sec:/        { rps = $2 }
+    /^ +99%/                 { p99 = ms($2) }
+    /Socket errors:/         { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx/         { non2xx = $NF }
+    END { printf "%d %s %.3f %d %d\n", req, (rps == "" ? 0 : rps), (p99 == "" ? -1 : p99), sock, non2xx }
+  ' "$1"
+}
+
+if [[ ${#ACTIVE[@]} -eq 0 ]]; then
+  log "no proxy to measure"
+else
+  # Warm-up: unmeasured, same load shape; longer for the JVM.
+  for p in "${ACTIVE[@]}"; do
+    if [[ $p == tidegate ]]; then w=$JVM_WARMUP; ws=$JVM_WARMUP_S; else w=$WARMUP; ws=$WARMUP_S; fi
+    [[ $ws -gt 0 ]] || continue
+    log "warm-up $p for $w"
+    run_wrk "$p" "$w" "$TMP/wrk/warmup-$p.txt" || die "warm-up of $p failed"
+  done
+fi
+
+# Rounds: every proxy once per round, the order rotated each round so that no
+# proxy always runs first (or right after the same neighbour).
+RESULTS=$TMP/results.tsv
+: >"$RESULTS"
+n=${#ACTIVE[@]}
+for ((r = 1; r <= ROUNDS && n > 0; r++)); do
+  for ((k = 0; k < n; k++)); do
+    p=${ACTIVE[$(((k + r - 1) % n))]}
+    alive "$p" || die "$p exited during the run; see its log (rerun with --keep-tmp)"
+    out="$TMP/wrk/round$r-$p.txt"
+    read -r pb0 pt0 < <(cpu_jiffies "$PROXY_CPU")
+    read -r lb0 lt0 < <(cpu_jiffies "$LOAD_CPU")
+    c0=$(tree_ticks "${PGID[$p]}")
+    t0=$(now)
+    run_wrk "$p" "$DURATION" "$out" || die "measured round $r of $p failed"
+    t1=$(now)
+    c1=$(tree_ticks "${PGID[$p]}")
+    read -r pb1 pt1 < <(cpu_jiffies "$PROXY_CPU")
+    read -r lb1 lt1 < <(cpu_jiffies "$LOAD_CPU")
+    read -r req rps p99 sock non2xx < <(parse_wrk "$out")
+    line=$(awk -v r="$r" -v p="$p" -v req="$req" -v rps="$rps" -v p99="$p99" -v sock="$sock" -v non="$non2xx" \
+      -v c0="$c0" -v c1="$c1" -v hz="$CLK_TCK" -v t0="$t0" -v t1="$t1" \
+      -v pb0="$pb0" -v pt0="$pt0" -v pb1="$pb1" -v pt1="$pt1" -v lb0="$lb0" -v lt0="$lt0" -v lb1="$lb1" -v lt1="$lt1" 'BEGIN {
+        cpu_s = (c1 - c0) / hz
+        us = (req > 0) ? cpu_s * 1e6 / req : -1
+        wall = t1 - t0
+        util = (wall > 0) ? 100 * cpu_s / wall : 0
+        pbusy = (pt1 > pt0) ? 100 * (pb1 - pb0) / (pt1 - pt0) : 0
+        lbusy = (lt1 > lt0) ? 100 * (lb1 - lb0) / (lt1 - lt0) : 0
+        printf "%d\t%s\t%d\t%.1f\t%.3f\t%.2f\t%.0f\t%.0f\t%.0f\t%d\t%d\n", r, p, req, rps, p99, us, util, pbusy, lbusy, sock, non
+      }')
+    printf '%s\n' "$line" >>"$RESULTS"
+    IFS=$'\t' read -r _ _ _ _ _ us util _ _ _ _ <<<"$line"
+    log "round $r/$ROUNDS $p: $(printf '%.0f' "$rps") req/s, p99 ${p99} ms, ${us} CPU-us/req, proxy CPU ${util}%"
+    if [[ $sock -ne 0 || $non2xx -ne 0 || $req -eq 0 ]]; then
+      log "WARNING round $r $p: $req requests, $sock socket errors, $non2xx non-2xx/3xx responses"
+      grep -E 'Socket errors|Non-2xx' "$out" || true
+    fi
+  done
+done
+
+# --------------------------------------------------------------- summary ---
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -F'\t' -v p="$1" -v c="$2" '$2 == p { print $c }' "$RESULTS"; }
+
+declare -A MED_RPS=() MED_P99=() MED_CPU=() MED_UTIL=() ERRS=()
+for p in "${ACTIVE[@]}"; do
+  MED_RPS[$p]=$(col "$p" 4 | median)
+  MED_P99[$p]=$(col "$p" 5 | median)
+  MED_CPU[$p]=$(col "$p" 6 | median)
+  MED_UTIL[$p]=$(col "$p" 7 | median)
+  ERRS[$p]=$(awk -F'\t' -v p="$p" '$2 == p { s += $10 + $11 } END { print s + 0 }' "$RESULTS")
+done
+
+ratio() { # ratio A B -> "1.23" or "n/a"
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || a == "" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f\n", a / b }'
+}
+HAVE_NGINX=0
+[[ -n ${MED_RPS[nginx]:-} ]] && HAVE_NGINX=1
+
+TABLE=$TMP/doc/RESULTS
+{
+  echo "| proxy | req/s | p99 (ms) | CPU-µs / request | proxy CPU use | req/s ÷ nginx | p99 ÷ nginx | CPU/req ÷ nginx | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for p in "${PROXY_LIST[@]}"; do
+    if [[ -n ${SKIPPED[$p]:-} ]]; then
+      echo "| $p | – | – | – | – | – | – | – | not measured: ${SKIPPED[$p]} |"
+      continue
+    fi
+    if [[ $HAVE_NGINX -eq 1 ]]; then
+      rr=$(ratio "${MED_RPS[$p]}" "${MED_RPS[nginx]}")
+      pr=$(ratio "${MED_P99[$p]}" "${MED_P99[nginx]}")
+      cr=$(ratio "${MED_CPU[$p]}" "${MED_CPU[nginx]}")
+    else
+      rr=n/a; pr=n/a; cr=n/a
+    fi
+    printf '| %s | %.0f | %.2f | %.1f | %.0f%% | %s | %s | %s | %s |\n' "$p" \
+      "${MED_RPS[$p]}" "${MED_P99[$p]}" "${MED_CPU[$p]}" "${MED_UTIL[$p]}" "$rr" "$pr" "$cr" "${ERRS[$p]}"
+  done
+} >"$TABLE"
+
+{
+  echo "| round | proxy | requests | req/s | p99 (ms) | CPU-µs / request | proxy CPU use | CPU $PROXY_CPU busy (all processes) | CPU $LOAD_CPU busy (wrk + upstream + others) | socket errors | non-2xx/3xx |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{ printf "| %s | %s | %s | %.0f | %.2f | %.1f | %s%% | %s%% | %s%% | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$RESULTS"
+} >"$TMP/doc/ROUNDS"
+
+# Targets.
+TARGET_STATUS=""
+{
+  echo "| target | measured | result |"
+  echo "|---|---|---|"
+  if [[ -n ${SKIPPED[tidegate]:-} ]]; then
+    TARGET_STATUS="PENDING"
+    echo "| CPU per request ≤ 2× nginx (kernel issue) | – | PENDING: Tidegate ${SKIPPED[tidegate]} |"
+  elif [[ -z ${MED_CPU[tidegate]:-} ]]; then
+    TARGET_STATUS="PENDING"
+    echo "| CPU per request ≤ 2× nginx (kernel issue) | – | PENDING: Tidegate was not in --proxies |"
+  elif [[ $HAVE_NGINX -eq 0 ]]; then
+    TARGET_STATUS="PENDING"
+    echo "| CPU per request ≤ 2× nginx (kernel issue) | $(printf '%.1f' "${MED_CPU[tidegate]}") µs | PENDING: nginx was not measured, so there is no baseline |"
+  else
+    cr=$(ratio "${MED_CPU[tidegate]}" "${MED_CPU[nginx]}")
+    if awk -v r="$cr" 'BEGIN { exit !(r != "n/a" && r + 0 <= 2.0) }'; then TARGET_STATUS="PASS"; else TARGET_STATUS="FAIL"; fi
+    printf '| CPU per request ≤ 2× nginx (kernel issue) | %.1f µs vs %.1f µs = %s× | **%s** |\n' \
+      "${MED_CPU[tidegate]}" "${MED_CPU[nginx]}" "$cr" "$TARGET_STATUS"
+  fi
+} >"$TMP/doc/TARGETS"
+
+# ----------------------------------------------------------------- report ---
+first_line() { "$@" 2>&1 | head -n 1 || true; }
+JAVA_BIN=java
+[[ -n ${JAVA_HOME:-} && -x ${JAVA_HOME:-}/bin/java ]] && JAVA_BIN=$JAVA_HOME/bin/java
+LOAD_AVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+GIT_REV=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Changes to the harness or this report do not change what is measured.
+if [[ -n $(git -C "$REPO_ROOT" status --porcelain -- . ':(exclude)bench' ':(exclude)docs/performance.md' 2>/dev/null | head -n 1) ]]; then
+  GIT_REV="$GIT_REV (with uncommitted changes outside bench/)"
+fi
+{
+  echo "| | |"
+  echo "|---|---|"
+  echo "| CPUs (nproc) | $(nproc) |"
+  echo "| CPU model | $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) |"
+  echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+  echo "| OS | $( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}") || echo unknown) |"
+  echo "| kernel | $(uname -srm) |"
+  echo "| java | $(first_line "$JAVA_BIN" -version) |"
+  echo "| nginx | $(first_line nginx -v) |"
+  echo "| haproxy | $(first_line haproxy -v) |"
+  echo "| wrk | $(first_line wrk -v) |"
+  echo "| repository | $GIT_REV |"
+  echo "| load average (1/5/15 min) at start / end | $LOAD_AVG_START / $LOAD_AVG_END |"
+} >"$TMP/doc/MACHINE"
+
+if [[ "$ORIG_PWD" == "$REPO_ROOT" ]]; then
+  CMD="bench/run.sh"
+else
+  CMD="cd $(printf '%q' "$ORIG_PWD") && $(printf '%q' "$0")"
+fi
+for a in "${ORIG_ARGS[@]}"; do CMD+=" $(printf '%q' "$a")"; done
+printf '%s\n' "$CMD" >"$TMP/doc/COMMAND"
+
+{
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- proxies measured: ${ACTIVE[*]:-none}"
+  for p in "${PROXY_LIST[@]}"; do
+    [[ -z ${SKIPPED[$p]:-} ]] || echo "- **$p not measured**: ${SKIPPED[$p]}. Its figures are pending; rerun the command below once it runs."
+  done
+  [[ " ${PROXY_LIST[*]} " == *" tidegate "* ]] || echo "- **tidegate not measured**: it was not in --proxies."
+  echo "- target (Tidegate CPU per request ≤ 2× nginx): **$TARGET_STATUS**"
+} >"$TMP/doc/SUMMARY"
+
+{
+  echo "- proxies pinned to CPU $PROXY_CPU (\`taskset -c $PROXY_CPU\`); wrk and the upstream nginx pinned to CPU $LOAD_CPU"
+  echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/\`, a keep-alive GET of a 13-byte body"
+  echo "- $ROUNDS interleaved round(s) of $DURATION per proxy, the order rotated each round; figures are medians over rounds"
+  echo "- unmeasured warm-up before the rounds: $JVM_WARMUP for Tidegate (JIT), $WARMUP for nginx and HAProxy"
+  echo "- Tidegate JAVA_OPTS: \`$BENCH_JAVA_OPTS\`"
+} >"$TMP/doc/PARAMETERS"
+
+render_doc() {
+  awk -v dir="$TMP/doc" '
+    /^@@[A-Z_]+@@$/ {
+      name = substr($0, 3, length($0) - 4)
+      file = dir "/" name
+      found = 0
+      while ((getline l < file) > 0) { print l; found = 1 }
+      close(file)
+      if (!found) print "(" name ": not produced by this run)"
+      next
+    }
+    { print }
+  ' "$BENCH_DIR/performance-template.md"
+}
+mkdir -p "$(dirname "$OUT")"
+render_doc >"$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
+
+echo
+echo "Medians over $ROUNDS round(s) of $DURATION, wrk -t$THREADS -c$CONNECTIONS, proxies on CPU $PROXY_CPU:"
+cat "$TABLE"
+echo
+cat "$TMP/doc/TARGETS"
+echo
+log "wrote $OUT"
+if [[ $FAILED_START -ne 0 ]]; then
+  log "a proxy that is installed failed to start; see the messages above"
+  exit 1
+fi

@@ -1,0 +1,105 @@
+package io.tidegate.kernel.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.tidegate.spi.config.ConfigNode;
+import io.tidegate.spi.model.Listener;
+import io.tidegate.spi.model.SocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The parsed main config file ({@code tidegate.yaml}). Every key is documented in
+ * docs/configuration.md; {@link GatewayConfigLoader} is the only way to build one from YAML.
+ *
+ * @param file the file it was read from
+ * @param installDir the directory relative paths resolve against (the install dir)
+ * @param listeners listeners with their engine limits
+ * @param admin admin API address
+ * @param pluginsDir where plugin JARs are loaded from
+ * @param sources config-source entries, in precedence order
+ * @param policies global policy entries
+ * @param accessLog access log settings
+ * @param engine event loop settings
+ * @param defaults timeouts used when a route or cluster sets none
+ * @param debounce how long the reconciler waits for a burst of fragments to settle
+ */
+public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> listeners, SocketAddress admin,
+                            Path pluginsDir, List<PluginEntry> sources, List<PluginEntry> policies,
+                            AccessLogConfig accessLog, EngineConfig engine, Defaults defaults, Duration debounce) {
+
+    public GatewayConfig {
+        requireNonNull(file, "file");
+        requireNonNull(installDir, "installDir");
+        listeners = List.copyOf(listeners);
+        requireNonNull(admin, "admin");
+        requireNonNull(pluginsDir, "pluginsDir");
+        sources = List.copyOf(sources);
+        policies = List.copyOf(policies);
+        requireNonNull(accessLog, "accessLog");
+        requireNonNull(engine, "engine");
+        requireNonNull(defaults, "defaults");
+        requireNonNull(debounce, "debounce");
+    }
+
+    /** The spi view of the listeners, lent to plugins. */
+    public List<Listener> spiListeners() {
+        return listeners.stream().map(ListenerConfig::listener).toList();
+    }
+
+    /**
+     * A listener and the engine limits that apply to its connections.
+     *
+     * @param listener the spi listener
+     * @param keepAliveTimeout idle keep-alive connections are closed after this
+     * @param maxRequestLineBytes longer request lines get 414
+     * @param maxHeaderBytes larger header blocks get 431
+     * @param maxBodyBytes larger request bodies get 413; 0: unlimited
+     */
+    public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                                 int maxHeaderBytes, long maxBodyBytes) {
+        public String name() {
+            return listener.name();
+        }
+    }
+
+    /**
+     * A {@code sources:} or {@code policies:} entry.
+     *
+     * @param id the plugin extension id
+     * @param name the instance name (its {@code name:} key, else the id)
+     * @param settings every other key, for the plugin to validate
+     * @param listeners for policies: the listeners the policy binds to; empty means all
+     */
+    public record PluginEntry(String id, String name, ConfigNode settings, List<String> listeners) {
+        public PluginEntry {
+            listeners = List.copyOf(listeners);
+        }
+    }
+
+    /**
+     * @param enabled write access log lines at all
+     * @param target {@code stdout}, {@code stderr} or a file path
+     * @param format {@code default} or {@code json}
+     */
+    public record AccessLogConfig(boolean enabled, String target, String format) {
+    }
+
+    /**
+     * @param eventLoops event loop threads; 0: one per core
+     * @param transport {@code auto} (epoll when available), {@code epoll} or {@code nio}
+     */
+    public record EngineConfig(int eventLoops, String transport) {
+    }
+
+    /**
+     * @param connectTimeout upstream connect timeout
+     * @param requestTimeout whole-exchange timeout; zero disables
+     * @param idleTimeout longest time no byte moves during an exchange
+     * @param upstreamIdleTimeout idle pooled upstream connections are closed after this
+     */
+    public record Defaults(Duration connectTimeout, Duration requestTimeout, Duration idleTimeout,
+                           Duration upstreamIdleTimeout) {
+    }
+}

@@ -1,0 +1,182 @@
+package io.tidegate.kernel.config;
+
+import io.tidegate.spi.config.ConfigException;
+import io.tidegate.spi.config.ConfigNode;
+import io.tidegate.spi.model.Listener;
+import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.ListenerRole;
+import io.tidegate.spi.model.SocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code tidegate.yaml} strictly: an unknown key, a missing required key or a bad value fails
+ * with the file, line, key path and what was expected. Plugin settings are passed through untouched
+ * for the plugin to validate.
+ */
+public final class GatewayConfigLoader {
+
+    static final int DEFAULT_MAX_REQUEST_LINE = 8 * 1024;
+    static final int DEFAULT_MAX_HEADERS = 16 * 1024;
+
+    private final SnakeYamlReader yaml = new SnakeYamlReader();
+
+    /**
+     * Loads {@code file}. Relative paths in it resolve against {@code installDir}.
+     *
+     * @throws ConfigException on any invalid content
+     * @throws IOException when the file cannot be read
+     */
+    public GatewayConfig load(Path file, Path installDir) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such file (expected: a tidegate.yaml, see docs/configuration.md)");
+        }
+        List<ConfigNode> docs = yaml.read(file);
+        if (docs.size() != 1) {
+            throw new ConfigException(new io.tidegate.spi.config.ConfigLocation(file.toString(), 0, 0), "",
+                    docs.size() + " YAML documents (expected: exactly one)");
+        }
+        return parse(docs.get(0), file, installDir);
+    }
+
+    /** Parses an already-read root node. */
+    public GatewayConfig parse(ConfigNode root, Path file, Path installDir) {
+        root.requireOnlyKeys("listeners", "admin", "plugins", "sources", "policies", "accessLog", "engine",
+                "defaults", "reconcile");
+        List<GatewayConfig.ListenerConfig> listeners = listeners(root.getOrNull("listeners"));
+        ConfigNode admin = root.getOrNull("admin").requireOnlyKeys("address");
+        SocketAddress adminAddress = address(admin.getOrNull("address"), "127.0.0.1:9901");
+        ConfigNode plugins = root.getOrNull("plugins").requireOnlyKeys("dir");
+        Path pluginsDir = installDir.resolve(plugins.string("dir", "plugins")).normalize();
+        List<GatewayConfig.PluginEntry> sources = entries(root.getOrNull("sources"), false);
+        List<GatewayConfig.PluginEntry> policies = entries(root.getOrNull("policies"), true);
+
+        ConfigNode log = root.getOrNull("accessLog").requireOnlyKeys("enabled", "target", "format");
+        String format = log.string("format", "default");
+        if (!format.equals("default") && !format.equals("json")) {
+            throw log.get("format").error("'" + format + "' (expected one of: default, json)");
+        }
+        GatewayConfig.AccessLogConfig accessLog =
+                new GatewayConfig.AccessLogConfig(log.bool("enabled", true), log.string("target", "stdout"), format);
+
+        ConfigNode engine = root.getOrNull("engine").requireOnlyKeys("eventLoops", "transport");
+        int eventLoops = engine.find("eventLoops").map(n -> n.asInt(0, 1024)).orElse(0);
+        String transport = engine.string("transport", "auto");
+        if (!Set.of("auto", "epoll", "nio").contains(transport)) {
+            throw engine.get("transport").error("'" + transport + "' (expected one of: auto, epoll, nio)");
+        }
+
+        ConfigNode defaults = root.getOrNull("defaults")
+                .requireOnlyKeys("connectTimeout", "requestTimeout", "idleTimeout", "upstreamIdleTimeout");
+        GatewayConfig.Defaults timeouts = new GatewayConfig.Defaults(
+                positive(defaults, "connectTimeout", Duration.ofSeconds(5)),
+                defaults.duration("requestTimeout", Duration.ZERO),
+                positive(defaults, "idleTimeout", Duration.ofSeconds(60)),
+                positive(defaults, "upstreamIdleTimeout", Duration.ofSeconds(60)));
+
+        ConfigNode reconcile = root.getOrNull("reconcile").requireOnlyKeys("debounce");
+        Duration debounce = reconcile.duration("debounce", Duration.ofMillis(100));
+
+        return new GatewayConfig(file, installDir, listeners, adminAddress, pluginsDir, sources, policies, accessLog,
+                new GatewayConfig.EngineConfig(eventLoops, transport), timeouts, debounce);
+    }
+
+    private static List<GatewayConfig.ListenerConfig> listeners(ConfigNode node) {
+        if (node.isNull() || node.items().isEmpty()) {
+            throw node.error("is required (expected: at least one listener, e.g. {name: web, address: 0.0.0.0:8080, "
+                    + "protocol: http})");
+        }
+        List<GatewayConfig.ListenerConfig> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<SocketAddress> addresses = new HashSet<>();
+        for (ConfigNode item : node.items()) {
+            item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
+                    "maxHeaderSize", "maxBodySize");
+            String name = item.string("name");
+            if (!names.add(name)) {
+                throw item.get("name").error("duplicate listener name '" + name + "'");
+            }
+            SocketAddress address = address(item.get("address"), null);
+            if (address.port() != 0 && !addresses.add(address)) {
+                throw item.get("address").error("address " + address + " is used by another listener");
+            }
+            ListenerProtocol protocol = item.getOrNull("protocol").isNull() ? ListenerProtocol.HTTP
+                    : item.get("protocol").asEnum(ListenerProtocol.class);
+            if (protocol != ListenerProtocol.HTTP) {
+                throw item.get("protocol").error("'" + item.string("protocol")
+                        + "' is not supported by this build yet (expected: http)");
+            }
+            ListenerRole role = item.getOrNull("role").isNull() ? ListenerRole.INGRESS
+                    : item.get("role").asEnum(ListenerRole.class);
+            Listener listener = new Listener(name, address, protocol, role, null, List.of());
+            out.add(new GatewayConfig.ListenerConfig(listener,
+                    positive(item, "keepAliveTimeout", Duration.ofSeconds(60)),
+                    intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
+                    intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
+                    item.byteSize("maxBodySize", 0)));
+        }
+        return out;
+    }
+
+    private static List<GatewayConfig.PluginEntry> entries(ConfigNode node, boolean bindable) {
+        List<GatewayConfig.PluginEntry> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode item : node.items()) {
+            String id = item.string("id");
+            String name = item.string("name", id);
+            if (!names.add(name)) {
+                throw item.get("id").error("two entries named '" + name
+                        + "' (expected: unique names; add `name:` to tell them apart)");
+            }
+            Map<String, ConfigNode> settings = new LinkedHashMap<>();
+            for (String key : item.keys()) {
+                boolean reserved = key.equals("id") || key.equals("name") || (bindable && key.equals("listeners"));
+                if (!reserved) {
+                    settings.put(key, item.getOrNull(key));
+                }
+            }
+            List<String> listeners = bindable ? item.strings("listeners") : List.of();
+            out.add(new GatewayConfig.PluginEntry(id, name, ConfigNode.map(item.location(), item.path(), settings),
+                    listeners));
+        }
+        return out;
+    }
+
+    private static SocketAddress address(ConfigNode node, String fallback) {
+        if (node.isNull()) {
+            if (fallback == null) {
+                throw node.error("is required but missing (expected: host:port)");
+            }
+            return SocketAddress.parse(fallback);
+        }
+        try {
+            return SocketAddress.parse(node.asString());
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
+    private static Duration positive(ConfigNode parent, String key, Duration fallback) {
+        Duration d = parent.duration(key, fallback);
+        if (d.isZero() || d.isNegative()) {
+            throw parent.get(key).error(d + " (expected: > 0)");
+        }
+        return d;
+    }
+
+    private static int intSize(ConfigNode parent, String key, int fallback) {
+        long v = parent.byteSize(key, fallback);
+        if (v < 256 || v > 1024 * 1024) {
+            throw parent.get(key).error(v + " bytes (expected: 256 to 1m)");
+        }
+        return (int) v;
+    }
+}

@@ -1,0 +1,196 @@
+package io.tidegate.kernel.engine;
+
+import io.tidegate.kernel.config.GatewayConfig;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One line per request, written by a dedicated thread: event loops only offer a record to a bounded
+ * queue, and when the writer falls behind, records are dropped and counted rather than blocking
+ * traffic.
+ */
+public final class AccessLog implements AutoCloseable {
+
+    /** What is logged about one exchange. */
+    record Entry(long epochMillis, String client, String method, String authority, String path, int status,
+                 long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
+                 String requestId, String flag) {
+    }
+
+    private static final int QUEUE = 65536;
+
+    private final boolean enabled;
+    private final boolean json;
+    private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final LongAdder dropped = new LongAdder();
+    private final Writer writer;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public AccessLog(GatewayConfig.AccessLogConfig config) throws IOException {
+        this.enabled = config.enabled();
+        this.json = config.format().equals("json");
+        if (!enabled) {
+            writer = null;
+            thread = null;
+            return;
+        }
+        writer = switch (config.target()) {
+            case "stdout" -> new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+            case "stderr" -> new BufferedWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), 1 << 16);
+            default -> Files.newBufferedWriter(Path.of(config.target()), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        };
+        thread = new Thread(this::drain, "tidegate-access-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A disabled log (tests, CLI). */
+    public static AccessLog disabled() {
+        try {
+            return new AccessLog(new GatewayConfig.AccessLogConfig(false, "stdout", "default"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** Records dropped because the writer fell behind. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    void log(Entry entry) {
+        if (enabled && !queue.offer(entry)) {
+            dropped.increment();
+        }
+    }
+
+    private void drain() {
+        List<Entry> batch = new ArrayList<>(256);
+        StringBuilder line = new StringBuilder(256);
+        while (running || !queue.isEmpty()) {
+            try {
+                Entry first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 255);
+                for (Entry e : batch) {
+                    line.setLength(0);
+                    if (json) {
+                        formatJson(e, line);
+                    } else {
+                        formatDefault(e, line);
+                    }
+                    writer.write(line.append('\n').toString());
+                }
+                batch.clear();
+                writer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException e) {
+                dropped.add(batch.size());
+                batch.clear();
+            }
+        }
+    }
+
+    /** {@code time client "METHOD authority path" status bytes upstream duration_ms route request_id flag}. */
+    static void formatDefault(Entry e, StringBuilder out) {
+        out.append(Instant.ofEpochMilli(e.epochMillis())).append(' ')
+                .append(e.client()).append(" \"")
+                .append(e.method()).append(' ').append(sanitize(e.authority())).append(' ')
+                .append(sanitize(e.path())).append("\" ")
+                .append(e.status()).append(' ')
+                .append(e.bytesSent()).append(' ')
+                .append(e.upstream() == null ? "-" : e.upstream()).append(' ')
+                .append(e.durationMicros() / 1000).append('.').append(String.format("%03d", e.durationMicros() % 1000))
+                .append("ms ")
+                .append(e.route() == null ? "-" : e.route()).append(' ')
+                .append(e.requestId() == null ? "-" : e.requestId()).append(' ')
+                .append(e.flag() == null ? "-" : e.flag());
+    }
+
+    static void formatJson(Entry e, StringBuilder out) {
+        out.append("{\"time\":\"").append(Instant.ofEpochMilli(e.epochMillis())).append('"');
+        field(out, "client", e.client());
+        field(out, "method", e.method());
+        field(out, "authority", e.authority());
+        field(out, "path", e.path());
+        out.append(",\"status\":").append(e.status());
+        out.append(",\"bytes_sent\":").append(e.bytesSent());
+        out.append(",\"bytes_received\":").append(e.bytesReceived());
+        field(out, "upstream", e.upstream());
+        out.append(",\"duration_ms\":").append(e.durationMicros() / 1000.0);
+        field(out, "route", e.route());
+        field(out, "request_id", e.requestId());
+        field(out, "flag", e.flag());
+        out.append('}');
+    }
+
+    private static void field(StringBuilder out, String name, String value) {
+        out.append(",\"").append(name).append("\":");
+        if (value == null) {
+            out.append("null");
+            return;
+        }
+        out.append('"');
+        io.tidegate.kernel.admin.Json.escapeInto(value, out);
+        out.append('"');
+    }
+
+    /** Client-controlled text must not forge log lines. */
+    private static String sanitize(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '"') {
+                StringBuilder b = new StringBuilder(s.length() + 8);
+                for (int j = 0; j < s.length(); j++) {
+                    char d = s.charAt(j);
+                    if (d < 0x20 || d == 0x7f || d == '"') {
+                        b.append(String.format("\\x%02x", (int) d));
+                    } else {
+                        b.append(d);
+                    }
+                }
+                return b.toString();
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(2000);
+                writer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

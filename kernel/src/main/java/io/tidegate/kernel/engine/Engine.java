@@ -1,0 +1,92 @@
+package io.tidegate.kernel.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.tidegate.kernel.config.GatewayConfig;
+import io.tidegate.kernel.metrics.MetricsRegistry;
+import io.tidegate.kernel.runtime.CompiledConfig;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The forwarding engine: binds every listener on one event loop group (acceptors and connections
+ * share the loops; one connection stays on one loop for life) and owns the upstream connector.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+    private final GatewayConfig config;
+    private final Transport transport;
+    private final EventLoopGroup loops;
+    private final UpstreamConnector connector;
+    private final EngineContext context;
+    private final Map<String, Channel> bound = new LinkedHashMap<>();
+
+    public Engine(GatewayConfig config, Supplier<CompiledConfig> liveConfig, AccessLog accessLog,
+                  MetricsRegistry metrics) {
+        this.config = requireNonNull(config, "config");
+        this.transport = Transport.select(config.engine().transport());
+        this.loops = transport.newGroup(config.engine().eventLoops(), "tidegate-loop");
+        this.connector = new UpstreamConnector(transport, loops);
+        this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
+    }
+
+    /** Binds every listener; fails (and unbinds what was bound) when one cannot bind. */
+    public void start() throws InterruptedException {
+        for (GatewayConfig.ListenerConfig listener : config.listeners()) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(loops)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpListenerInitializer(context, listener));
+            InetSocketAddress address = new InetSocketAddress(listener.listener().address().host(),
+                    listener.listener().address().port());
+            try {
+                Channel ch = b.bind(address).sync().channel();
+                bound.put(listener.name(), ch);
+                LOG.log(System.Logger.Level.INFO, "listener " + listener.name() + " on " + ch.localAddress()
+                        + " (" + transport + ")");
+            } catch (Exception e) {
+                close();
+                throw new IllegalStateException("listener " + listener.name() + ": cannot bind " + address + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The port a listener actually bound (useful with port 0). */
+    public int port(String listener) {
+        Channel ch = bound.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("listener " + listener + " is not bound");
+        }
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Stops accepting; connections in flight are given {@code drain} to finish. */
+    public void stopAccepting() {
+        bound.values().forEach(Channel::close);
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        connector.close();
+    }
+}

@@ -1,0 +1,40 @@
+package io.tidegate.kernel.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.tidegate.kernel.runtime.CompiledConfig;
+import java.util.function.Supplier;
+
+/** What every connection handler shares: the live config, the upstream connector, the log and metrics. */
+final class EngineContext {
+
+    private final Supplier<CompiledConfig> config;
+    private final UpstreamConnector connector;
+    private final AccessLog accessLog;
+    private final EngineMetrics metrics;
+
+    EngineContext(Supplier<CompiledConfig> config, UpstreamConnector connector, AccessLog accessLog,
+                  EngineMetrics metrics) {
+        this.config = requireNonNull(config, "config");
+        this.connector = requireNonNull(connector, "connector");
+        this.accessLog = requireNonNull(accessLog, "accessLog");
+        this.metrics = requireNonNull(metrics, "metrics");
+    }
+
+    /** The live generation; read once per request. */
+    CompiledConfig config() {
+        return config.get();
+    }
+
+    UpstreamConnector connector() {
+        return connector;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    EngineMetrics metrics() {
+        return metrics;
+    }
+}

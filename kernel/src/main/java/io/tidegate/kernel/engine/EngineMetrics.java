@@ -1,0 +1,87 @@
+package io.tidegate.kernel.engine;
+
+import io.tidegate.kernel.metrics.MetricsRegistry;
+import io.tidegate.spi.plugin.Metrics;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The engine's request metrics. Children are cached per (route, cluster) so the request path does
+ * one map lookup, not a label-list allocation.
+ */
+final class EngineMetrics {
+
+    private static final double[] LATENCY_BUCKETS =
+            {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final Metrics.CounterFamily requests;
+    private final Metrics.HistogramFamily latency;
+    private final Metrics.CounterFamily upstreamConnects;
+    private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
+    private final LongAdder active = new LongAdder();
+    private final LongAdder connections = new LongAdder();
+
+    EngineMetrics(MetricsRegistry registry) {
+        requests = registry.counter("tidegate_requests_total", "Requests answered, by route, cluster and status class.",
+                "route", "cluster", "code_class");
+        latency = registry.histogram("tidegate_request_duration_seconds",
+                "Time from request head to last response byte, by route.", LATENCY_BUCKETS, "route");
+        upstreamConnects = registry.counter("tidegate_upstream_connections_opened_total",
+                "Upstream connections opened, by cluster.", "cluster");
+        registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
+        registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
+        registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
+                () -> io.netty.util.internal.PlatformDependent.usedDirectMemory());
+    }
+
+    void requestStarted() {
+        active.increment();
+    }
+
+    void connectionOpened() {
+        connections.increment();
+    }
+
+    void connectionClosed() {
+        connections.decrement();
+    }
+
+    void upstreamConnectionOpened(String cluster) {
+        upstreamConnects.labels(cluster).increment();
+    }
+
+    void requestEnded(String route, String cluster, int status, long durationNanos) {
+        active.decrement();
+        String r = route == null ? "" : route;
+        String c = cluster == null ? "" : cluster;
+        Series s = series.computeIfAbsent(r + '\u0000' + c, k -> new Series(r, c));
+        int cls = status / 100 - 1;
+        if (cls >= 0 && cls < CLASSES.length) {
+            s.byClass(cls).increment();
+        }
+        s.latency.observe(durationNanos / 1e9);
+    }
+
+    private final class Series {
+        private final String route;
+        private final String cluster;
+        private final Metrics.Counter[] byClass = new Metrics.Counter[CLASSES.length];
+        final Metrics.Histogram latency;
+
+        Series(String route, String cluster) {
+            this.route = route;
+            this.cluster = cluster;
+            this.latency = EngineMetrics.this.latency.labels(route);
+        }
+
+        Metrics.Counter byClass(int cls) {
+            Metrics.Counter c = byClass[cls];
+            if (c == null) {
+                c = requests.labels(route, cluster, CLASSES[cls]);
+                byClass[cls] = c;
+            }
+            return c;
+        }
+    }
+}

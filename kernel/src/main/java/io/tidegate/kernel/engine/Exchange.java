@@ -1,0 +1,97 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tidegate.kernel.runtime.ClusterRuntime;
+import io.tidegate.kernel.runtime.CompiledRoute;
+import io.tidegate.spi.model.HeaderEdits;
+import java.util.ArrayDeque;
+
+/**
+ * The state of one request/response exchange on a client connection. Touched only by that
+ * connection's event loop.
+ */
+final class Exchange {
+
+    final RequestHead head;
+    final long startNanos = System.nanoTime();
+    final long startMillis = System.currentTimeMillis();
+    final boolean clientKeepAlive;
+    final boolean clientHttp10;
+    final boolean headRequest;
+    final boolean expectContinue;
+
+    CompiledRoute route;
+    ClusterRuntime cluster;
+    int endpointIndex = -1;
+    int destination = -1;
+    PoolKey poolKey;
+    Channel upstream;
+    UpstreamHandler upstreamHandler;
+    boolean reusedConnection;
+    boolean retried;
+
+    /** Edits policies asked for. */
+    HeaderEdits policyRequestEdits = HeaderEdits.NONE;
+    HeaderEdits policyResponseEdits = HeaderEdits.NONE;
+
+    /** Body chunks received before the upstream was ready; retained, released on failure. */
+    final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    boolean requestDone;
+    /** Whether a LastHttpContent went to the current upstream (a retry must send one again). */
+    boolean lastContentWritten;
+    /** Close the client connection after this exchange (unread body, HTTP/1.0 framing, errors). */
+    boolean closeConnection;
+    long requestBodyBytes;
+    long maxBodyBytes;
+
+    boolean responseStarted;
+    boolean responseDone;
+    boolean upstreamReusable;
+    boolean upstreamReadPaused;
+    boolean downstreamReadWanted;
+    int status;
+    long bytesSent;
+    String flag;
+
+    ScheduledFuture<?> requestTimer;
+    ScheduledFuture<?> idleTimer;
+    long lastActivityNanos = startNanos;
+    boolean finished;
+
+    Exchange(RequestHead head, boolean clientKeepAlive, boolean clientHttp10, boolean headRequest,
+             boolean expectContinue) {
+        this.head = head;
+        this.clientKeepAlive = clientKeepAlive;
+        this.clientHttp10 = clientHttp10;
+        this.headRequest = headRequest;
+        this.expectContinue = expectContinue;
+    }
+
+    String clusterName() {
+        return cluster == null ? null : cluster.name();
+    }
+
+    String upstreamAddress() {
+        return poolKey == null ? null : poolKey.endpoint().toString();
+    }
+
+    void releasePendingBody() {
+        HttpContent c;
+        while ((c = pendingBody.poll()) != null) {
+            c.release();
+        }
+    }
+
+    void cancelTimers() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+}

@@ -1,0 +1,770 @@
+package io.tidegate.kernel.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.tidegate.kernel.config.GatewayConfig;
+import io.tidegate.kernel.runtime.ClusterRuntime;
+import io.tidegate.kernel.runtime.CompiledConfig;
+import io.tidegate.kernel.runtime.CompiledRoute;
+import io.tidegate.spi.model.Endpoint;
+import io.tidegate.spi.model.HeaderEdits;
+import io.tidegate.spi.model.HeaderValue;
+import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.policy.Decision;
+import io.tidegate.spi.policy.Policy;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client side of an HTTP/1.1 proxy connection: one exchange at a time, in order.
+ *
+ * <p>Flow control is explicit. Both channels run with {@code AUTO_READ} off. The client is read only
+ * when there is nowhere else for bytes to wait: between requests, or while a request body streams
+ * to a writable upstream. The upstream is read only while the client is writable. So a slow reader
+ * on either side stalls the other side's socket, not the gateway's heap. The upstream channel lives
+ * on this channel's event loop, so none of this needs a lock.
+ *
+ * <p>A pipelined request that arrives while an exchange runs waits in {@link #backlog}; it was part
+ * of a read already done, so the backlog is bounded by one read.
+ */
+final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+
+    private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
+
+    private final EngineContext engine;
+    private final GatewayConfig.ListenerConfig listener;
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
+    private final ChannelFutureListener upstreamWriteFailure = this::onUpstreamWrite;
+
+    private ChannelHandlerContext ctx;
+    private DownstreamConnection connection;
+    private Exchange ex;
+    private boolean closing;
+
+    ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener) {
+        this.engine = requireNonNull(engine, "engine");
+        this.listener = requireNonNull(listener, "listener");
+    }
+
+    // ---- client channel events -----------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        connection = new DownstreamConnection((InetSocketAddress) ch.remoteAddress(),
+                (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role());
+        engine.metrics().connectionOpened();
+        ctx.read();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        engine.metrics().connectionClosed();
+        if (ex != null) {
+            if (ex.flag == null && !ex.responseDone) {
+                ex.flag = "DC"; // downstream connection terminated
+            }
+            finish(true);
+        }
+        releaseBacklog();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        Exchange e = ex;
+        if (e == null) {
+            if (msg instanceof HttpRequest request) {
+                onRequestHead(request);
+            } else {
+                ReferenceCountUtil.release(msg); // the rest of a request we already answered
+            }
+        } else if (!e.requestDone && msg instanceof HttpContent content) {
+            onRequestContent(e, content);
+        } else {
+            backlog.add(msg); // the next pipelined request
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange e = ex;
+        if (e != null && e.upstream != null && !e.requestDone) {
+            e.upstream.flush();
+        }
+        maybeReadClient();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange e = ex;
+        if (ctx.channel().isWritable() && e != null && e.upstreamReadPaused && e.upstream != null) {
+            e.upstreamReadPaused = false;
+            e.upstream.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && ex == null) {
+            closing = true;
+            ctx.close(); // keep-alive connection idle too long
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "client connection error", cause);
+        closing = true;
+        ctx.close();
+    }
+
+    /** Reads from the client only when the bytes have somewhere to go. */
+    private void maybeReadClient() {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        Exchange e = ex;
+        if (e == null) {
+            if (backlog.isEmpty()) {
+                ctx.read();
+            }
+            return;
+        }
+        if (e.requestDone || e.responseDone || e.upstream == null) {
+            return;
+        }
+        if (e.pendingBody.isEmpty() && e.upstream.isActive() && e.upstream.isWritable()) {
+            ctx.read();
+        }
+    }
+
+    // ---- request head ----------------------------------------------------------------------------
+
+    private void onRequestHead(HttpRequest request) {
+        Rejection rejection = RequestValidator.validate(request);
+        if (rejection != null) {
+            reject(request, rejection);
+            return;
+        }
+        RequestHead head;
+        try {
+            head = RequestHead.parse(request, connection, "http");
+        } catch (IllegalArgumentException e) {
+            reject(request, Rejection.badRequest(e.getMessage()));
+            return;
+        }
+        Exchange e = new Exchange(head, HttpUtil.isKeepAlive(request),
+                request.protocolVersion().equals(HttpVersion.HTTP_1_0), HttpMethod.HEAD.equals(request.method()),
+                HttpUtil.is100ContinueExpected(request));
+        ex = e;
+        engine.metrics().requestStarted();
+        String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
+        head.requestId(id != null && !id.isEmpty() && id.length() <= 128 ? id : RequestIds.next());
+
+        CompiledConfig config = engine.config(); // read once; this request keeps this generation
+        CompiledRoute route = config.table(listener.name()).match(head);
+        if (route == null) {
+            respondError(e, HttpResponseStatus.NOT_FOUND, "no route for this host and path", "NR");
+            return;
+        }
+        e.route = route;
+        head.route(route);
+        e.maxBodyBytes = route.maxBodyBytes() > 0 ? route.maxBodyBytes() : listener.maxBodyBytes();
+        if (e.maxBodyBytes > 0 && HttpUtil.getContentLength(request, -1L) > e.maxBodyBytes) {
+            respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
+            return;
+        }
+        startTimers(e);
+        runPolicies(e, 0);
+    }
+
+    /** Answers a request that failed validation and closes: the rest of the stream cannot be trusted. */
+    private void reject(HttpRequest request, Rejection rejection) {
+        closing = true;
+        engine.metrics().requestStarted();
+        FullHttpResponse response = Responses.error(ctx.alloc(), rejection.status(), rejection.message());
+        Responses.markClose(response);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        engine.metrics().requestEnded(null, null, rejection.status().code(), 0);
+        engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(),
+                request.method().name(), host == null ? "-" : host, truncate(request.uri()),
+                rejection.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
+                rejection.flag()));
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 256 ? s.substring(0, 256) + "..." : s;
+    }
+
+    // ---- policies -----------------------------------------------------------------------------------
+
+    private void runPolicies(Exchange e, int from) {
+        Policy[] policies = e.route.policies();
+        for (int i = from; i < policies.length; i++) {
+            CompletionStage<Decision> stage;
+            try {
+                stage = policies[i].evaluate(e.head);
+            } catch (RuntimeException failure) {
+                policyFailed(e, failure);
+                return;
+            }
+            if (stage instanceof CompletableFuture<Decision> done && done.isDone()
+                    && !done.isCompletedExceptionally()) {
+                if (!applyDecision(e, done.join())) {
+                    return;
+                }
+                continue;
+            }
+            int next = i + 1;
+            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
+                if (ex != e || e.finished) {
+                    return; // the client went away meanwhile
+                }
+                if (failure != null) {
+                    policyFailed(e, failure);
+                } else if (applyDecision(e, decision)) {
+                    runPolicies(e, next);
+                }
+            }));
+            return;
+        }
+        act(e);
+    }
+
+    /** Returns whether the request may go on. */
+    private boolean applyDecision(Exchange e, Decision decision) {
+        if (decision instanceof Decision.Deny deny) {
+            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(deny.status()),
+                    deny.body().isEmpty() ? "" : deny.body().endsWith("\n") ? deny.body() : deny.body() + "\n");
+            for (HeaderValue h : deny.headers()) {
+                response.headers().add(h.name(), h.value());
+            }
+            respondLocal(e, response, "PD");
+            return false;
+        }
+        Decision.Allow allow = (Decision.Allow) decision;
+        e.policyRequestEdits = merge(e.policyRequestEdits, allow.requestHeaders());
+        e.policyResponseEdits = merge(e.policyResponseEdits, allow.responseHeaders());
+        return true;
+    }
+
+    private void policyFailed(Exchange e, Throwable failure) {
+        LOG.log(System.Logger.Level.WARNING, "policy failed on route " + e.route.name() + "; answering 500", failure);
+        respondError(e, HttpResponseStatus.INTERNAL_SERVER_ERROR, "policy evaluation failed", "PF");
+    }
+
+    private static HeaderEdits merge(HeaderEdits a, HeaderEdits b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        if (a.isEmpty()) {
+            return b;
+        }
+        List<HeaderValue> set = new ArrayList<>(a.set());
+        set.addAll(b.set());
+        List<HeaderValue> add = new ArrayList<>(a.add());
+        add.addAll(b.add());
+        List<String> remove = new ArrayList<>(a.remove());
+        remove.addAll(b.remove());
+        return new HeaderEdits(set, add, remove);
+    }
+
+    // ---- actions ------------------------------------------------------------------------------------
+
+    private void act(Exchange e) {
+        RouteAction action = e.route.action();
+        if (action instanceof RouteAction.Forward) {
+            forward(e);
+        } else if (action instanceof RouteAction.Redirect redirect) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(redirect.status()), Unpooled.EMPTY_BUFFER);
+            response.headers().set(HttpHeaderNames.LOCATION, Redirects.location(redirect, e.head, e.route))
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            applyResponseEdits(e, response.headers(), -1);
+            respondLocal(e, response, null);
+        } else {
+            RouteAction.DirectResponse direct = (RouteAction.DirectResponse) action;
+            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(direct.status()),
+                    direct.body());
+            for (HeaderValue h : direct.headers()) {
+                response.headers().set(h.name(), h.value());
+            }
+            applyResponseEdits(e, response.headers(), -1);
+            respondLocal(e, response, null);
+        }
+    }
+
+    private void forward(Exchange e) {
+        int destination = e.route.pickDestination();
+        if (destination < 0) {
+            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no destination has weight", "UH");
+            return;
+        }
+        ClusterRuntime cluster = e.route.cluster(destination);
+        if (cluster == null) {
+            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster not found", "NC");
+            return;
+        }
+        int index = cluster.pick();
+        if (index < 0) {
+            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
+            return;
+        }
+        e.cluster = cluster;
+        e.endpointIndex = index;
+        cluster.onRequestStart(index);
+        Endpoint endpoint = cluster.endpoint(index);
+        e.poolKey = new PoolKey(cluster.name(), endpoint.address());
+        UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
+        e.destination = destination;
+        if (e.expectContinue && !e.requestDone) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        Channel pooled = UpstreamPool.current().poll(e.poolKey);
+        if (pooled != null) {
+            attach(e, pooled, true);
+        } else {
+            connect(e);
+        }
+    }
+
+    private void connect(Exchange e) {
+        ChannelFuture future = engine.connector().connect(ctx.channel().eventLoop(), e.poolKey, e.cluster);
+        future.addListener((ChannelFutureListener) f -> {
+            if (ex != e || e.finished) {
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            if (!f.isSuccess()) {
+                boolean timeout = f.cause() instanceof ConnectTimeoutException;
+                LOG.log(System.Logger.Level.WARNING, "upstream " + e.poolKey.endpoint() + " of cluster "
+                        + e.cluster.name() + ": connect failed: " + f.cause());
+                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
+                return;
+            }
+            engine.metrics().upstreamConnectionOpened(e.cluster.name());
+            attach(e, f.channel(), false);
+        });
+    }
+
+    private void attach(Exchange e, Channel upstream, boolean reused) {
+        e.upstream = upstream;
+        e.reusedConnection = reused;
+        e.upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
+        e.upstreamHandler.bind(this);
+        upstream.write(e.head.request()).addListener(upstreamWriteFailure);
+        HttpContent c;
+        while ((c = e.pendingBody.poll()) != null) {
+            writeUpstream(e, c);
+        }
+        if (e.requestDone && !e.lastContentWritten) {
+            writeUpstream(e, LastHttpContent.EMPTY_LAST_CONTENT); // a retry after the first try consumed it
+        }
+        upstream.flush();
+        upstream.read();
+        maybeReadClient();
+    }
+
+    private void writeUpstream(Exchange e, HttpContent c) {
+        if (c instanceof LastHttpContent) {
+            e.lastContentWritten = true;
+        }
+        e.upstream.write(c).addListener(upstreamWriteFailure);
+    }
+
+    private void onUpstreamWrite(ChannelFuture f) {
+        if (!f.isSuccess()) {
+            f.channel().pipeline().fireExceptionCaught(f.cause());
+        }
+    }
+
+    // ---- request body -------------------------------------------------------------------------------
+
+    private void onRequestContent(Exchange e, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            e.closeConnection = true;
+            respondError(e, HttpResponseStatus.BAD_REQUEST, "malformed request body", "DPE");
+            return;
+        }
+        e.lastActivityNanos = System.nanoTime();
+        e.requestBodyBytes += content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            e.requestDone = true;
+        }
+        if (e.maxBodyBytes > 0 && e.requestBodyBytes > e.maxBodyBytes) {
+            content.release();
+            e.closeConnection = true;
+            respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
+            return;
+        }
+        if (e.responseDone || e.finished) {
+            content.release(); // answered already; the connection closes after the response
+            return;
+        }
+        if (e.upstream != null && e.pendingBody.isEmpty()) {
+            writeUpstream(e, content);
+            if (last) {
+                e.upstream.flush();
+            }
+        } else {
+            e.pendingBody.add(content);
+        }
+    }
+
+    // ---- upstream events ----------------------------------------------------------------------------
+
+    @Override
+    public void onUpstreamMessage(Object msg) {
+        Exchange e = ex;
+        if (e == null || e.finished || e.responseDone) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        e.lastActivityNanos = System.nanoTime();
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(e, response);
+            return;
+        }
+        HttpContent content = (HttpContent) msg;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            return;
+        }
+        if (!e.responseStarted) {
+            content.release(); // the end of an interim (1xx) response
+            return;
+        }
+        e.bytesSent += content.content().readableBytes();
+        if (content instanceof LastHttpContent) {
+            e.responseDone = true;
+            if (!e.requestDone) {
+                e.upstreamReusable = false; // answered before the body ended: framing is unknown
+                e.closeConnection = true;
+            }
+            releaseUpstream(e);
+            boolean close = e.closeConnection || !e.clientKeepAlive;
+            ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
+        } else {
+            ctx.write(content);
+        }
+    }
+
+    private void onResponseHead(Exchange e, HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            return;
+        }
+        int code = response.status().code();
+        if (code == 101) {
+            ReferenceCountUtil.release(response);
+            upstreamFailed(e, "upstream switched protocols without being asked", "UPE");
+            return;
+        }
+        if (code < 200) {
+            ReferenceCountUtil.release(response); // interim: the client's 100-continue was answered by us
+            return;
+        }
+        e.status = code;
+        e.responseStarted = true;
+        e.upstreamReusable = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        HopByHop.strip(headers);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        boolean bodyless = e.headRequest || code == 204 || code == 304;
+        if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (e.clientHttp10) {
+                headers.remove(HttpHeaderNames.TRANSFER_ENCODING); // HTTP/1.0 has no chunking: end by close
+                e.closeConnection = true;
+            } else if (!HttpUtil.isTransferEncodingChunked(response)) {
+                HttpUtil.setTransferEncodingChunked(response, true); // re-frame a close-delimited body
+            }
+        }
+        applyResponseEdits(e, headers, e.destination);
+        setConnectionHeader(e, headers);
+        ctx.write(response);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        ctx.flush();
+        Exchange e = ex;
+        if (e == null || e.responseDone || e.upstream == null) {
+            return;
+        }
+        if (ctx.channel().isWritable()) {
+            e.upstream.read();
+        } else {
+            e.upstreamReadPaused = true;
+        }
+    }
+
+    @Override
+    public void onUpstreamWritable() {
+        Exchange e = ex;
+        if (e != null && e.upstream != null) {
+            e.upstream.flush();
+        }
+        maybeReadClient();
+    }
+
+    @Override
+    public void onUpstreamClosed() {
+        Exchange e = ex;
+        if (e == null || e.finished || e.responseDone) {
+            return;
+        }
+        e.upstream = null; // closed: never pooled
+        upstreamFailed(e, "upstream closed the connection", "UC");
+    }
+
+    @Override
+    public void onUpstreamError(Throwable cause) {
+        Exchange e = ex;
+        if (e == null || e.finished || e.responseDone) {
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "upstream error", cause);
+        if (e.upstream != null) {
+            e.upstreamHandler.unbind();
+            e.upstream.close();
+            e.upstream = null;
+        }
+        upstreamFailed(e, "upstream connection failed", "UC");
+    }
+
+    /**
+     * The upstream failed before the response ended. A request that had no body and went out on a
+     * reused keep-alive connection is tried once more on a fresh one: the upstream may have closed
+     * the idle connection just as we sent (the race every keep-alive client has).
+     */
+    private void upstreamFailed(Exchange e, String detail, String flag) {
+        if (!e.responseStarted && e.reusedConnection && !e.retried && e.requestDone && e.requestBodyBytes == 0) {
+            e.retried = true;
+            detachUpstream(e);
+            e.lastContentWritten = false;
+            connect(e);
+            return;
+        }
+        if (e.responseStarted) {
+            abort(e, flag);
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
+                + ": " + detail);
+        respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
+    }
+
+    // ---- responses and completion ----------------------------------------------------------------
+
+    private void applyResponseEdits(Exchange e, HttpHeaders headers, int destination) {
+        HeaderEditor.apply(e.route.responseHeaders(), headers);
+        if (destination >= 0) {
+            HeaderEditor.apply(e.route.destination(destination).responseHeaders(), headers);
+        }
+        HeaderEditor.apply(e.policyResponseEdits, headers);
+    }
+
+    private void setConnectionHeader(Exchange e, HttpHeaders headers) {
+        if (e.closeConnection || !e.clientKeepAlive || closing) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (e.clientHttp10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    /** An error the gateway answers itself; mid-response it can only cut the connection. */
+    private void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
+        if (e.responseStarted) {
+            abort(e, flag);
+            return;
+        }
+        respondLocal(e, Responses.error(ctx.alloc(), status, detail), flag);
+    }
+
+    private void respondLocal(Exchange e, FullHttpResponse response, String flag) {
+        e.status = response.status().code();
+        e.flag = flag;
+        e.responseStarted = true;
+        e.responseDone = true;
+        e.upstreamReusable = false;
+        detachUpstream(e);
+        if (!e.requestDone) {
+            e.closeConnection = true; // the unread body would be taken for the next request
+        }
+        e.bytesSent = response.content().readableBytes();
+        setConnectionHeader(e, response.headers());
+        boolean close = e.closeConnection || !e.clientKeepAlive;
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
+    }
+
+    private void abort(Exchange e, String flag) {
+        e.flag = flag;
+        e.upstreamReusable = false;
+        closing = true;
+        ctx.close();
+        finish(true);
+    }
+
+    private void startTimers(Exchange e) {
+        long request = e.route.requestTimeoutNanos();
+        if (request > 0) {
+            e.requestTimer = ctx.executor().schedule(() -> timeout(e, "UT", "upstream request timeout"), request,
+                    TimeUnit.NANOSECONDS);
+        }
+        long idle = e.route.idleTimeoutNanos();
+        if (idle > 0) {
+            scheduleIdleCheck(e, idle, idle);
+        }
+    }
+
+    private void scheduleIdleCheck(Exchange e, long idle, long delay) {
+        e.idleTimer = ctx.executor().schedule(() -> {
+            if (ex != e || e.finished) {
+                return;
+            }
+            long quiet = System.nanoTime() - e.lastActivityNanos;
+            if (quiet >= idle) {
+                timeout(e, "SI", "idle timeout");
+            } else {
+                scheduleIdleCheck(e, idle, idle - quiet);
+            }
+        }, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void timeout(Exchange e, String flag, String detail) {
+        if (ex != e || e.finished) {
+            return;
+        }
+        e.upstreamReusable = false;
+        detachUpstream(e);
+        LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
+                + ": " + detail);
+        respondError(e, HttpResponseStatus.GATEWAY_TIMEOUT, detail, flag);
+    }
+
+    /** Gives the upstream connection back to the pool when it can serve another request, else closes it. */
+    private void releaseUpstream(Exchange e) {
+        Channel upstream = e.upstream;
+        if (upstream == null) {
+            return;
+        }
+        e.upstream = null;
+        e.upstreamHandler.unbind();
+        if (e.upstreamReusable && e.responseDone && e.requestDone && upstream.isActive()
+                && UpstreamPool.current().release(e.poolKey, upstream)) {
+            upstream.read(); // watch the idle connection: EOF or stray bytes close it
+        } else {
+            upstream.close();
+        }
+    }
+
+    private void detachUpstream(Exchange e) {
+        e.upstreamReusable = false;
+        releaseUpstream(e);
+    }
+
+    private void finish(boolean close) {
+        Exchange e = ex;
+        if (e == null || e.finished) {
+            return;
+        }
+        e.finished = true;
+        ex = null;
+        e.cancelTimers();
+        e.releasePendingBody();
+        if (!e.responseDone) {
+            e.upstreamReusable = false;
+        }
+        releaseUpstream(e);
+        if (e.cluster != null && e.endpointIndex >= 0) {
+            e.cluster.onRequestEnd(e.endpointIndex);
+        }
+        long duration = System.nanoTime() - e.startNanos;
+        String routeName = e.route == null ? null : e.route.name();
+        engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
+        RequestHead h = e.head;
+        engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
+                truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
+                duration / 1000, routeName, h.requestId(), e.flag));
+        if (close || closing || !ctx.channel().isActive()) {
+            closing = true;
+            releaseBacklog();
+            ctx.close();
+            return;
+        }
+        drainBacklog();
+    }
+
+    private void drainBacklog() {
+        Object msg;
+        while ((msg = backlog.poll()) != null) {
+            Exchange before = ex;
+            if (before != null && before.requestDone) {
+                backlog.addFirst(msg); // the next request waits for this one's response
+                return;
+            }
+            dispatch(msg);
+        }
+        maybeReadClient();
+    }
+
+    private void releaseBacklog() {
+        Object msg;
+        while ((msg = backlog.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

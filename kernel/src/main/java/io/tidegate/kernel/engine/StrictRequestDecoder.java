@@ -1,0 +1,111 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
+import java.util.Queue;
+
+/**
+ * Netty's request decoder plus the one rule it does not enforce: obs-fold. Netty joins a header line
+ * that starts with a space or tab onto the previous one; a proxy that does so while the upstream
+ * does not can be smuggled past. We reject it (RFC 9112 section 5.2), so we must see the raw header
+ * bytes before Netty consumes them.
+ *
+ * <p>Netty consumes the head line by line, so when a decode call starts inside a head the reader
+ * index sits at a line start; we track whether the request line is behind us to know that a leading
+ * space there is a continuation.
+ */
+final class StrictRequestDecoder extends HttpRequestDecoder {
+
+    private final Queue<HttpMethod> methods;
+    private boolean inHead = true;
+    private boolean requestLineConsumed;
+    private boolean failed;
+
+    StrictRequestDecoder(HttpDecoderConfig config, Queue<HttpMethod> methods) {
+        super(config);
+        this.methods = methods;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int firstLineEnd = -1;
+        if (inHead) {
+            if (hasObsFold(in)) {
+                failed = true;
+                in.skipBytes(in.readableBytes());
+                HttpRequest bad = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+                bad.setDecoderResult(DecoderResult.failure(new ObsFoldException()));
+                methods.add(bad.method());
+                out.add(bad);
+                return;
+            }
+            if (!requestLineConsumed) {
+                firstLineEnd = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+            }
+        }
+        int outBefore = out.size();
+        super.decode(ctx, in, out);
+        for (int i = outBefore; i < out.size(); i++) {
+            Object o = out.get(i);
+            if (o instanceof HttpMessage message) {
+                inHead = false;
+                requestLineConsumed = false;
+                methods.add(((HttpRequest) message).method());
+            }
+            if (o instanceof LastHttpContent) {
+                inHead = true;
+                requestLineConsumed = false;
+            }
+        }
+        if (inHead && firstLineEnd >= 0 && in.readerIndex() > firstLineEnd) {
+            requestLineConsumed = true;
+        }
+    }
+
+    /** Whether the unread part of the head holds a line that starts with SP or HTAB. */
+    private boolean hasObsFold(ByteBuf in) {
+        int i = in.readerIndex();
+        int end = in.writerIndex();
+        boolean lineStart = requestLineConsumed;
+        if (!requestLineConsumed) {
+            // Netty skips leading CR/LF and whitespace before a request line.
+            while (i < end && isSkippable(in.getByte(i))) {
+                i++;
+            }
+        }
+        for (; i < end; i++) {
+            byte b = in.getByte(i);
+            if (lineStart) {
+                if (b == ' ' || b == '\t') {
+                    return true;
+                }
+                if (b == '\r' || b == '\n') {
+                    return false; // the empty line: end of the head
+                }
+                lineStart = false;
+            }
+            if (b == '\n') {
+                lineStart = true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isSkippable(byte b) {
+        return b == '\r' || b == '\n' || b == ' ' || b == '\t';
+    }
+}

@@ -1,0 +1,74 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.tidegate.kernel.runtime.ClusterRuntime;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens upstream connections on the caller's event loop. Names resolve through Netty's asynchronous
+ * DNS resolver (hosts file first), never with a blocking lookup on the loop.
+ */
+final class UpstreamConnector implements AutoCloseable {
+
+    private static final int MAX_RESPONSE_LINE = 8 * 1024;
+    private static final int MAX_RESPONSE_HEADERS = 64 * 1024;
+    private static final int MAX_CHUNK = 64 * 1024;
+
+    private final Bootstrap template;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+
+    UpstreamConnector(Transport transport, EventLoopGroup group) {
+        Class<? extends DatagramChannel> udp = transport.isEpoll() ? EpollDatagramChannel.class
+                : NioDatagramChannel.class;
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
+        this.template = new Bootstrap()
+                .group(group)
+                .channel(transport.clientChannel())
+                .resolver(resolver)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    /** Starts connecting to the endpoint for {@code key} on {@code loop}. */
+    ChannelFuture connect(EventLoop loop, PoolKey key, ClusterRuntime cluster) {
+        long idleNanos = cluster.idleTimeoutNanos();
+        Bootstrap b = template.clone(loop)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeoutMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                                .setMaxInitialLineLength(MAX_RESPONSE_LINE)
+                                .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
+                                .setMaxChunkSize(MAX_CHUNK)
+                                .setValidateHeaders(true);
+                        ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast("upstream", new UpstreamHandler(key));
+                    }
+                });
+        return b.connect(key.endpoint().host(), key.endpoint().port());
+    }
+
+    @Override
+    public void close() {
+        resolver.close();
+    }
+}

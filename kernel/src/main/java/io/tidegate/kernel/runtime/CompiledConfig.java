@@ -1,0 +1,36 @@
+package io.tidegate.kernel.runtime;
+
+import io.tidegate.kernel.routing.RouteTable;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One immutable generation of the gateway's configuration: a routing table per listener and the
+ * clusters. The engine reads the current generation once per request and keeps it to the end, so a
+ * swap never changes a request midway.
+ *
+ * @param version increases by one per swap
+ * @param compiledAt when it was compiled
+ * @param tables routing table per HTTP listener name
+ * @param clusters clusters by name
+ * @param routes every compiled route, in precedence order (for admin and CLI)
+ */
+public record CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
+                             Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes) {
+
+    /** Before the first swap: nothing routes. */
+    public static final CompiledConfig EMPTY = new CompiledConfig(0, Instant.EPOCH, Map.of(), Map.of(), List.of());
+
+    public CompiledConfig {
+        tables = Map.copyOf(tables);
+        clusters = Map.copyOf(clusters);
+        routes = List.copyOf(routes);
+    }
+
+    /** The table of {@code listener}; an empty table when it has none. */
+    public RouteTable<CompiledRoute> table(String listener) {
+        RouteTable<CompiledRoute> table = tables.get(listener);
+        return table != null ? table : RouteTable.empty();
+    }
+}

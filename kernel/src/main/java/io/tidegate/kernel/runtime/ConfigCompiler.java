@@ -1,0 +1,263 @@
+package io.tidegate.kernel.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import io.tidegate.kernel.config.GatewayConfig;
+import io.tidegate.kernel.routing.InvalidRouteException;
+import io.tidegate.kernel.routing.RouteTable;
+import io.tidegate.spi.config.ConfigException;
+import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.PolicyRef;
+import io.tidegate.spi.model.Route;
+import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.model.WeightedCluster;
+import io.tidegate.spi.policy.Policy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the accepted fragments of every source into one {@link CompiledConfig}. Pure apart from the
+ * policy registry: fragments in, generation and per-source diagnostics out.
+ *
+ * <p>Rules: a bad object (bad regex, unknown policy, unsupported feature) is left out alone and
+ * reported against its source object; a route to a cluster nobody defines stays, answers 503 and is
+ * reported as an error (another source may define the cluster later); when two sources define the
+ * same cluster, the one listed first in {@code tidegate.yaml} wins and the other is warned.
+ */
+public final class ConfigCompiler {
+
+    private final List<GatewayConfig.ListenerConfig> listeners;
+    private final List<GatewayConfig.PluginEntry> globalPolicies;
+    private final GatewayConfig.Defaults defaults;
+    private final PolicyRegistry policies;
+
+    public ConfigCompiler(List<GatewayConfig.ListenerConfig> listeners, List<GatewayConfig.PluginEntry> globalPolicies,
+                          GatewayConfig.Defaults defaults, PolicyRegistry policies) {
+        this.listeners = List.copyOf(listeners);
+        this.globalPolicies = List.copyOf(globalPolicies);
+        this.defaults = requireNonNull(defaults, "defaults");
+        this.policies = requireNonNull(policies, "policies");
+    }
+
+    /** A source's accepted fragment, in source order. */
+    public record SourceFragment(String source, Fragment fragment) {
+    }
+
+    /**
+     * @param config the new generation
+     * @param diagnostics the kernel's findings per source name (the sources' own diagnostics not included)
+     * @param policiesInUse every policy binding the generation holds
+     */
+    public record Result(CompiledConfig config, Map<String, List<Diagnostic>> diagnostics,
+                         Set<PolicyRef> policiesInUse) {
+    }
+
+    /**
+     * Checks what a fragment must satisfy as a whole: unique route and cluster names. A fragment that
+     * fails is rejected whole (the source broke the contract); returns the reasons, empty when fine.
+     */
+    public static List<String> contractViolations(Fragment fragment) {
+        List<String> errors = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Route r : fragment.routes()) {
+            if (!names.add(r.name())) {
+                errors.add("routes: duplicate route name '" + r.name() + "' (" + r.provenance() + ")");
+            }
+        }
+        names.clear();
+        for (Cluster c : fragment.clusters()) {
+            if (!names.add(c.name())) {
+                errors.add("clusters: duplicate cluster name '" + c.name() + "' (" + c.provenance() + ")");
+            }
+        }
+        return errors;
+    }
+
+    public Result compile(List<SourceFragment> fragments, CompiledConfig previous, long version) {
+        Map<String, List<Diagnostic>> diagnostics = new LinkedHashMap<>();
+        fragments.forEach(f -> diagnostics.put(f.source(), new ArrayList<>()));
+
+        Map<String, ClusterRuntime> clusters = compileClusters(fragments, previous, diagnostics);
+        Set<PolicyRef> inUse = new HashSet<>();
+        List<CompiledRoute> routes = new ArrayList<>();
+        for (SourceFragment f : fragments) {
+            for (Route route : f.fragment().routes()) {
+                CompiledRoute compiled = compileRoute(route, clusters, diagnostics.get(f.source()), inUse);
+                if (compiled != null) {
+                    routes.add(compiled);
+                }
+            }
+        }
+        Map<String, RouteTable<CompiledRoute>> tables = new HashMap<>();
+        for (GatewayConfig.ListenerConfig listener : listeners) {
+            tables.put(listener.name(), buildTable(listener, routes, diagnostics, fragments));
+        }
+        // Routes dropped from every table by buildTable are not served; keep the list honest.
+        Set<CompiledRoute> served = new HashSet<>();
+        tables.values().forEach(t -> served.addAll(t.routes()));
+        routes.removeIf(r -> !served.contains(r) && r.route().listeners().isEmpty());
+        CompiledConfig config = new CompiledConfig(version, Instant.now(), tables, clusters, routes);
+        return new Result(config, diagnostics, inUse);
+    }
+
+    private Map<String, ClusterRuntime> compileClusters(List<SourceFragment> fragments, CompiledConfig previous,
+                                                        Map<String, List<Diagnostic>> diagnostics) {
+        Map<String, ClusterRuntime> out = new HashMap<>();
+        Map<String, String> owner = new HashMap<>();
+        for (SourceFragment f : fragments) {
+            for (Cluster cluster : f.fragment().clusters()) {
+                String first = owner.putIfAbsent(cluster.name(), f.source());
+                if (first != null) {
+                    diagnostics.get(f.source()).add(Diagnostic.warning(cluster.provenance(), "name",
+                            "cluster '" + cluster.name() + "' is also defined by source '" + first
+                                    + "', which is listed first and wins"));
+                    continue;
+                }
+                String unsupported = unsupportedClusterFeature(cluster);
+                if (unsupported != null) {
+                    diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), unsupported,
+                            unsupported + " is not supported by this build yet; cluster rejected"));
+                    continue;
+                }
+                ClusterRuntime old = previous.clusters().get(cluster.name());
+                out.put(cluster.name(), old != null && old.spec().equals(cluster) ? old
+                        : new ClusterRuntime(cluster, defaults.connectTimeout(), defaults.upstreamIdleTimeout()));
+            }
+        }
+        return out;
+    }
+
+    private static String unsupportedClusterFeature(Cluster c) {
+        LoadBalancer.Policy lb = c.loadBalancer().policy();
+        if (lb == LoadBalancer.Policy.RING_HASH || lb == LoadBalancer.Policy.MAGLEV) {
+            return "loadBalancer";
+        }
+        if (c.tls() != null) {
+            return "tls";
+        }
+        if (c.protocol() == Cluster.UpstreamProtocol.HTTP2) {
+            return "protocol";
+        }
+        if (c.healthCheck() != null) {
+            return "healthCheck";
+        }
+        if (c.outlierDetection() != null) {
+            return "outlierDetection";
+        }
+        return null;
+    }
+
+    private static String unsupportedRouteFeature(Route r) {
+        if (r.retries() != null && r.retries().attempts() > 0) {
+            return "retries";
+        }
+        if (!r.mirrors().isEmpty()) {
+            return "mirrors";
+        }
+        if (r.fault() != null) {
+            return "fault";
+        }
+        if (r.cors() != null) {
+            return "cors";
+        }
+        return null;
+    }
+
+    private CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, List<Diagnostic> diags,
+                                       Set<PolicyRef> inUse) {
+        String unsupported = unsupportedRouteFeature(route);
+        if (unsupported != null) {
+            diags.add(Diagnostic.error(route.provenance(), unsupported,
+                    unsupported + " is not supported by this build yet; route '" + route.name() + "' rejected"));
+            return null;
+        }
+        PathRewriter rewriter;
+        try {
+            rewriter = PathRewriter.compile(route.rewrite(), route.match().path());
+        } catch (IllegalArgumentException e) {
+            diags.add(Diagnostic.error(route.provenance(), "rewrite", e.getMessage()));
+            return null;
+        }
+        ClusterRuntime[] targets = new ClusterRuntime[0];
+        if (route.action() instanceof RouteAction.Forward forward) {
+            targets = new ClusterRuntime[forward.clusters().size()];
+            for (int i = 0; i < targets.length; i++) {
+                WeightedCluster wc = forward.clusters().get(i);
+                targets[i] = clusters.get(wc.cluster());
+                if (targets[i] == null) {
+                    diags.add(Diagnostic.error(route.provenance(), "forward[" + i + "].cluster",
+                            "cluster '" + wc.cluster() + "' is not defined by any source; requests get 503"));
+                }
+            }
+        }
+        List<Policy> bound = new ArrayList<>();
+        try {
+            for (GatewayConfig.PluginEntry global : globalPolicies) {
+                if (appliesToRoute(global, route)) {
+                    PolicyRef ref = new PolicyRef(global.id(), global.settings());
+                    bound.add(policies.get(ref));
+                    inUse.add(ref);
+                }
+            }
+            for (PolicyRef ref : route.policies()) {
+                bound.add(policies.get(ref));
+                inUse.add(ref);
+            }
+        } catch (ConfigException e) {
+            diags.add(Diagnostic.error(route.provenance(), "policies", e.getMessage()));
+            return null;
+        }
+        Duration request = route.timeouts().request() != null ? route.timeouts().request() : defaults.requestTimeout();
+        Duration idle = route.timeouts().idle() != null ? route.timeouts().idle() : defaults.idleTimeout();
+        long maxBody = route.maxRequestBodyBytes() != null ? route.maxRequestBodyBytes() : 0;
+        return new CompiledRoute(route, targets, rewriter, bound, request.toNanos(), idle.toNanos(), maxBody);
+    }
+
+    private static boolean appliesToRoute(GatewayConfig.PluginEntry policy, Route route) {
+        if (policy.listeners().isEmpty()) {
+            return true;
+        }
+        // A route on every listener gets the policy; one limited to listeners gets it when they overlap.
+        return route.listeners().isEmpty() || policy.listeners().stream().anyMatch(route.listeners()::contains);
+    }
+
+    private RouteTable<CompiledRoute> buildTable(GatewayConfig.ListenerConfig listener, List<CompiledRoute> routes,
+                                                 Map<String, List<Diagnostic>> diagnostics,
+                                                 List<SourceFragment> fragments) {
+        List<CompiledRoute> mine = new ArrayList<>();
+        for (CompiledRoute r : routes) {
+            Set<String> on = r.route().listeners();
+            if (on.isEmpty() || on.contains(listener.name())) {
+                mine.add(r);
+            }
+        }
+        // A route the table refuses (bad regex, bad host pattern) is removed alone and reported.
+        while (true) {
+            try {
+                return RouteTable.compile(mine, CompiledRoute::route);
+            } catch (InvalidRouteException e) {
+                Route bad = e.route();
+                mine.removeIf(r -> r.route() == bad);
+                String source = bad.provenance().source();
+                List<Diagnostic> list = diagnostics.get(source);
+                if (list == null) {
+                    list = diagnostics.computeIfAbsent(fragments.isEmpty() ? source : source, k -> new ArrayList<>());
+                }
+                Diagnostic d = Diagnostic.error(bad.provenance(), e.field(), e.getMessage());
+                if (!list.contains(d)) {
+                    list.add(d);
+                }
+            }
+        }
+    }
+}
