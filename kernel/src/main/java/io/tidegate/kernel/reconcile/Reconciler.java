@@ -50,6 +50,8 @@ public final class Reconciler implements AutoCloseable {
     private volatile boolean ready;
     private volatile List<SourceStatus> statuses = List.of();
     private ScheduledFuture<?> scheduled;
+    private final List<java.util.function.Consumer<CompiledConfig>> swapListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param sources source name to plugin id, in precedence order
@@ -102,6 +104,11 @@ public final class Reconciler implements AutoCloseable {
                 });
             }
         };
+    }
+
+    /** Called on the reconciler thread after each swap (tests await swaps with it; it must be quick). */
+    public void addSwapListener(java.util.function.Consumer<CompiledConfig> listener) {
+        swapListeners.add(requireNonNull(listener, "listener"));
     }
 
     /** The live generation. */
@@ -206,6 +213,8 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         policies.retainOnly(result.policiesInUse());
+        statuses = snapshot();
+        swapListeners.forEach(l -> l.accept(current));
         if (!ready && states.values().stream().allMatch(s -> s.accepted != null)) {
             ready = true;
             LOG.log(System.Logger.Level.INFO, "first complete configuration is live: generation "

@@ -52,7 +52,7 @@ public final class PathNormalizer {
                 }
                 case DOT_DOT -> {
                     if (depth == 0) {
-                        continue;
+                        return null; // climbs above the root
                     }
                     out.setLength(segmentStarts[--depth]);
                     if (last) {

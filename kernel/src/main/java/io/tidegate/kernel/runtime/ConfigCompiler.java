@@ -10,6 +10,7 @@ import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.PolicyRef;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
@@ -183,7 +184,11 @@ public final class ConfigCompiler {
         }
         PathRewriter rewriter;
         try {
-            rewriter = PathRewriter.compile(route.rewrite(), route.match().path());
+            PathRewrite rewrite = route.rewrite();
+            if (route.action() instanceof RouteAction.Redirect redirect && redirect.prefixRewrite() != null) {
+                rewrite = PathRewrite.prefix(redirect.prefixRewrite()); // the redirect's path comes from it
+            }
+            rewriter = PathRewriter.compile(rewrite, route.match().path());
         } catch (IllegalArgumentException e) {
             diags.add(Diagnostic.error(route.provenance(), "rewrite", e.getMessage()));
             return null;

@@ -1,0 +1,179 @@
+package io.tidegate.kernel.testing;
+
+import io.tidegate.kernel.config.GatewayConfig;
+import io.tidegate.kernel.engine.AccessLog;
+import io.tidegate.kernel.engine.Engine;
+import io.tidegate.kernel.metrics.MetricsRegistry;
+import io.tidegate.kernel.reconcile.Reconciler;
+import io.tidegate.kernel.runtime.CompiledConfig;
+import io.tidegate.kernel.runtime.ConfigCompiler;
+import io.tidegate.kernel.runtime.PolicyRegistry;
+import io.tidegate.spi.config.ConfigNode;
+import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.Listener;
+import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.ListenerRole;
+import io.tidegate.spi.model.SocketAddress;
+import io.tidegate.spi.plugin.DnsResolver;
+import io.tidegate.spi.plugin.PluginContext;
+import io.tidegate.spi.plugin.Metrics;
+import io.tidegate.spi.plugin.YamlReader;
+import io.tidegate.spi.policy.PolicyFactory;
+import io.tidegate.spi.source.FragmentSink;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real engine and reconciler in-process, fed by one test source, with one HTTP listener on
+ * loopback port 0. {@link #publish} waits for the swap, so tests never sleep for config to apply.
+ */
+public final class EngineHarness implements AutoCloseable {
+
+    public static final String LISTENER = "web";
+
+    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Reconciler reconciler;
+    private final Engine engine;
+    private final FragmentSink sink;
+    private final BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
+    private final HttpClient client;
+    private final AccessLog accessLog;
+
+    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies) {
+        Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
+                ListenerRole.INGRESS, null, List.of());
+        GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, Duration.ofSeconds(30), 8192,
+                16384, maxBodyBytes);
+        GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
+                new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), List.of(),
+                new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
+                new GatewayConfig.EngineConfig(2, "auto"), defaults, Duration.ofMillis(10));
+        PolicyRegistry registry = new PolicyRegistry(policies, new MinimalContext(metrics));
+        ConfigCompiler compiler = new ConfigCompiler(config.listeners(), config.policies(), defaults, registry);
+        reconciler = new Reconciler(compiler, registry, config.debounce(), Map.of("test", "test"), metrics);
+        reconciler.addSwapListener(swaps::add);
+        sink = reconciler.sink("test");
+        accessLog = AccessLog.disabled();
+        engine = new Engine(config, reconciler::current, accessLog, metrics);
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public static EngineHarness start() throws InterruptedException {
+        return start(defaults(), 0, Map.of());
+    }
+
+    public static GatewayConfig.Defaults defaults() {
+        return new GatewayConfig.Defaults(Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(30),
+                Duration.ofSeconds(30));
+    }
+
+    public static EngineHarness start(GatewayConfig.Defaults defaults, long maxBodyBytes,
+                                      Map<String, PolicyFactory> policies) throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults, maxBodyBytes, policies);
+        h.engine.start();
+        return h;
+    }
+
+    /** Publishes a fragment as the test source and waits until it is live. */
+    public CompiledConfig publish(Fragment fragment) throws InterruptedException {
+        swaps.clear();
+        sink.publish(fragment);
+        CompiledConfig live = swaps.poll(5, TimeUnit.SECONDS);
+        if (live == null) {
+            throw new AssertionError("no config swap within 5s; sources: " + reconciler.sources());
+        }
+        return live;
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    public MetricsRegistry metrics() {
+        return metrics;
+    }
+
+    public int port() {
+        return engine.port(LISTENER);
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        reconciler.close();
+        accessLog.close();
+    }
+
+    /** Enough of a plugin context for policies created in tests. */
+    private record MinimalContext(Metrics metrics) implements PluginContext {
+        private static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "test-plugin");
+            t.setDaemon(true);
+            return t;
+        });
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return SCHEDULER;
+        }
+
+        @Override
+        public Clock clock() {
+            return Clock.systemUTC();
+        }
+
+        @Override
+        public Metrics metrics() {
+            return metrics;
+        }
+
+        @Override
+        public System.Logger logger(String name) {
+            return System.getLogger(name);
+        }
+
+        @Override
+        public YamlReader yaml() {
+            return new io.tidegate.kernel.config.SnakeYamlReader();
+        }
+
+        @Override
+        public DnsResolver dns() {
+            throw new UnsupportedOperationException("not in tests");
+        }
+
+        @Override
+        public List<Listener> listeners() {
+            return List.of();
+        }
+
+        @Override
+        public Path resolvePath(String path) {
+            return Path.of(path);
+        }
+    }
+
+    /** Settings node helper. */
+    public static ConfigNode settings(Map<String, ?> values) {
+        return ConfigNode.fromObject(values, "test");
+    }
+}

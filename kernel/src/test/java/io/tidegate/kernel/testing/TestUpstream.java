@@ -1,0 +1,274 @@
+package io.tidegate.kernel.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real HTTP/1.1 server on loopback port 0, standing in for an application behind the gateway.
+ * It counts connections, requests and raw bytes received, records every request head, and answers
+ * by path:
+ * <ul>
+ *   <li>{@code /echo}: streams the request body back (reading the next chunk only after the last
+ *       was written: it never buffers)
+ *   <li>{@code /count}: consumes the body and answers its length
+ *   <li>{@code /slow?ms=N}: answers after N ms
+ *   <li>{@code /close}: closes the connection without answering
+ *   <li>{@code /status/N}: answers status N
+ *   <li>{@code /bytes?n=N}: streams N bytes
+ *   <li>anything else: 200, body "NAME METHOD URI" then one "name: value" line per request header
+ * </ul>
+ */
+public final class TestUpstream implements AutoCloseable {
+
+    /** A request head as the upstream saw it. */
+    public record Seen(String method, String uri, Map<String, List<String>> headers) {
+        public String header(String name) {
+            List<String> v = headers.get(name.toLowerCase());
+            return v == null ? null : v.get(0);
+        }
+    }
+
+    private final String name;
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+
+    private TestUpstream(String name) throws InterruptedException {
+        this.name = name;
+        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.incrementAndGet();
+                        ch.pipeline().addLast(new ByteCounter(), new HttpServerCodec(), new Handler());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    public static TestUpstream start(String name) throws InterruptedException {
+        return new TestUpstream(name);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    public int requests() {
+        return requests.get();
+    }
+
+    public long bytesReceived() {
+        return bytesReceived.get();
+    }
+
+    /** The next request head seen, waiting up to 5 s. */
+    public Seen nextSeen() throws InterruptedException {
+        Seen s = seen.poll(5, TimeUnit.SECONDS);
+        if (s == null) {
+            throw new AssertionError("upstream " + name + " saw no request within 5s");
+        }
+        return s;
+    }
+
+    /** Waits for a request to {@code uri}, skipping others. */
+    public Seen nextSeenMatching(String uri) throws InterruptedException {
+        while (true) {
+            Seen s = nextSeen();
+            if (s.uri().equals(uri)) {
+                return s;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class ByteCounter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.read();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            bytesReceived.addAndGet(((ByteBuf) msg).readableBytes());
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        private HttpRequest request;
+        private boolean echoing;
+        private long bodyBytes;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest r) {
+                request = r;
+                bodyBytes = 0;
+                requests.incrementAndGet();
+                Map<String, List<String>> headers = new LinkedHashMap<>();
+                r.headers().forEach(e -> headers.computeIfAbsent(e.getKey().toLowerCase(),
+                        k -> new java.util.ArrayList<>()).add(e.getValue()));
+                seen.add(new Seen(r.method().name(), r.uri(), headers));
+                String path = new QueryStringDecoder(r.uri()).path();
+                if (path.equals("/close")) {
+                    ctx.close();
+                    return;
+                }
+                if (path.equals("/echo")) {
+                    echoing = true;
+                    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    HttpUtil.setTransferEncodingChunked(head, true);
+                    ctx.writeAndFlush(head);
+                }
+            }
+            if (msg instanceof HttpContent content) {
+                if (echoing) {
+                    boolean last = content instanceof LastHttpContent;
+                    ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+                        if (last) {
+                            echoing = false;
+                            finishExchange(ctx);
+                        } else {
+                            ctx.read();
+                        }
+                    });
+                    return;
+                }
+                bodyBytes += content.content().readableBytes();
+                content.release();
+                if (content instanceof LastHttpContent) {
+                    respond(ctx);
+                    return;
+                }
+            }
+            ctx.read();
+        }
+
+        private void respond(ChannelHandlerContext ctx) {
+            HttpRequest r = request;
+            QueryStringDecoder query = new QueryStringDecoder(r.uri());
+            String path = query.path();
+            if (path.equals("/slow")) {
+                long ms = Long.parseLong(query.parameters().get("ms").get(0));
+                ctx.executor().schedule(() -> writeDefault(ctx, r), ms, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (path.equals("/count")) {
+                ByteBuf content = Unpooled.copiedBuffer(Long.toString(bodyBytes), StandardCharsets.UTF_8);
+                FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        content);
+                resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+                ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
+            if (path.startsWith("/status/")) {
+                int code = Integer.parseInt(path.substring("/status/".length()));
+                FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.valueOf(code), Unpooled.EMPTY_BUFFER);
+                resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+                ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
+            if (path.equals("/bytes")) {
+                long n = Long.parseLong(query.parameters().get("n").get(0));
+                HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                HttpUtil.setContentLength(head, n);
+                ctx.write(head);
+                streamBytes(ctx, n);
+                return;
+            }
+            writeDefault(ctx, r);
+        }
+
+        private void streamBytes(ChannelHandlerContext ctx, long remaining) {
+            if (remaining == 0) {
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                        .addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
+            int n = (int) Math.min(remaining, 16 * 1024);
+            ByteBuf chunk = ctx.alloc().buffer(n).writeZero(n);
+            ctx.writeAndFlush(new DefaultHttpContent(chunk)).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    streamBytes(ctx, remaining - n);
+                }
+            });
+        }
+
+        private void writeDefault(ChannelHandlerContext ctx, HttpRequest r) {
+            StringBuilder body = new StringBuilder().append(name).append(' ').append(r.method()).append(' ')
+                    .append(r.uri()).append('\n');
+            r.headers().forEach(e -> body.append(e.getKey().toLowerCase()).append(": ").append(e.getValue())
+                    .append('\n'));
+            ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                    .set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
+                    .set("x-upstream", name);
+            ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+        }
+
+        private void finishExchange(ChannelHandlerContext ctx) {
+            if (HttpUtil.isKeepAlive(request)) {
+                ctx.read();
+            } else {
+                ctx.close();
+            }
+        }
+    }
+}
