@@ -52,6 +52,7 @@ public final class Reconciler implements AutoCloseable {
     private ScheduledFuture<?> scheduled;
     private final List<java.util.function.Consumer<CompiledConfig>> swapListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> rebuildListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param sources source name to plugin id, in precedence order
@@ -109,6 +110,11 @@ public final class Reconciler implements AutoCloseable {
     /** Called on the reconciler thread after each swap (tests await swaps with it; it must be quick). */
     public void addSwapListener(java.util.function.Consumer<CompiledConfig> listener) {
         swapListeners.add(requireNonNull(listener, "listener"));
+    }
+
+    /** Called on the reconciler thread after every rebuild, whether or not it swapped (tests use it). */
+    public void addRebuildListener(Runnable listener) {
+        rebuildListeners.add(requireNonNull(listener, "listener"));
     }
 
     /** The live generation. */
@@ -183,6 +189,7 @@ public final class Reconciler implements AutoCloseable {
             compileSeconds.observe((System.nanoTime() - start) / 1e9);
         }
         statuses = snapshot();
+        rebuildListeners.forEach(Runnable::run);
     }
 
     private void compileAndSwap() {

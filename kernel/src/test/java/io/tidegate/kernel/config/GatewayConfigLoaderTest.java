@@ -1,0 +1,91 @@
+package io.tidegate.kernel.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidegate.spi.config.ConfigException;
+import io.tidegate.spi.model.ListenerRole;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigLoaderTest {
+
+    private static final Path HOME = Path.of("/opt/tidegate");
+
+    private GatewayConfig parse(String yaml) {
+        return new GatewayConfigLoader().parse(new SnakeYamlReader().parse("tidegate.yaml", yaml).get(0),
+                Path.of("tidegate.yaml"), HOME);
+    }
+
+    @Test
+    void readsTheDesignExampleWithDefaults() {
+        GatewayConfig c = parse("""
+                listeners:
+                  - name: web
+                    address: 0.0.0.0:8080
+                    protocol: http
+                admin:
+                  address: 127.0.0.1:9901
+                plugins:
+                  dir: plugins
+                sources:
+                  - id: file
+                    paths: [conf/routes.d]
+                policies:
+                  - id: rate-limit
+                    listeners: [web]
+                    rps: 10
+                """);
+        assertThat(c.listeners()).hasSize(1);
+        assertThat(c.listeners().get(0).listener().role()).isEqualTo(ListenerRole.INGRESS);
+        assertThat(c.listeners().get(0).maxRequestLineBytes()).isEqualTo(8192);
+        assertThat(c.pluginsDir()).isEqualTo(HOME.resolve("plugins"));
+        assertThat(c.sources().get(0).name()).isEqualTo("file");
+        assertThat(c.sources().get(0).settings().keys()).containsExactly("paths");
+        assertThat(c.policies().get(0).listeners()).containsExactly("web");
+        assertThat(c.policies().get(0).settings().keys()).containsExactly("rps");
+        assertThat(c.defaults().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.defaults().requestTimeout()).isEqualTo(Duration.ZERO);
+        assertThat(c.accessLog().enabled()).isTrue();
+    }
+
+    @Test
+    void unknownKeyNamesFileLineAndKey() {
+        assertThatThrownBy(() -> parse("""
+                listeners:
+                  - name: web
+                    adress: 0.0.0.0:8080
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("tidegate.yaml:3:").hasMessageContaining("listeners[0].adress: unknown key (expected one of: address,");
+    }
+
+    @Test
+    void badValuesSayWhatWasExpected() {
+        assertThatThrownBy(() -> parse("listeners: [{name: web, address: 'nope'}]"))
+                .hasMessageContaining("listeners[0].address").hasMessageContaining("expected: host:port");
+        assertThatThrownBy(() -> parse("listeners: [{name: web, address: ':80', protocol: quic}]"))
+                .hasMessageContaining("listeners[0].protocol: 'quic' (expected one of: http, https, tcp, tls-passthrough)");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}, {name: a, address: ':81'}]"))
+                .hasMessageContaining("duplicate listener name 'a'");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}]\naccessLog: {format: xml}"))
+                .hasMessageContaining("accessLog.format: 'xml' (expected one of: default, json)");
+        assertThatThrownBy(() -> parse("listeners: []"))
+                .hasMessageContaining("listeners: is required");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}]\nsources: [{paths: [x]}]"))
+                .hasMessageContaining("sources[0].id: is required but missing");
+    }
+
+    @Test
+    void protocolsOfLaterIssuesAreRefusedClearly() {
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: https}]"))
+                .hasMessageContaining("'https' is not supported by this build yet");
+    }
+
+    @Test
+    void yamlSyntaxErrorsCarryTheLine() {
+        assertThatThrownBy(() -> parse("listeners:\n  - name: [unclosed\n"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("tidegate.yaml:3:");
+        assertThatThrownBy(() -> parse("a: 1\na: 2\n")).hasMessageContaining("duplicate key");
+    }
+}
