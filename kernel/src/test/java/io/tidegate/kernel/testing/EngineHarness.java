@@ -4,6 +4,7 @@ import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.engine.AccessLog;
 import io.tidegate.kernel.engine.Engine;
 import io.tidegate.kernel.metrics.MetricsRegistry;
+import io.tidegate.kernel.plugin.KernelPluginContext;
 import io.tidegate.kernel.reconcile.Reconciler;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.ConfigCompiler;
@@ -14,10 +15,6 @@ import io.tidegate.spi.model.Listener;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.ListenerRole;
 import io.tidegate.spi.model.SocketAddress;
-import io.tidegate.spi.plugin.DnsResolver;
-import io.tidegate.spi.plugin.PluginContext;
-import io.tidegate.spi.plugin.Metrics;
-import io.tidegate.spi.plugin.YamlReader;
 import io.tidegate.spi.policy.PolicyFactory;
 import io.tidegate.spi.source.FragmentSink;
 import java.net.URI;
@@ -28,9 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,6 +43,7 @@ public final class EngineHarness implements AutoCloseable {
     private final BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
     private final HttpClient client;
     private final AccessLog accessLog;
+    private final KernelPluginContext pluginContext;
 
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
@@ -58,7 +54,8 @@ public final class EngineHarness implements AutoCloseable {
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), List.of(),
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
                 new GatewayConfig.EngineConfig(2, "auto"), defaults, Duration.ofMillis(10));
-        PolicyRegistry registry = new PolicyRegistry(policies, new MinimalContext(metrics));
+        pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC());
+        PolicyRegistry registry = new PolicyRegistry(policies, pluginContext);
         ConfigCompiler compiler = new ConfigCompiler(config.listeners(), config.policies(), defaults, registry);
         reconciler = new Reconciler(compiler, registry, config.debounce(), Map.of("test", "test"), metrics);
         reconciler.addSwapListener(swaps::add);
@@ -121,55 +118,7 @@ public final class EngineHarness implements AutoCloseable {
         engine.close();
         reconciler.close();
         accessLog.close();
-    }
-
-    /** Enough of a plugin context for policies created in tests. */
-    private record MinimalContext(Metrics metrics) implements PluginContext {
-        private static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "test-plugin");
-            t.setDaemon(true);
-            return t;
-        });
-
-        @Override
-        public ScheduledExecutorService scheduler() {
-            return SCHEDULER;
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public Metrics metrics() {
-            return metrics;
-        }
-
-        @Override
-        public System.Logger logger(String name) {
-            return System.getLogger(name);
-        }
-
-        @Override
-        public YamlReader yaml() {
-            return new io.tidegate.kernel.config.SnakeYamlReader();
-        }
-
-        @Override
-        public DnsResolver dns() {
-            throw new UnsupportedOperationException("not in tests");
-        }
-
-        @Override
-        public List<Listener> listeners() {
-            return List.of();
-        }
-
-        @Override
-        public Path resolvePath(String path) {
-            return Path.of(path);
-        }
+        pluginContext.close();
     }
 
     /** Settings node helper. */
