@@ -178,10 +178,6 @@ public final class Main {
     }
 
     private int explain(GatewayConfig config, Arguments a) throws InterruptedException {
-        if (a.positional().size() != 2) {
-            err.println("tidegate: explain needs METHOD and URL, e.g. explain GET http://example.com/api");
-            return 2;
-        }
         ExplainRequest request;
         try {
             request = new ExplainRequest(a.positional().get(0), a.positional().get(1), a.headers());
@@ -265,6 +261,9 @@ public final class Main {
             }
             if (!args[0].equals("explain") && !positional.isEmpty()) {
                 throw new IllegalArgumentException("unexpected argument '" + positional.get(0) + "'");
+            }
+            if (args[0].equals("explain") && positional.size() != 2) {
+                throw new IllegalArgumentException("explain needs METHOD and URL, e.g. explain GET http://example.com/api");
             }
             if (args[0].equals("validate") && config == null) {
                 throw new IllegalArgumentException("validate needs -c FILE");

@@ -220,14 +220,14 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         policies.retainOnly(result.policiesInUse());
-        statuses = snapshot();
-        swapListeners.forEach(l -> l.accept(current));
         if (!ready && states.values().stream().allMatch(s -> s.accepted != null)) {
             ready = true;
             LOG.log(System.Logger.Level.INFO, "first complete configuration is live: generation "
                     + current.version() + ", " + current.routes().size() + " routes, "
                     + current.clusters().size() + " clusters");
         }
+        statuses = snapshot();
+        swapListeners.forEach(l -> l.accept(current));
     }
 
     private List<SourceStatus> snapshot() {

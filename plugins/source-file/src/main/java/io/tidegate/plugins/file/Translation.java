@@ -1,0 +1,19 @@
+package io.tidegate.plugins.file;
+
+import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.Route;
+import java.util.List;
+
+/**
+ * What a set of files amounts to: the objects accepted, in precedence order, and what was said about
+ * the rejected ones.
+ */
+record Translation(List<Route> routes, List<Cluster> clusters, List<Diagnostic> diagnostics) {
+
+    Translation {
+        routes = List.copyOf(routes);
+        clusters = List.copyOf(clusters);
+        diagnostics = List.copyOf(diagnostics);
+    }
+}
