@@ -123,10 +123,14 @@ public final class Gateway implements AutoCloseable {
      */
     public void shutdown(Duration drain) {
         lifecycle.startDraining();
-        if (engineStarted) {
-            engine.get().stopAccepting();
-        }
         LOG.log(System.Logger.Level.INFO, "stopping; draining for up to " + drain.toMillis() + "ms");
+        if (engineStarted) {
+            try {
+                engine.get().drain(drain);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         close();
     }
 

@@ -58,14 +58,19 @@ public final class GatewayConfigLoader {
         Path pluginsDir = installDir.resolve(plugins.string("dir", "plugins")).normalize();
         List<GatewayConfig.PluginEntry> sources = entries(root.getOrNull("sources"), false);
         List<GatewayConfig.PluginEntry> policies = entries(root.getOrNull("policies"), true);
+        checkPolicyListeners(root.getOrNull("policies"), policies, listeners);
 
         ConfigNode log = root.getOrNull("accessLog").requireOnlyKeys("enabled", "target", "format");
         String format = log.string("format", "default");
         if (!format.equals("default") && !format.equals("json")) {
             throw log.get("format").error("'" + format + "' (expected one of: default, json)");
         }
+        String target = log.string("target", "stdout");
+        if (!target.equals("stdout") && !target.equals("stderr")) {
+            target = installDir.resolve(target).normalize().toString(); // relative to the install dir, like every path
+        }
         GatewayConfig.AccessLogConfig accessLog =
-                new GatewayConfig.AccessLogConfig(log.bool("enabled", true), log.string("target", "stdout"), format);
+                new GatewayConfig.AccessLogConfig(log.bool("enabled", true), target, format);
 
         ConfigNode engine = root.getOrNull("engine").requireOnlyKeys("eventLoops", "transport");
         int eventLoops = engine.find("eventLoops").map(n -> n.asInt(0, 1024)).orElse(0);
@@ -150,6 +155,20 @@ public final class GatewayConfigLoader {
         return out;
     }
 
+    private static void checkPolicyListeners(ConfigNode node, List<GatewayConfig.PluginEntry> policies,
+                                             List<GatewayConfig.ListenerConfig> listeners) {
+        Set<String> names = new HashSet<>();
+        listeners.forEach(l -> names.add(l.name()));
+        for (int i = 0; i < policies.size(); i++) {
+            for (String name : policies.get(i).listeners()) {
+                if (!names.contains(name)) {
+                    throw node.items().get(i).get("listeners").error("no listener named '" + name
+                            + "' (expected one of: " + String.join(", ", new java.util.TreeSet<>(names)) + ")");
+                }
+            }
+        }
+    }
+
     private static SocketAddress address(ConfigNode node, String fallback) {
         if (node.isNull()) {
             if (fallback == null) {
@@ -167,7 +186,7 @@ public final class GatewayConfigLoader {
     private static Duration positive(ConfigNode parent, String key, Duration fallback) {
         Duration d = parent.duration(key, fallback);
         if (d.isZero() || d.isNegative()) {
-            throw parent.get(key).error(d + " (expected: > 0)");
+            throw parent.get(key).error("'" + parent.string(key) + "' (expected: a duration > 0, e.g. 30s)");
         }
         return d;
     }

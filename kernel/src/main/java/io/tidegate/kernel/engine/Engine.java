@@ -34,7 +34,9 @@ public final class Engine implements AutoCloseable {
                   MetricsRegistry metrics) {
         this.config = requireNonNull(config, "config");
         this.transport = Transport.select(config.engine().transport());
-        this.loops = transport.newGroup(config.engine().eventLoops(), "tidegate-loop");
+        int threads = config.engine().eventLoops() > 0 ? config.engine().eventLoops()
+                : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
+        this.loops = transport.newGroup(threads, "tidegate-loop");
         this.connector = new UpstreamConnector(transport, loops);
         this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
     }
@@ -78,9 +80,33 @@ public final class Engine implements AutoCloseable {
         return transport;
     }
 
-    /** Stops accepting; connections in flight are given {@code drain} to finish. */
+    /** Stops accepting new connections. */
     public void stopAccepting() {
         bound.values().forEach(Channel::close);
+    }
+
+    /**
+     * Graceful stop, first half: stop accepting, make every response close its connection, and wait
+     * up to {@code timeout} for the requests in flight to finish. Returns whether they all did.
+     */
+    public boolean drain(java.time.Duration timeout) throws InterruptedException {
+        context.startDraining();
+        stopAccepting();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (context.metrics().activeRequests() > 0) {
+            if (System.nanoTime() >= deadline) {
+                LOG.log(System.Logger.Level.WARNING, context.metrics().activeRequests()
+                        + " requests still in flight after the drain timeout; closing");
+                return false;
+            }
+            Thread.sleep(10); // a shutdown-time poll of a counter many loops update
+        }
+        return true;
+    }
+
+    /** Requests in flight. */
+    public long activeRequests() {
+        return context.metrics().activeRequests();
     }
 
     @Override

@@ -21,6 +21,17 @@ final class EngineContext {
         this.metrics = requireNonNull(metrics, "metrics");
     }
 
+    private volatile boolean draining;
+
+    /** Whether the engine is draining: responses close their connections. */
+    boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
     /** The live generation; read once per request. */
     CompiledConfig config() {
         return config.get();

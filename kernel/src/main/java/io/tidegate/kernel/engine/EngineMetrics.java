@@ -35,6 +35,11 @@ final class EngineMetrics {
                 () -> io.netty.util.internal.PlatformDependent.usedDirectMemory());
     }
 
+    /** Requests in flight across all loops. */
+    long activeRequests() {
+        return active.sum();
+    }
+
     void requestStarted() {
         active.increment();
     }

@@ -39,6 +39,8 @@ final class Exchange {
     /** Body chunks received before the upstream was ready; retained, released on failure. */
     final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
     boolean requestDone;
+    /** A bodyless request is complete at its head; the decoder's empty end marker that follows is dropped. */
+    boolean swallowEmptyLast;
     /** Whether a LastHttpContent went to the current upstream (a retry must send one again). */
     boolean lastContentWritten;
     /** Close the client connection after this exchange (unread body, HTTP/1.0 framing, errors). */

@@ -9,10 +9,16 @@ import java.util.List;
  * Removes connection-specific headers (RFC 9110 section 7.6.1): {@code Connection} and every header
  * it names, plus the classic hop-by-hop set. Transfer-Encoding is left to the framing code, which
  * re-frames bodies for the next hop.
+ *
+ * <p>A client must not be able to strip the message's framing or its Host by naming them in
+ * {@code Connection}: a body forwarded without its Content-Length would be read upstream as the next
+ * request (request smuggling). Those names are ignored there.
  */
 final class HopByHop {
 
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final java.util.Set<String> PROTECTED = java.util.Set.of("close", "keep-alive", "content-length",
+            "transfer-encoding", "host");
 
     private HopByHop() {
     }
@@ -22,7 +28,7 @@ final class HopByHop {
         for (String value : connection) {
             for (String token : value.split(",")) {
                 String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
+                if (!name.isEmpty() && !PROTECTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
                     headers.remove(name);
                 }
             }

@@ -57,6 +57,9 @@ import java.util.concurrent.TimeUnit;
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
+    /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
+    private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
+            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final EngineContext engine;
     private final GatewayConfig.ListenerConfig listener;
@@ -65,6 +68,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private ChannelHandlerContext ctx;
     private DownstreamConnection connection;
+    /** Connection policies that admitted this connection: they hear when it closes. */
+    private final List<Policy> admitted = new ArrayList<>(0);
     private Exchange ex;
     private boolean closing;
 
@@ -86,13 +91,67 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         connection = new DownstreamConnection((InetSocketAddress) ch.remoteAddress(),
                 (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role());
         engine.metrics().connectionOpened();
+        List<Policy> policies = engine.config().connectionPolicies(listener.name());
+        if (policies.isEmpty()) {
+            ctx.read();
+        } else {
+            admitConnection(policies, 0);
+        }
+    }
+
+    /** Asks the listener's policies about the new connection, in order, before reading a byte. */
+    private void admitConnection(List<Policy> policies, int from) {
+        for (int i = from; i < policies.size(); i++) {
+            Policy policy = policies.get(i);
+            CompletionStage<Decision> stage;
+            try {
+                stage = policy.onConnection(connection);
+            } catch (RuntimeException failure) {
+                refuseConnection("policy failed: " + failure);
+                return;
+            }
+            if (stage instanceof CompletableFuture<Decision> done && done.isDone() && !done.isCompletedExceptionally()) {
+                if (done.join() instanceof Decision.Deny deny) {
+                    refuseConnection(deny.reason());
+                    return;
+                }
+                admitted.add(policy);
+                continue;
+            }
+            int next = i + 1;
+            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
+                if (!ctx.channel().isActive()) {
+                    return;
+                }
+                if (failure != null || decision instanceof Decision.Deny) {
+                    refuseConnection(failure != null ? "policy failed: " + failure : ((Decision.Deny) decision).reason());
+                    return;
+                }
+                admitted.add(policy);
+                admitConnection(policies, next);
+            }));
+            return;
+        }
         ctx.read();
+    }
+
+    private void refuseConnection(String reason) {
+        LOG.log(System.Logger.Level.DEBUG, "connection from " + connection.clientIp() + " refused: " + reason);
+        closing = true;
+        ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         engine.metrics().connectionClosed();
+        for (Policy p : admitted) {
+            try {
+                p.onConnectionClosed(connection);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "policy failed in onConnectionClosed", e);
+            }
+        }
         if (ex != null) {
             if (ex.flag == null && !ex.responseDone) {
                 ex.flag = "DC"; // downstream connection terminated
@@ -119,6 +178,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             } else {
                 ReferenceCountUtil.release(msg); // the rest of a request we already answered
             }
+        } else if (e.swallowEmptyLast && msg instanceof LastHttpContent last) {
+            e.swallowEmptyLast = false;
+            last.release();
         } else if (!e.requestDone && msg instanceof HttpContent content) {
             onRequestContent(e, content);
         } else {
@@ -200,10 +262,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         Exchange e = new Exchange(head, HttpUtil.isKeepAlive(request),
                 request.protocolVersion().equals(HttpVersion.HTTP_1_0), HttpMethod.HEAD.equals(request.method()),
                 HttpUtil.is100ContinueExpected(request));
+        if (!HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0) {
+            e.requestDone = true; // nothing to wait for: a local answer may keep the connection
+            e.swallowEmptyLast = true;
+        }
         ex = e;
         engine.metrics().requestStarted();
         String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
-        head.requestId(id != null && !id.isEmpty() && id.length() <= 128 ? id : RequestIds.next());
+        head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
 
         CompiledConfig config = engine.config(); // read once; this request keeps this generation
         CompiledRoute route = config.table(listener.name()).match(head);
@@ -279,6 +345,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** Returns whether the request may go on. */
     private boolean applyDecision(Exchange e, Decision decision) {
         if (decision instanceof Decision.Deny deny) {
+            LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": denied " + deny.status() + ": "
+                    + deny.reason());
             FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(deny.status()),
                     deny.body().isEmpty() ? "" : deny.body().endsWith("\n") ? deny.body() : deny.body() + "\n");
             for (HeaderValue h : deny.headers()) {
@@ -586,12 +654,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     /**
-     * The upstream failed before the response ended. A request that had no body and went out on a
-     * reused keep-alive connection is tried once more on a fresh one: the upstream may have closed
-     * the idle connection just as we sent (the race every keep-alive client has).
+     * The upstream failed before the response ended. An idempotent request that had no body and went
+     * out on a reused keep-alive connection is tried once more on a fresh one: the upstream may have
+     * closed the idle connection just as we sent (the race every keep-alive client has).
      */
     private void upstreamFailed(Exchange e, String detail, String flag) {
-        if (!e.responseStarted && e.reusedConnection && !e.retried && e.requestDone && e.requestBodyBytes == 0) {
+        if (!e.responseStarted && e.reusedConnection && !e.retried && e.requestDone && e.requestBodyBytes == 0
+                && IDEMPOTENT.contains(e.head.request().method())) {
             e.retried = true;
             detachUpstream(e);
             e.lastContentWritten = false;
@@ -618,6 +687,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void setConnectionHeader(Exchange e, HttpHeaders headers) {
+        if (engine.draining()) {
+            e.closeConnection = true; // shutting down: finish this exchange, then let the client reconnect elsewhere
+        }
         if (e.closeConnection || !e.clientKeepAlive || closing) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (e.clientHttp10) {

@@ -10,6 +10,20 @@ final class RequestIds {
     private RequestIds() {
     }
 
+    /** A client's id is kept when it is 1-128 visible ASCII characters without quotes or backslashes (log-safe). */
+    static boolean isAcceptable(String id) {
+        if (id == null || id.isEmpty() || id.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static String next() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] out = new char[32];

@@ -47,6 +47,7 @@ final class RequestValidator {
             return new Rejection(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation", "DPE");
         }
         if (HttpMethod.CONNECT.equals(request.method())) {
+            // No Allow header: which methods a route takes is the upstream's business, not the listener's.
             return new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not allowed on this listener",
                     "DPE");
         }

@@ -169,6 +169,7 @@ public final class Reconciler implements AutoCloseable {
             s.pending = null;
             if (candidate.equals(s.accepted)) {
                 unchanged.increment();
+                s.lastError = null; // the source is back to its live state
                 continue;
             }
             List<String> violations = ConfigCompiler.contractViolations(candidate);

@@ -1,6 +1,7 @@
 package io.tidegate.kernel.runtime;
 
 import io.tidegate.kernel.routing.RouteTable;
+import io.tidegate.spi.policy.Policy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +16,26 @@ import java.util.Map;
  * @param tables routing table per HTTP listener name
  * @param clusters clusters by name
  * @param routes every compiled route, in precedence order (for admin and CLI)
+ * @param connectionPolicies per listener, the global policies asked about each new connection
  */
 public record CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
-                             Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes) {
+                             Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes,
+                             Map<String, List<Policy>> connectionPolicies) {
 
     /** Before the first swap: nothing routes. */
-    public static final CompiledConfig EMPTY = new CompiledConfig(0, Instant.EPOCH, Map.of(), Map.of(), List.of());
+    public static final CompiledConfig EMPTY = new CompiledConfig(0, Instant.EPOCH, Map.of(), Map.of(), List.of(),
+            Map.of());
 
     public CompiledConfig {
         tables = Map.copyOf(tables);
         clusters = Map.copyOf(clusters);
         routes = List.copyOf(routes);
+        connectionPolicies = Map.copyOf(connectionPolicies);
+    }
+
+    /** The policies bound to {@code listener}, asked on every new connection; empty when none. */
+    public List<Policy> connectionPolicies(String listener) {
+        return connectionPolicies.getOrDefault(listener, List.of());
     }
 
     /** The table of {@code listener}; an empty table when it has none. */

@@ -7,6 +7,7 @@ import io.tidegate.kernel.routing.InvalidRouteException;
 import io.tidegate.kernel.routing.RouteTable;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.LoadBalancer;
@@ -21,6 +22,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,34 +88,85 @@ public final class ConfigCompiler {
     }
 
     public Result compile(List<SourceFragment> fragments, CompiledConfig previous, long version) {
-        Map<String, List<Diagnostic>> diagnostics = new LinkedHashMap<>();
-        fragments.forEach(f -> diagnostics.put(f.source(), new ArrayList<>()));
+        Map<String, Set<Diagnostic>> diagnostics = new LinkedHashMap<>();
+        fragments.forEach(f -> diagnostics.put(f.source(), new LinkedHashSet<>()));
+        reportUnserved(fragments, diagnostics);
 
         Map<String, ClusterRuntime> clusters = compileClusters(fragments, previous, diagnostics);
         Set<PolicyRef> inUse = new HashSet<>();
+        // Listeners bound by the same global policies share one compiled route list (usually all of them).
+        Map<List<GatewayConfig.PluginEntry>, List<CompiledRoute>> byPolicies = new HashMap<>();
+        Map<String, RouteTable<CompiledRoute>> tables = new HashMap<>();
+        Map<String, List<Policy>> connectionPolicies = new HashMap<>();
+        for (GatewayConfig.ListenerConfig listener : listeners) {
+            List<GatewayConfig.PluginEntry> globals = globalPolicies.stream()
+                    .filter(p -> p.listeners().isEmpty() || p.listeners().contains(listener.name())).toList();
+            List<Policy> onConnect = new ArrayList<>();
+            for (GatewayConfig.PluginEntry g : globals) {
+                PolicyRef ref = new PolicyRef(g.id(), g.settings());
+                onConnect.add(policies.get(ref)); // validated at start-up: cannot fail here
+                inUse.add(ref);
+            }
+            connectionPolicies.put(listener.name(), onConnect);
+            List<CompiledRoute> routes = byPolicies.computeIfAbsent(globals,
+                    g -> compileRoutes(fragments, clusters, g, diagnostics, inUse));
+            tables.put(listener.name(), buildTable(listener, routes, diagnostics));
+        }
+        CompiledConfig config = new CompiledConfig(version, Instant.now(), tables, clusters, served(fragments, tables),
+                connectionPolicies);
+        Map<String, List<Diagnostic>> out = new LinkedHashMap<>();
+        diagnostics.forEach((source, set) -> out.put(source, List.copyOf(set)));
+        return new Result(config, out, inUse);
+    }
+
+    private List<CompiledRoute> compileRoutes(List<SourceFragment> fragments, Map<String, ClusterRuntime> clusters,
+                                              List<GatewayConfig.PluginEntry> globals,
+                                              Map<String, Set<Diagnostic>> diagnostics, Set<PolicyRef> inUse) {
         List<CompiledRoute> routes = new ArrayList<>();
         for (SourceFragment f : fragments) {
             for (Route route : f.fragment().routes()) {
-                CompiledRoute compiled = compileRoute(route, clusters, diagnostics.get(f.source()), inUse);
+                CompiledRoute compiled = compileRoute(route, clusters, globals, diagnostics.get(f.source()), inUse);
                 if (compiled != null) {
                     routes.add(compiled);
                 }
             }
         }
-        Map<String, RouteTable<CompiledRoute>> tables = new HashMap<>();
-        for (GatewayConfig.ListenerConfig listener : listeners) {
-            tables.put(listener.name(), buildTable(listener, routes, diagnostics, fragments));
+        return routes;
+    }
+
+    /** Every route some listener serves, once, in precedence order (for the admin API and the CLI). */
+    private static List<CompiledRoute> served(List<SourceFragment> fragments,
+                                              Map<String, RouteTable<CompiledRoute>> tables) {
+        Map<Route, CompiledRoute> byRoute = new IdentityHashMap<>();
+        tables.values().forEach(t -> t.routes().forEach(r -> byRoute.putIfAbsent(r.route(), r)));
+        List<CompiledRoute> out = new ArrayList<>();
+        for (SourceFragment f : fragments) {
+            for (Route r : f.fragment().routes()) {
+                CompiledRoute c = byRoute.get(r);
+                if (c != null) {
+                    out.add(c);
+                }
+            }
         }
-        // Routes dropped from every table by buildTable are not served; keep the list honest.
-        Set<CompiledRoute> served = new HashSet<>();
-        tables.values().forEach(t -> served.addAll(t.routes()));
-        routes.removeIf(r -> !served.contains(r) && r.route().listeners().isEmpty());
-        CompiledConfig config = new CompiledConfig(version, Instant.now(), tables, clusters, routes);
-        return new Result(config, diagnostics, inUse);
+        return out;
+    }
+
+    /** Parts of the model this build does not serve yet are reported, never silently dropped. */
+    private static void reportUnserved(List<SourceFragment> fragments, Map<String, Set<Diagnostic>> diagnostics) {
+        for (SourceFragment f : fragments) {
+            for (var tcp : f.fragment().tcpRoutes()) {
+                diagnostics.get(f.source()).add(Diagnostic.warning(tcp.provenance(), "",
+                        "tcp and tls-passthrough routes are not served by this build yet"));
+            }
+            for (var cert : f.fragment().certificates()) {
+                diagnostics.get(f.source()).add(Diagnostic.warning(cert.provenance(), "",
+                        "certificates are not served by this build yet (no https listeners)"));
+            }
+        }
     }
 
     private Map<String, ClusterRuntime> compileClusters(List<SourceFragment> fragments, CompiledConfig previous,
-                                                        Map<String, List<Diagnostic>> diagnostics) {
+                                                        Map<String, Set<Diagnostic>> diagnostics) {
         Map<String, ClusterRuntime> out = new HashMap<>();
         Map<String, String> owner = new HashMap<>();
         for (SourceFragment f : fragments) {
@@ -149,6 +203,9 @@ public final class ConfigCompiler {
         if (c.protocol() == Cluster.UpstreamProtocol.HTTP2) {
             return "protocol";
         }
+        if (!c.limits().equals(ConnectionLimits.UNLIMITED)) {
+            return "limits";
+        }
         if (c.healthCheck() != null) {
             return "healthCheck";
         }
@@ -174,8 +231,16 @@ public final class ConfigCompiler {
         return null;
     }
 
-    private CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, List<Diagnostic> diags,
+    private CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters,
+                                       List<GatewayConfig.PluginEntry> globals, Set<Diagnostic> diags,
                                        Set<PolicyRef> inUse) {
+        for (String name : route.listeners()) {
+            if (listeners.stream().noneMatch(l -> l.name().equals(name))) {
+                diags.add(Diagnostic.error(route.provenance(), "listeners",
+                        "no listener named '" + name + "' in tidegate.yaml; route '" + route.name() + "' rejected"));
+                return null;
+            }
+        }
         String unsupported = unsupportedRouteFeature(route);
         if (unsupported != null) {
             diags.add(Diagnostic.error(route.provenance(), unsupported,
@@ -207,12 +272,10 @@ public final class ConfigCompiler {
         }
         List<Policy> bound = new ArrayList<>();
         try {
-            for (GatewayConfig.PluginEntry global : globalPolicies) {
-                if (appliesToRoute(global, route)) {
-                    PolicyRef ref = new PolicyRef(global.id(), global.settings());
-                    bound.add(policies.get(ref));
-                    inUse.add(ref);
-                }
+            for (GatewayConfig.PluginEntry global : globals) {
+                PolicyRef ref = new PolicyRef(global.id(), global.settings());
+                bound.add(policies.get(ref));
+                inUse.add(ref);
             }
             for (PolicyRef ref : route.policies()) {
                 bound.add(policies.get(ref));
@@ -228,17 +291,8 @@ public final class ConfigCompiler {
         return new CompiledRoute(route, targets, rewriter, bound, request.toNanos(), idle.toNanos(), maxBody);
     }
 
-    private static boolean appliesToRoute(GatewayConfig.PluginEntry policy, Route route) {
-        if (policy.listeners().isEmpty()) {
-            return true;
-        }
-        // A route on every listener gets the policy; one limited to listeners gets it when they overlap.
-        return route.listeners().isEmpty() || policy.listeners().stream().anyMatch(route.listeners()::contains);
-    }
-
     private RouteTable<CompiledRoute> buildTable(GatewayConfig.ListenerConfig listener, List<CompiledRoute> routes,
-                                                 Map<String, List<Diagnostic>> diagnostics,
-                                                 List<SourceFragment> fragments) {
+                                                 Map<String, Set<Diagnostic>> diagnostics) {
         List<CompiledRoute> mine = new ArrayList<>();
         for (CompiledRoute r : routes) {
             Set<String> on = r.route().listeners();
@@ -253,15 +307,9 @@ public final class ConfigCompiler {
             } catch (InvalidRouteException e) {
                 Route bad = e.route();
                 mine.removeIf(r -> r.route() == bad);
-                String source = bad.provenance().source();
-                List<Diagnostic> list = diagnostics.get(source);
-                if (list == null) {
-                    list = diagnostics.computeIfAbsent(fragments.isEmpty() ? source : source, k -> new ArrayList<>());
-                }
-                Diagnostic d = Diagnostic.error(bad.provenance(), e.field(), e.getMessage());
-                if (!list.contains(d)) {
-                    list.add(d);
-                }
+                // Provenance names the source by its configured name (the spi contract).
+                diagnostics.computeIfAbsent(bad.provenance().source(), k -> new LinkedHashSet<>())
+                        .add(Diagnostic.error(bad.provenance(), e.field(), e.getMessage()));
             }
         }
     }

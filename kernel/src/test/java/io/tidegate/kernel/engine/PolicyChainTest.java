@@ -41,7 +41,7 @@ class PolicyChainTest {
 
     static final AtomicInteger created = new AtomicInteger();
 
-    /** Settings: {@code mode: deny-if-header | async-stamp | fail}. */
+    /** Settings: {@code mode: deny-if-header | async-stamp | fail | refuse-connections}. */
     static final class TestPolicyFactory implements PolicyFactory {
         @Override
         public String id() {
@@ -53,6 +53,20 @@ class PolicyChainTest {
             settings.requireOnlyKeys("mode");
             String mode = settings.string("mode");
             created.incrementAndGet();
+            if (mode.equals("refuse-connections")) {
+                return new Policy() {
+                    @Override
+                    public CompletionStage<Decision> evaluate(RequestView request) {
+                        return Decision.ALLOW_STAGE;
+                    }
+
+                    @Override
+                    public CompletionStage<Decision> onConnection(io.tidegate.spi.policy.ConnectionView c) {
+                        return CompletableFuture.supplyAsync(() -> Decision.deny(403, "", "test refuses"),
+                                CompletableFuture.delayedExecutor(5, TimeUnit.MILLISECONDS));
+                    }
+                };
+            }
             return request -> switch (mode) {
                 case "deny-if-header" -> request.header("x-deny") != null
                         ? CompletableFuture.completedFuture(new Decision.Deny(403,
@@ -121,6 +135,23 @@ class PolicyChainTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(broken.statusCode()).isEqualTo(500);
         assertThat(broken.body()).doesNotContain("boom"); // failures never leak why
+    }
+
+    @Test
+    void aListenerPolicyCanRefuseConnectionsBeforeAByteIsRead() throws Exception {
+        var refuse = new io.tidegate.kernel.config.GatewayConfig.PluginEntry("test-policy", "refuse",
+                EngineHarness.settings(Map.of("mode", "refuse-connections")), List.of());
+        try (EngineHarness guarded = EngineHarness.start(EngineHarness.defaults(), 0,
+                Map.of("test-policy", new TestPolicyFactory()), List.of(refuse))) {
+            Provenance p = Provenance.of("test", "PolicyChainTest-3");
+            guarded.publish(Fragment.of(List.of(Route.builder("all", p).forwardTo("u").build()),
+                    List.of(Cluster.of("u", List.of(Endpoint.of("127.0.0.1", upstream.port())), p))));
+            int before = upstream.requests();
+            String raw = io.tidegate.kernel.testing.RawHttp.exchange(guarded.port(),
+                    "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+            assertThat(raw).isEmpty();
+            assertThat(upstream.requests()).isEqualTo(before);
+        }
     }
 
     @Test

@@ -131,6 +131,30 @@ class ProxyEndToEndTest {
     }
 
     @Test
+    void aClientCannotStripTheFramingThroughConnection() throws Exception {
+        gateway.publish(Fragment.of(List.of(route("count", List.of(), null).forwardTo("a").build()),
+                List.of(cluster("a", a.address()))));
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        String raw = RawHttp.exchange(gateway.port(), "POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                + smuggled.length() + "\r\nConnection: Content-Length, Host, Transfer-Encoding\r\n\r\n" + smuggled
+                + "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3000);
+        // The upstream got the body as a body (its length echoed back), then the client's real second request.
+        assertThat(raw).contains("\r\n\r\n" + smuggled.length()).contains("a GET /after").doesNotContain("/smuggled");
+    }
+
+    @Test
+    void localAnswersToBodylessRequestsKeepTheConnection() throws Exception {
+        gateway.publish(Fragment.of(List.of(route("direct", List.of(), PathMatch.exact("/d"))
+                .action(new RouteAction.DirectResponse(200, "d", List.of())).build()), List.of()));
+        String raw = RawHttp.exchange(gateway.port(), "GET /d HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\nGET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                3000);
+        assertThat(raw.split("HTTP/1.1 ", -1)).hasSize(4); // three responses on one connection
+        assertThat(raw.indexOf("404")).isBetween(raw.indexOf("200"), raw.lastIndexOf("200"));
+        assertThat(raw.substring(0, raw.lastIndexOf("HTTP/1.1 200")).toLowerCase()).doesNotContain("connection: close");
+    }
+
+    @Test
     void reusesOneUpstreamConnectionForSequentialRequests() throws Exception {
         try (TestUpstream fresh = TestUpstream.start("fresh")) {
             gateway.publish(Fragment.of(List.of(route("reuse", List.of(), null).forwardTo("fresh").build()),

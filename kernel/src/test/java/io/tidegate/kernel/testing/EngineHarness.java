@@ -45,13 +45,14 @@ public final class EngineHarness implements AutoCloseable {
     private final AccessLog accessLog;
     private final KernelPluginContext pluginContext;
 
-    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies) {
+    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
+                          List<GatewayConfig.PluginEntry> globalPolicies) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
                 ListenerRole.INGRESS, null, List.of());
         GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, Duration.ofSeconds(30), 8192,
                 16384, maxBodyBytes);
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
-                new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), List.of(),
+                new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
                 new GatewayConfig.EngineConfig(2, "auto"), defaults, Duration.ofMillis(10));
         pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC());
@@ -77,7 +78,14 @@ public final class EngineHarness implements AutoCloseable {
 
     public static EngineHarness start(GatewayConfig.Defaults defaults, long maxBodyBytes,
                                       Map<String, PolicyFactory> policies) throws InterruptedException {
-        EngineHarness h = new EngineHarness(defaults, maxBodyBytes, policies);
+        return start(defaults, maxBodyBytes, policies, List.of());
+    }
+
+    /** With global policies (bound to every route and asked on every connection). */
+    public static EngineHarness start(GatewayConfig.Defaults defaults, long maxBodyBytes,
+                                      Map<String, PolicyFactory> policies,
+                                      List<GatewayConfig.PluginEntry> globalPolicies) throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults, maxBodyBytes, policies, globalPolicies);
         h.engine.start();
         return h;
     }
@@ -91,6 +99,10 @@ public final class EngineHarness implements AutoCloseable {
             throw new AssertionError("no config swap within 5s; sources: " + reconciler.sources());
         }
         return live;
+    }
+
+    public Engine engine() {
+        return engine;
     }
 
     public Reconciler reconciler() {

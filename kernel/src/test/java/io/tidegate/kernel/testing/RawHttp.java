@@ -20,8 +20,12 @@ public final class RawHttp {
     public static String exchange(int port, String request, int quietMillis) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(quietMillis);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
+            try {
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+            } catch (java.net.SocketException closedEarly) {
+                // the server refused before reading; read what it said, if anything
+            }
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
@@ -32,6 +36,8 @@ public final class RawHttp {
                 }
             } catch (SocketTimeoutException e) {
                 // quiet: the server is keeping the connection open
+            } catch (java.net.SocketException reset) {
+                // the server closed with our bytes unread (RST): what arrived before is the answer
             }
             return out.toString(StandardCharsets.ISO_8859_1);
         }

@@ -384,7 +384,6 @@ public final class ConfigNode {
         if (!m.matches()) {
             return -1;
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
         long mult = switch (unit.charAt(0)) {
             case 'k' -> 1L << 10;
@@ -392,7 +391,11 @@ public final class ConfigNode {
             case 'g' -> 1L << 30;
             default -> 1L;
         };
-        return Math.multiplyExact(n, mult);
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), mult);
+        } catch (NumberFormatException | ArithmeticException tooLarge) {
+            return -1;
+        }
     }
 
     /**

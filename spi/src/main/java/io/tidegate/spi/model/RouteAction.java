@@ -50,7 +50,7 @@ public sealed interface RouteAction permits RouteAction.Forward, RouteAction.Red
     /**
      * Answer with a fixed response.
      *
-     * @param status HTTP status, 100-599
+     * @param status HTTP status, 200-599 (an interim 1xx cannot end an exchange)
      * @param body response body (UTF-8), possibly empty
      * @param headers response headers, e.g. content-type
      */

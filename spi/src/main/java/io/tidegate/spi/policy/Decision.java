@@ -36,7 +36,7 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
      * @param status 4xx or 5xx
      * @param headers response headers, e.g. {@code WWW-Authenticate}, {@code Retry-After}
      * @param body response body (UTF-8)
-     * @param reason why, for the access log and metrics; never sent to the client
+     * @param reason why, for the gateway's log; never sent to the client
      */
     record Deny(int status, List<HeaderValue> headers, String body, String reason) implements Decision {
         public Deny {

@@ -13,7 +13,11 @@ public interface Policy extends AutoCloseable {
     /** Decides on a request, after routing and before forwarding. */
     CompletionStage<Decision> evaluate(RequestView request);
 
-    /** Decides on a new client connection before any byte is read (IP access, connection limits). */
+    /**
+     * Decides on a new client connection before any byte is read (IP access, connection limits).
+     * Called for policies bound globally or to the connection's listener; a denial closes the
+     * connection without a response.
+     */
     default CompletionStage<Decision> onConnection(ConnectionView connection) {
         return Decision.ALLOW_STAGE;
     }
@@ -25,6 +29,8 @@ public interface Policy extends AutoCloseable {
     /**
      * Decides on the address the gateway is about to connect to for {@code request}, after DNS
      * resolution: the egress guard against names that resolve into denied ranges (DNS rebinding).
+     * Called on the egress forward-proxy path (absolute-form and CONNECT targets); ingress routes
+     * connect to configured cluster endpoints and do not consult it.
      */
     default CompletionStage<Decision> onUpstreamAddress(RequestView request, InetSocketAddress resolved) {
         return Decision.ALLOW_STAGE;
