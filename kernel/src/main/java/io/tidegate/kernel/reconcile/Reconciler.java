@@ -40,7 +40,7 @@ public final class Reconciler implements AutoCloseable {
     private final Duration debounce;
     private final Map<String, State> states = new LinkedHashMap<>();
     private final ScheduledExecutorService thread;
-    private final CountDownLatch allPublished;
+    private final CountDownLatch allProcessed;
     private final Metrics.Counter swaps;
     private final Metrics.Counter rejections;
     private final Metrics.Counter unchanged;
@@ -63,7 +63,7 @@ public final class Reconciler implements AutoCloseable {
         this.policies = requireNonNull(policies, "policies");
         this.debounce = requireNonNull(debounce, "debounce");
         sources.forEach((name, plugin) -> states.put(name, new State(name, plugin)));
-        this.allPublished = new CountDownLatch(states.size());
+        this.allProcessed = new CountDownLatch(states.size());
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tidegate-reconciler");
             t.setDaemon(true);
@@ -136,20 +136,10 @@ public final class Reconciler implements AutoCloseable {
      * routes and explain); returns false on timeout.
      */
     public boolean awaitInitial(Duration timeout) throws InterruptedException {
-        if (!allPublished.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            return false;
-        }
-        // Flush: a compile scheduled by the last publish runs before this marker.
-        CountDownLatch flushed = new CountDownLatch(1);
-        thread.schedule(() -> thread.execute(flushed::countDown), debounce.toMillis() + 1, TimeUnit.MILLISECONDS);
-        return flushed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return allProcessed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void onFragment(State state, Fragment fragment) {
-        if (!state.publishedOnce) {
-            state.publishedOnce = true;
-            allPublished.countDown();
-        }
         state.unavailable = null;
         state.pending = fragment;
         if (scheduled == null) {
@@ -167,6 +157,7 @@ public final class Reconciler implements AutoCloseable {
                 continue;
             }
             s.pending = null;
+            s.handledOnce = true;
             if (candidate.equals(s.accepted)) {
                 unchanged.increment();
                 s.lastError = null; // the source is back to its live state
@@ -190,6 +181,12 @@ public final class Reconciler implements AutoCloseable {
             compileSeconds.observe((System.nanoTime() - start) / 1e9);
         }
         statuses = snapshot();
+        for (State s : states.values()) {
+            if (s.handledOnce && !s.countedProcessed) {
+                s.countedProcessed = true;
+                allProcessed.countDown(); // its first fragment is compiled (or rejected): offline runs may read
+            }
+        }
         rebuildListeners.forEach(Runnable::run);
     }
 
@@ -262,7 +259,8 @@ public final class Reconciler implements AutoCloseable {
         Instant acceptedAt;
         String lastError;
         String unavailable;
-        boolean publishedOnce;
+        boolean handledOnce;
+        boolean countedProcessed;
         List<Diagnostic> kernelDiagnostics = List.of();
 
         State(String name, String plugin) {
