@@ -27,6 +27,8 @@ final class Exchange {
     int endpointIndex = -1;
     int destination = -1;
     PoolKey poolKey;
+    /** A session-affinity {@code Set-Cookie} value for the response, or null. */
+    String affinityCookie;
     Channel upstream;
     UpstreamHandler upstreamHandler;
     boolean reusedConnection;

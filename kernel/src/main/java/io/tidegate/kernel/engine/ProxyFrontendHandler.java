@@ -418,11 +418,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster not found", "NC");
             return;
         }
-        int index = cluster.pick();
+        int index = cluster.pick(e.head);
         if (index < 0) {
             respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
             return;
         }
+        e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
         e.endpointIndex = index;
         cluster.onRequestStart(index);
@@ -684,6 +685,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             HeaderEditor.apply(e.route.destination(destination).responseHeaders(), headers);
         }
         HeaderEditor.apply(e.policyResponseEdits, headers);
+        if (e.affinityCookie != null) {
+            headers.add(HttpHeaderNames.SET_COOKIE, e.affinityCookie);
+        }
     }
 
     private void setConnectionHeader(Exchange e, HttpHeaders headers) {

@@ -10,6 +10,7 @@ import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.PolicyRef;
@@ -178,6 +179,12 @@ public final class ConfigCompiler {
                                     + "', which is listed first and wins"));
                     continue;
                 }
+                String badHash = invalidHashPolicy(cluster.loadBalancer());
+                if (badHash != null) {
+                    diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), "loadBalancer.hashPolicies",
+                            badHash + "; cluster rejected"));
+                    continue;
+                }
                 String unsupported = unsupportedClusterFeature(cluster);
                 if (unsupported != null) {
                     diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), unsupported,
@@ -192,11 +199,25 @@ public final class ConfigCompiler {
         return out;
     }
 
-    private static String unsupportedClusterFeature(Cluster c) {
-        LoadBalancer.Policy lb = c.loadBalancer().policy();
-        if (lb == LoadBalancer.Policy.RING_HASH || lb == LoadBalancer.Policy.MAGLEV) {
-            return "loadBalancer";
+    /** Why the hash settings cannot work, or null. */
+    private static String invalidHashPolicy(LoadBalancer lb) {
+        boolean hashing = lb.policy() == LoadBalancer.Policy.RING_HASH || lb.policy() == LoadBalancer.Policy.MAGLEV;
+        if (!hashing && !lb.hashPolicies().isEmpty()) {
+            return "hash policies need a consistent-hash balancer (expected: ring-hash or maglev, got "
+                    + lb.policy() + ")";
         }
+        for (HashPolicy p : lb.hashPolicies()) {
+            if (p.kind() != HashPolicy.Kind.SOURCE_IP && p.name().isBlank()) {
+                return p.kind() + " hash policy without a name";
+            }
+            if (p.cookieTtl() != null && (p.kind() != HashPolicy.Kind.COOKIE || p.cookieTtl().isNegative())) {
+                return "cookieTtl is for cookie hash policies and must be >= 0";
+            }
+        }
+        return null;
+    }
+
+    private static String unsupportedClusterFeature(Cluster c) {
         if (c.tls() != null) {
             return "tls";
         }

@@ -4,6 +4,7 @@ import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Endpoint;
+import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.Provenance;
@@ -16,7 +17,7 @@ import java.util.Map;
 final class ClusterParser {
 
     private static final String[] KEYS = {"name", "endpoints", "balancer", "protocol", "connectTimeout",
-            "idleTimeout", "resolution", "limits"};
+            "idleTimeout", "resolution", "limits", "hashOn"};
     private static final String[] LIMITS = {"maxConnections", "maxPendingRequests", "maxRequests", "maxRetries",
             "maxRequestsPerConnection"};
 
@@ -38,7 +39,7 @@ final class ClusterParser {
         }
         return new Cluster(name, endpoints, resolution(node, items, endpoints),
                 node.find("protocol").map(p -> p.asEnum(Cluster.UpstreamProtocol.class)).orElse(null),
-                node.find("balancer").map(ClusterParser::balancer).orElse(null),
+                balancer(node),
                 node.duration("connectTimeout", null), node.duration("idleTimeout", null),
                 limits(node.getOrNull("limits")), null, null, null, provenance);
     }
@@ -76,16 +77,60 @@ final class ClusterParser {
         return status;
     }
 
-    /** Only the balancers that need no hash settings; ring-hash and maglev would need {@code hashPolicies}. */
-    private static LoadBalancer balancer(ConfigNode node) {
-        LoadBalancer.Policy policy = switch (node.asString().trim()) {
+    /** {@code balancer} and, for the consistent-hash balancers, {@code hashOn}. */
+    private static LoadBalancer balancer(ConfigNode cluster) {
+        ConfigNode node = cluster.getOrNull("balancer");
+        LoadBalancer.Policy policy = node.isNull() ? LoadBalancer.Policy.ROUND_ROBIN : switch (node.asString().trim()) {
             case "round-robin" -> LoadBalancer.Policy.ROUND_ROBIN;
             case "least-request" -> LoadBalancer.Policy.LEAST_REQUEST;
             case "random" -> LoadBalancer.Policy.RANDOM;
+            case "ring-hash" -> LoadBalancer.Policy.RING_HASH;
+            case "maglev" -> LoadBalancer.Policy.MAGLEV;
             default -> throw node.error("'" + node.asString()
-                    + "' (expected one of: round-robin, least-request, random)");
+                    + "' (expected one of: round-robin, least-request, random, ring-hash, maglev)");
         };
-        return new LoadBalancer(policy, List.of());
+        ConfigNode hashOn = cluster.getOrNull("hashOn");
+        if (hashOn.isNull()) {
+            return new LoadBalancer(policy, List.of());
+        }
+        if (policy != LoadBalancer.Policy.RING_HASH && policy != LoadBalancer.Policy.MAGLEV) {
+            throw hashOn.error("needs balancer ring-hash or maglev (balancer is "
+                    + (node.isNull() ? "round-robin" : node.asString()) + ")");
+        }
+        List<HashPolicy> policies = new ArrayList<>();
+        for (ConfigNode item : hashOn.items()) {
+            policies.add(hashPolicy(item));
+        }
+        return new LoadBalancer(policy, policies);
+    }
+
+    /** One of {@code header: NAME}, {@code cookie: NAME | {name, ttl, path}}, {@code sourceIp: true}, {@code queryParameter: NAME}. */
+    private static HashPolicy hashPolicy(ConfigNode item) {
+        item.requireOnlyKeys("header", "cookie", "sourceIp", "queryParameter");
+        String kind = item.requireExactlyOne("header", "cookie", "sourceIp", "queryParameter");
+        ConfigNode value = item.get(kind);
+        return switch (kind) {
+            case "header" -> new HashPolicy(HashPolicy.Kind.HEADER, Syntax.name(value), null, null);
+            case "queryParameter" -> new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER, Syntax.name(value), null, null);
+            case "sourceIp" -> {
+                if (!value.asBoolean()) {
+                    throw value.error("false (expected: true, or leave the item out)");
+                }
+                yield new HashPolicy(HashPolicy.Kind.SOURCE_IP, null, null, null);
+            }
+            default -> {
+                if (value.isScalar()) {
+                    yield new HashPolicy(HashPolicy.Kind.COOKIE, Syntax.name(value), null, null);
+                }
+                value.requireOnlyKeys("name", "ttl", "path");
+                String path = value.find("path").map(ConfigNode::asString).orElse(null);
+                if (path != null && !path.startsWith("/")) {
+                    throw value.get("path").error("'" + path + "' (expected: a path starting with /)");
+                }
+                yield new HashPolicy(HashPolicy.Kind.COOKIE, Syntax.name(value.get("name")),
+                        value.has("ttl") ? value.duration("ttl", null) : java.time.Duration.ZERO, path);
+            }
+        };
     }
 
     /** Written, or inferred: static when every host is an IP literal, else dns. */

@@ -9,6 +9,7 @@ import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
+import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.HostWildcard;
 import io.tidegate.spi.model.LoadBalancer;
@@ -161,7 +162,19 @@ class ValidFixturesTest {
                         Cluster.Resolution.DNS, null, new LoadBalancer(LoadBalancer.Policy.RANDOM, List.of()),
                         null, null, null, null, null, null, at(f, "clusters[1]")),
                 new Cluster("forced-dns", List.of(Endpoint.of("10.0.0.1", 80)), Cluster.Resolution.DNS, null, null,
-                        null, null, null, null, null, null, at(f, "clusters[2]")));
+                        null, null, null, null, null, null, at(f, "clusters[2]")),
+                new Cluster("sticky", List.of(Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80)),
+                        Cluster.Resolution.STATIC, null, new LoadBalancer(LoadBalancer.Policy.RING_HASH, List.of(
+                                new HashPolicy(HashPolicy.Kind.HEADER, "x-user-id", null, null),
+                                new HashPolicy(HashPolicy.Kind.COOKIE, "route", Duration.ofHours(1), "/app"),
+                                new HashPolicy(HashPolicy.Kind.COOKIE, "session", Duration.ZERO, null),
+                                new HashPolicy(HashPolicy.Kind.COOKIE, "legacy", null, null),
+                                new HashPolicy(HashPolicy.Kind.SOURCE_IP, null, null, null),
+                                new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER, "user", null, null))),
+                        null, null, null, null, null, null, at(f, "clusters[3]")),
+                new Cluster("maglev", List.of(Endpoint.of("10.0.0.1", 80)), Cluster.Resolution.STATIC, null,
+                        new LoadBalancer(LoadBalancer.Policy.MAGLEV, List.of()), null, null, null, null, null, null,
+                        at(f, "clusters[4]")));
     }
 
     private static List<Cluster> multiDocumentClusters() {
