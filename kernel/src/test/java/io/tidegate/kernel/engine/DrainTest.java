@@ -34,10 +34,13 @@ class DrainTest {
                     HttpRequest.newBuilder(gateway.uri("/slow?ms=800")).build(), HttpResponse.BodyHandlers.ofString());
             upstream.nextSeenMatching("/slow?ms=800");
 
+            assertThat(inFlight).as("the upstream holds the response for 800 ms").isNotDone();
+
             assertThat(gateway.engine().drain(Duration.ofSeconds(5))).isTrue();
 
-            HttpResponse<String> finished = inFlight.getNow(null);
-            assertThat(finished).as("drain returned only after the request finished").isNotNull();
+            // Drain returns once the gateway has written the last response; the client reads it just after.
+            assertThat(gateway.engine().activeRequests()).as("drain returned only after the request finished").isZero();
+            HttpResponse<String> finished = inFlight.get(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(finished.statusCode()).isEqualTo(200);
             assertThat(finished.headers().firstValue("connection")).hasValue("close");
             assertThat(gateway.engine().activeRequests()).isZero();

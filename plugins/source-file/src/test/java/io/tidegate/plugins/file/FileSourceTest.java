@@ -149,10 +149,15 @@ class FileSourceTest {
         Path demo = Files.writeString(routes.resolve("demo.yaml"), respond("demo", "v1"));
         start("paths: [conf/routes.d]\npollInterval: 200ms");
         next();
+        // The reload that published reports itself just after publishing: take its report first.
+        assertThat(reloads.poll(2, TimeUnit.SECONDS)).as("the first reload published").isTrue();
         reloads.clear();
 
         Files.setLastModifiedTime(demo, FileTime.from(Instant.now().plusSeconds(5)));
-        Files.writeString(demo, respond("demo", "v1"));
+        // Rewritten whole by rename, as editors and kubectl-style tools do: a plain write truncates
+        // first, and a reload in that instant would rightly publish the empty file.
+        Path tmp = Files.writeString(routes.resolve(".demo.yaml.tmp"), respond("demo", "v1"));
+        Files.move(tmp, demo, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         // Two reloads: the second surely began after both writes (by watch event or by poll).
         for (int i = 0; i < 2; i++) {
