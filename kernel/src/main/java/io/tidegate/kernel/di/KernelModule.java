@@ -89,7 +89,9 @@ public final class KernelModule {
     @Provides
     @Singleton
     static Engine engine(GatewayConfig config, Reconciler reconciler, AccessLog accessLog, MetricsRegistry metrics) {
-        return new Engine(config, reconciler::current, accessLog, metrics);
+        Engine engine = new Engine(config, reconciler::current, accessLog, metrics);
+        reconciler.addSwapListener(engine::onConfigSwap);
+        return engine;
     }
 
     @Provides

@@ -28,6 +28,7 @@ public final class Engine implements AutoCloseable {
     private final EventLoopGroup loops;
     private final UpstreamConnector connector;
     private final EngineContext context;
+    private final HealthChecks healthChecks;
     private final Map<String, Channel> bound = new LinkedHashMap<>();
 
     public Engine(GatewayConfig config, Supplier<CompiledConfig> liveConfig, AccessLog accessLog,
@@ -39,10 +40,20 @@ public final class Engine implements AutoCloseable {
         this.loops = transport.newGroup(threads, "tidegate-loop");
         this.connector = new UpstreamConnector(transport, loops);
         this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
+        this.healthChecks = new HealthChecks(connector, loops, context.metrics());
+    }
+
+    /**
+     * Follows a config swap: starts active health checks for new clusters that ask for them, stops
+     * those of clusters gone. Register it as the reconciler's swap listener.
+     */
+    public void onConfigSwap(CompiledConfig config) {
+        healthChecks.update(config);
     }
 
     /** Binds every listener; fails (and unbinds what was bound) when one cannot bind. */
     public void start() throws InterruptedException {
+        healthChecks.update(context.config()); // the generation that went live before the engine existed
         for (GatewayConfig.ListenerConfig listener : config.listeners()) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(loops)
@@ -111,6 +122,7 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        healthChecks.close();
         stopAccepting();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         connector.close();

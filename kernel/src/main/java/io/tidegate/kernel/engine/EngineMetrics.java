@@ -18,6 +18,9 @@ final class EngineMetrics {
     private final Metrics.CounterFamily requests;
     private final Metrics.HistogramFamily latency;
     private final Metrics.CounterFamily upstreamConnects;
+    private final Metrics.CounterFamily ejections;
+    private final Metrics.CounterFamily healthChecks;
+    private final Metrics.CounterFamily healthTransitions;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -29,6 +32,12 @@ final class EngineMetrics {
                 "Time from request head to last response byte, by route.", LATENCY_BUCKETS, "route");
         upstreamConnects = registry.counter("tidegate_upstream_connections_opened_total",
                 "Upstream connections opened, by cluster.", "cluster");
+        ejections = registry.counter("tidegate_outlier_ejections_total",
+                "Endpoints ejected by outlier detection, by cluster.", "cluster");
+        healthChecks = registry.counter("tidegate_health_checks_total",
+                "Active health checks, by cluster and result (success, failure).", "cluster", "result");
+        healthTransitions = registry.counter("tidegate_health_transitions_total",
+                "Endpoints turned unhealthy or healthy by active checks, by cluster and new state.", "cluster", "state");
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
         registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
@@ -54,6 +63,17 @@ final class EngineMetrics {
 
     void upstreamConnectionOpened(String cluster) {
         upstreamConnects.labels(cluster).increment();
+    }
+
+    void outlierEjected(String cluster) {
+        ejections.labels(cluster).increment();
+    }
+
+    void healthChecked(String cluster, boolean ok, boolean changed) {
+        healthChecks.labels(cluster, ok ? "success" : "failure").increment();
+        if (changed) {
+            healthTransitions.labels(cluster, ok ? "healthy" : "unhealthy").increment();
+        }
     }
 
     void requestEnded(String route, String cluster, int status, long durationNanos) {

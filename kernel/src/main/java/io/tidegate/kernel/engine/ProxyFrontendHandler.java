@@ -806,7 +806,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         releaseUpstream(e);
         if (e.cluster != null && e.endpointIndex >= 0) {
-            e.cluster.onRequestEnd(e.endpointIndex);
+            recordOutcome(e);
         }
         long duration = System.nanoTime() - e.startNanos;
         String routeName = e.route == null ? null : e.route.name();
@@ -822,6 +822,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         drainBacklog();
+    }
+
+    /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */
+    private void recordOutcome(Exchange e) {
+        String flag = e.flag;
+        if ("DC".equals(flag)) {
+            e.cluster.onRequestEnd(e.endpointIndex, 0, false); // the client left: says nothing of the upstream
+            return;
+        }
+        boolean gatewayError = "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag);
+        if (e.cluster.onRequestEnd(e.endpointIndex, gatewayError ? 0 : e.status, gatewayError)) {
+            engine.metrics().outlierEjected(e.cluster.name());
+            LOG.log(System.Logger.Level.WARNING, "outlier detection ejected " + e.cluster.endpoint(e.endpointIndex)
+                    .address() + " of cluster " + e.cluster.name());
+        }
     }
 
     private void drainBacklog() {

@@ -67,6 +67,11 @@ final class UpstreamConnector implements AutoCloseable {
         return b.connect(key.endpoint().host(), key.endpoint().port());
     }
 
+    /** A bootstrap on {@code loop} with the shared resolver and socket options, for other jobs (health checks). */
+    Bootstrap bootstrap(EventLoop loop) {
+        return template.clone(loop);
+    }
+
     @Override
     public void close() {
         resolver.close();

@@ -11,6 +11,8 @@ import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HashPolicy;
+import io.tidegate.spi.model.HealthCheck;
+import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.PolicyRef;
@@ -179,6 +181,12 @@ public final class ConfigCompiler {
                                     + "', which is listed first and wins"));
                     continue;
                 }
+                String badHealth = invalidHealthSettings(cluster);
+                if (badHealth != null) {
+                    diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(),
+                            badHealth.substring(0, badHealth.indexOf(':')), badHealth + "; cluster rejected"));
+                    continue;
+                }
                 String badHash = invalidHashPolicy(cluster.loadBalancer());
                 if (badHash != null) {
                     diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), "loadBalancer.hashPolicies",
@@ -197,6 +205,42 @@ public final class ConfigCompiler {
             }
         }
         return out;
+    }
+
+    /** {@code "field: why"} when the active or passive health settings cannot work, or null. */
+    private static String invalidHealthSettings(Cluster c) {
+        HealthCheck hc = c.healthCheck();
+        if (hc != null) {
+            if (hc.interval().isZero() || hc.interval().isNegative()) {
+                return "healthCheck.interval: " + hc.interval() + " (expected: > 0)";
+            }
+            if (hc.timeout().isZero() || hc.timeout().isNegative()) {
+                return "healthCheck.timeout: " + hc.timeout() + " (expected: > 0)";
+            }
+            if (hc.kind() == HealthCheck.Kind.HTTP && hc.path() != null && !hc.path().startsWith("/")) {
+                return "healthCheck.path: '" + hc.path() + "' (expected: a path starting with /)";
+            }
+            if (hc.healthyThreshold() < 0 || hc.unhealthyThreshold() < 0) {
+                return "healthCheck.thresholds: " + hc.healthyThreshold() + "/" + hc.unhealthyThreshold()
+                        + " (expected: >= 0; 0 means 1)";
+            }
+            for (int status : hc.expectedStatuses()) {
+                if (status < 100 || status > 599) {
+                    return "healthCheck.expectedStatuses: " + status + " (expected: 100-599)";
+                }
+            }
+        }
+        OutlierDetection od = c.outlierDetection();
+        if (od != null) {
+            if (od.consecutive5xx() < 0 || od.consecutiveGatewayErrors() < 0) {
+                return "outlierDetection.consecutive5xx: " + od.consecutive5xx() + "/" + od.consecutiveGatewayErrors()
+                        + " (expected: >= 0; 0 disables)";
+            }
+            if (od.maxEjectionPercent() < 0 || od.maxEjectionPercent() > 100) {
+                return "outlierDetection.maxEjectionPercent: " + od.maxEjectionPercent() + " (expected: 0-100)";
+            }
+        }
+        return null;
     }
 
     /** Why the hash settings cannot work, or null. */
@@ -226,12 +270,6 @@ public final class ConfigCompiler {
         }
         if (!c.limits().equals(ConnectionLimits.UNLIMITED)) {
             return "limits";
-        }
-        if (c.healthCheck() != null) {
-            return "healthCheck";
-        }
-        if (c.outlierDetection() != null) {
-            return "outlierDetection";
         }
         return null;
     }

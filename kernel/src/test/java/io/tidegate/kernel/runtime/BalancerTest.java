@@ -41,9 +41,10 @@ class BalancerTest {
 
     @Test
     void leastRequestAvoidsTheBusyEndpoint() {
-        LeastRequest lr = new LeastRequest(2);
+        LeastRequest.Counts active = new LeastRequest.Counts(3);
+        LeastRequest lr = new LeastRequest(new int[] {0, 2}, active); // endpoint 1 is not in the selection
         for (int i = 0; i < 5; i++) {
-            lr.onStart(0);
+            active.started(0);
         }
         for (int i = 0; i < 50; i++) {
             assertThat(lr.pick()).isEqualTo(1); // with two endpoints both are always compared

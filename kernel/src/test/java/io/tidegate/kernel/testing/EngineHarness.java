@@ -63,6 +63,7 @@ public final class EngineHarness implements AutoCloseable {
         sink = reconciler.sink("test");
         accessLog = AccessLog.disabled();
         engine = new Engine(config, reconciler::current, accessLog, metrics);
+        reconciler.addSwapListener(engine::onConfigSwap);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }

@@ -51,6 +51,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /close}: closes the connection without answering
  *   <li>{@code /status/N}: answers status N
  *   <li>{@code /bytes?n=N}: streams N bytes
+ *   <li>while {@link #failWith} is set: that status, for every path
  *   <li>anything else: 200, body "NAME METHOD URI" then one "name: value" line per request header
  * </ul>
  */
@@ -71,6 +72,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicLong bytesReceived = new AtomicLong();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+    private volatile int failWith;
 
     private TestUpstream(String name) throws InterruptedException {
         this.name = name;
@@ -96,6 +98,11 @@ public final class TestUpstream implements AutoCloseable {
 
     public String address() {
         return "127.0.0.1:" + port();
+    }
+
+    /** From now on every request is answered with {@code status} (0: back to normal). */
+    public void failWith(int status) {
+        failWith = status;
     }
 
     public int connections() {
@@ -131,6 +138,9 @@ public final class TestUpstream implements AutoCloseable {
 
     @Override
     public void close() {
+        if (group.isShuttingDown()) {
+            return; // closed already (a test that stops an upstream midway)
+        }
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -203,6 +213,14 @@ public final class TestUpstream implements AutoCloseable {
             HttpRequest r = request;
             QueryStringDecoder query = new QueryStringDecoder(r.uri());
             String path = query.path();
+            int failing = failWith;
+            if (failing != 0) {
+                FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.valueOf(failing), Unpooled.EMPTY_BUFFER);
+                resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0).set("x-upstream", name);
+                ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
             if (path.equals("/slow")) {
                 long ms = Long.parseLong(query.parameters().get("ms").get(0));
                 ctx.executor().schedule(() -> writeDefault(ctx, r), ms, TimeUnit.MILLISECONDS);

@@ -5,10 +5,13 @@ import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.HashPolicy;
+import io.tidegate.spi.model.HealthCheck;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +20,7 @@ import java.util.Map;
 final class ClusterParser {
 
     private static final String[] KEYS = {"name", "endpoints", "balancer", "protocol", "connectTimeout",
-            "idleTimeout", "resolution", "limits", "hashOn"};
+            "idleTimeout", "resolution", "limits", "hashOn", "healthCheck", "outlierDetection"};
     private static final String[] LIMITS = {"maxConnections", "maxPendingRequests", "maxRequests", "maxRetries",
             "maxRequestsPerConnection"};
 
@@ -41,7 +44,8 @@ final class ClusterParser {
                 node.find("protocol").map(p -> p.asEnum(Cluster.UpstreamProtocol.class)).orElse(null),
                 balancer(node),
                 node.duration("connectTimeout", null), node.duration("idleTimeout", null),
-                limits(node.getOrNull("limits")), null, null, null, provenance);
+                limits(node.getOrNull("limits")), outlierDetection(node.getOrNull("outlierDetection")),
+                healthCheck(node.getOrNull("healthCheck")), null, provenance);
     }
 
     /** {@code "host:port"} or {@code {address, weight, labels, health}}. */
@@ -128,7 +132,7 @@ final class ClusterParser {
                     throw value.get("path").error("'" + path + "' (expected: a path starting with /)");
                 }
                 yield new HashPolicy(HashPolicy.Kind.COOKIE, Syntax.name(value.get("name")),
-                        value.has("ttl") ? value.duration("ttl", null) : java.time.Duration.ZERO, path);
+                        value.has("ttl") ? value.duration("ttl", null) : Duration.ZERO, path);
             }
         };
     }
@@ -150,6 +154,63 @@ final class ClusterParser {
             }
         }
         return resolution;
+    }
+
+    /** {@code http: PATH} or {@code tcp: true}, with timing and thresholds (HAProxy's rise 2, fall 3 by default). */
+    private static HealthCheck healthCheck(ConfigNode node) {
+        if (node.isNull()) {
+            return null;
+        }
+        node.requireOnlyKeys("http", "tcp", "host", "expectedStatuses", "interval", "timeout", "healthyThreshold",
+                "unhealthyThreshold");
+        String kind = node.requireExactlyOne("http", "tcp");
+        String path = null;
+        if (kind.equals("http")) {
+            path = node.get("http").asString();
+            if (!path.startsWith("/")) {
+                throw node.get("http").error("'" + path + "' (expected: a path starting with /)");
+            }
+        } else if (!node.get("tcp").asBoolean()) {
+            throw node.get("tcp").error("false (expected: true, or http: PATH)");
+        }
+        if (kind.equals("tcp") && (node.has("host") || node.has("expectedStatuses"))) {
+            throw node.error("host and expectedStatuses are for http checks");
+        }
+        java.util.Set<Integer> statuses = new java.util.LinkedHashSet<>();
+        for (ConfigNode status : node.getOrNull("expectedStatuses").items()) {
+            statuses.add(status.asInt(100, 599));
+        }
+        Duration interval = positive(node, "interval", Duration.ofSeconds(10));
+        Duration timeout = positive(node, "timeout", Duration.ofSeconds(2));
+        return new HealthCheck(kind.equals("http") ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP, path,
+                node.find("host").map(ConfigNode::asString).orElse(null), statuses, interval, timeout,
+                node.find("healthyThreshold").map(n -> n.asInt(1, 100)).orElse(2),
+                node.find("unhealthyThreshold").map(n -> n.asInt(1, 100)).orElse(3));
+    }
+
+    /** Envoy's consecutive-error ejection, with Envoy's defaults. */
+    private static OutlierDetection outlierDetection(ConfigNode node) {
+        if (node.isNull()) {
+            return null;
+        }
+        node.requireOnlyKeys("consecutive5xx", "consecutiveGatewayErrors", "interval", "baseEjectionTime",
+                "maxEjectionPercent");
+        int fives = node.find("consecutive5xx").map(n -> n.asInt(0, 1_000_000)).orElse(5);
+        int gateway = node.find("consecutiveGatewayErrors").map(n -> n.asInt(0, 1_000_000)).orElse(0);
+        if (fives == 0 && gateway == 0) {
+            throw node.error("consecutive5xx and consecutiveGatewayErrors are both 0 (expected: at least one > 0)");
+        }
+        return new OutlierDetection(fives, gateway, positive(node, "interval", Duration.ofSeconds(10)),
+                positive(node, "baseEjectionTime", Duration.ofSeconds(30)),
+                node.find("maxEjectionPercent").map(n -> n.asInt(1, 100)).orElse(10));
+    }
+
+    private static Duration positive(ConfigNode node, String key, Duration fallback) {
+        Duration d = node.duration(key, fallback);
+        if (d.isZero() || d.isNegative()) {
+            throw node.get(key).error("'" + node.get(key).asString() + "' (expected: a duration > 0, e.g. 5s)");
+        }
+        return d;
     }
 
     private static ConnectionLimits limits(ConfigNode node) {

@@ -10,9 +10,11 @@ import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HashPolicy;
+import io.tidegate.spi.model.HealthCheck;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.HostWildcard;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.PolicyRef;
@@ -174,7 +176,17 @@ class ValidFixturesTest {
                         null, null, null, null, null, null, at(f, "clusters[3]")),
                 new Cluster("maglev", List.of(Endpoint.of("10.0.0.1", 80)), Cluster.Resolution.STATIC, null,
                         new LoadBalancer(LoadBalancer.Policy.MAGLEV, List.of()), null, null, null, null, null, null,
-                        at(f, "clusters[4]")));
+                        at(f, "clusters[4]")),
+                new Cluster("checked", List.of(Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80)),
+                        Cluster.Resolution.STATIC, null, null, null, null, null,
+                        new OutlierDetection(3, 2, Duration.ofSeconds(5), Duration.ofSeconds(10), 50),
+                        new HealthCheck(HealthCheck.Kind.HTTP, "/healthz", "app.internal", Set.of(200, 204),
+                                Duration.ofSeconds(5), Duration.ofSeconds(1), 1, 2), null, at(f, "clusters[5]")),
+                new Cluster("checked-defaults", List.of(Endpoint.of("10.0.0.1", 5432)), Cluster.Resolution.STATIC,
+                        null, null, null, null, null,
+                        new OutlierDetection(5, 0, Duration.ofSeconds(10), Duration.ofSeconds(30), 10),
+                        new HealthCheck(HealthCheck.Kind.TCP, null, null, Set.of(), Duration.ofSeconds(10),
+                                Duration.ofSeconds(2), 2, 3), null, at(f, "clusters[6]")));
     }
 
     private static List<Cluster> multiDocumentClusters() {
