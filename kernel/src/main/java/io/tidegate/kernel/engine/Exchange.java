@@ -29,6 +29,8 @@ final class Exchange {
     PoolKey poolKey;
     /** A session-affinity {@code Set-Cookie} value for the response, or null. */
     String affinityCookie;
+    /** The allowed {@code Origin} of a CORS request, answered with {@code Access-Control-Allow-*}; or null. */
+    String corsOrigin;
     Channel upstream;
     UpstreamHandler upstreamHandler;
     boolean reusedConnection;

@@ -28,7 +28,9 @@ import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.CompiledRoute;
+import io.tidegate.kernel.runtime.Cors;
 import io.tidegate.spi.model.Endpoint;
+import io.tidegate.spi.model.FaultPolicy;
 import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.RouteAction;
@@ -284,6 +286,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
             return;
         }
+        Cors cors = route.cors();
+        if (cors != null) {
+            String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+            if (cors.allows(origin)) {
+                if (CorsResponses.isPreflight(request)) {
+                    // Before policies: a browser's preflight carries no credentials to check.
+                    respondLocal(e, CorsResponses.preflight(cors, origin), null);
+                    return;
+                }
+                e.corsOrigin = origin;
+            }
+        }
         startTimers(e);
         runPolicies(e, 0);
     }
@@ -337,6 +351,36 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                     runPolicies(e, next);
                 }
             }));
+            return;
+        }
+        injectFaults(e);
+    }
+
+    /** The route's fault injection (Envoy's and Istio's order: delay, then abort), then its action. */
+    private void injectFaults(Exchange e) {
+        FaultPolicy fault = e.route.fault();
+        if (fault == null) {
+            act(e);
+            return;
+        }
+        if (fault.delay() != null && Faults.happens(fault.delayPercent())) {
+            e.flag = "DI";
+            ctx.executor().schedule(() -> {
+                if (ex == e && !e.finished) {
+                    abortOrAct(e, fault);
+                }
+            }, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        }
+        abortOrAct(e, fault);
+    }
+
+    private void abortOrAct(Exchange e, FaultPolicy fault) {
+        if (fault.abortStatus() != null && Faults.happens(fault.abortPercent())) {
+            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(fault.abortStatus()),
+                    "fault filter abort\n");
+            applyResponseEdits(e, response.headers(), -1);
+            respondLocal(e, response, "FI");
             return;
         }
         act(e);
@@ -687,6 +731,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         HeaderEditor.apply(e.policyResponseEdits, headers);
         if (e.affinityCookie != null) {
             headers.add(HttpHeaderNames.SET_COOKIE, e.affinityCookie);
+        }
+        if (e.corsOrigin != null) {
+            CorsResponses.decorate(e.route.cors(), e.corsOrigin, headers);
         }
     }
 

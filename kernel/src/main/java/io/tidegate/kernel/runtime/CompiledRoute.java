@@ -3,6 +3,7 @@ package io.tidegate.kernel.runtime;
 import static java.util.Objects.requireNonNull;
 
 import io.tidegate.spi.model.HeaderEdits;
+import io.tidegate.spi.model.FaultPolicy;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
@@ -27,6 +28,7 @@ public final class CompiledRoute implements RouteView {
     private final long requestTimeoutNanos;
     private final long idleTimeoutNanos;
     private final long maxBodyBytes;
+    private final Cors cors;
 
     CompiledRoute(Route route, ClusterRuntime[] clusters, PathRewriter rewriter, List<Policy> policies,
                   long requestTimeoutNanos, long idleTimeoutNanos, long maxBodyBytes) {
@@ -37,6 +39,7 @@ public final class CompiledRoute implements RouteView {
         this.requestTimeoutNanos = requestTimeoutNanos;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.maxBodyBytes = maxBodyBytes;
+        this.cors = route.cors() == null ? null : new Cors(route.cors());
         if (route.action() instanceof RouteAction.Forward forward) {
             destinations = forward.clusters().toArray(new WeightedCluster[0]);
             int[] weights = new int[destinations.length];
@@ -48,6 +51,16 @@ public final class CompiledRoute implements RouteView {
             destinations = new WeightedCluster[0];
             split = null;
         }
+    }
+
+    /** The route's compiled CORS policy, or null. */
+    public Cors cors() {
+        return cors;
+    }
+
+    /** The route's injected faults, or null. */
+    public FaultPolicy fault() {
+        return route.fault();
     }
 
     public Route route() {

@@ -9,6 +9,7 @@ import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.FaultPolicy;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HealthCheck;
@@ -281,11 +282,30 @@ public final class ConfigCompiler {
         if (!r.mirrors().isEmpty()) {
             return "mirrors";
         }
-        if (r.fault() != null) {
-            return "fault";
+        return null;
+    }
+
+    /** {@code "field: why"} when a fault or CORS policy cannot work, or null. */
+    private static String invalidFaultOrCors(Route r) {
+        FaultPolicy f = r.fault();
+        if (f != null) {
+            if (f.delay() == null && f.abortStatus() == null) {
+                return "fault: neither a delay nor an abort (expected: at least one)";
+            }
+            if (f.delay() != null && (f.delay().isNegative() || f.delayPercent() < 0 || f.delayPercent() > 100)) {
+                return "fault.delay: " + f.delay() + " for " + f.delayPercent() + "% (expected: >= 0, 0-100%)";
+            }
+            if (f.abortStatus() != null && (f.abortStatus() < 200 || f.abortStatus() > 599
+                    || f.abortPercent() < 0 || f.abortPercent() > 100)) {
+                return "fault.abort: " + f.abortStatus() + " for " + f.abortPercent() + "% (expected: 200-599, 0-100%)";
+            }
         }
         if (r.cors() != null) {
-            return "cors";
+            try {
+                new Cors(r.cors());
+            } catch (IllegalArgumentException e) {
+                return "cors.allowOrigins: " + e.getMessage();
+            }
         }
         return null;
     }
@@ -304,6 +324,12 @@ public final class ConfigCompiler {
         if (unsupported != null) {
             diags.add(Diagnostic.error(route.provenance(), unsupported,
                     unsupported + " is not supported by this build yet; route '" + route.name() + "' rejected"));
+            return null;
+        }
+        String badAction = invalidFaultOrCors(route);
+        if (badAction != null) {
+            diags.add(Diagnostic.error(route.provenance(), badAction.substring(0, badAction.indexOf(':')),
+                    badAction + "; route '" + route.name() + "' rejected"));
             return null;
         }
         PathRewriter rewriter;

@@ -26,7 +26,7 @@ import java.util.TreeSet;
 final class RouteParser {
 
     private static final String[] KEYS = {"name", "hosts", "listeners", "match", "forward", "redirect", "respond",
-            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata"};
+            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata", "cors", "fault"};
     private static final String[] PATH_KINDS = {"exact", "prefix", "startsWith", "regex"};
 
     private final Map<String, ListenerProtocol> listeners;
@@ -52,7 +52,9 @@ final class RouteParser {
                 .requestHeaders(HeaderEditsParser.parse(headers.getOrNull("request")))
                 .responseHeaders(HeaderEditsParser.parse(headers.getOrNull("response")))
                 .timeouts(new Timeouts(node.duration("timeout", null), node.duration("idleTimeout", null)))
-                .metadata(node.getOrNull("metadata").asStringMap());
+                .metadata(node.getOrNull("metadata").asStringMap())
+                .cors(CorsParser.parse(node.getOrNull("cors")))
+                .fault(FaultParser.parse(node.getOrNull("fault")));
         if (node.has("maxBodySize")) {
             route.maxRequestBodyBytes(node.get("maxBodySize").asByteSize());
         }

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
+import io.tidegate.spi.model.CorsPolicy;
 import io.tidegate.spi.model.Endpoint;
+import io.tidegate.spi.model.FaultPolicy;
+import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
-import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HealthCheck;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.HostWildcard;
@@ -109,6 +111,10 @@ class ValidFixturesTest {
                 .addPolicy(new PolicyRef("rate-limit", ConfigNode.fromObject(rateLimit, "x")))
                 .addPolicy(new PolicyRef("basic-auth", ConfigNode.fromObject(Map.of(), "x")))
                 .metadata(Map.of("team", "payments", "tier", "1"))
+                .cors(new CorsPolicy(List.of(StringMatch.exact("https://app.example.com"),
+                        StringMatch.prefix("https://preview-"), StringMatch.regex("https://[a-z]+\\.example\\.com")),
+                        List.of("GET", "POST"), List.of("content-type"), List.of("x-trace"), Duration.ofHours(1), true))
+                .fault(new FaultPolicy(Duration.ofSeconds(2), 10, 503, 100))
                 .build());
     }
 
