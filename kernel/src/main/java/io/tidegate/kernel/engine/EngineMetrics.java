@@ -19,6 +19,8 @@ final class EngineMetrics {
     private final Metrics.HistogramFamily latency;
     private final Metrics.CounterFamily upstreamConnects;
     private final Metrics.CounterFamily ejections;
+    private final Metrics.CounterFamily retries;
+    private final Metrics.CounterFamily retryOverflows;
     private final Metrics.CounterFamily healthChecks;
     private final Metrics.CounterFamily healthTransitions;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
@@ -32,6 +34,9 @@ final class EngineMetrics {
                 "Time from request head to last response byte, by route.", LATENCY_BUCKETS, "route");
         upstreamConnects = registry.counter("tidegate_upstream_connections_opened_total",
                 "Upstream connections opened, by cluster.", "cluster");
+        retries = registry.counter("tidegate_upstream_retries_total", "Requests retried, by cluster.", "cluster");
+        retryOverflows = registry.counter("tidegate_upstream_retry_overflow_total",
+                "Retries refused because the cluster's retry budget was spent, by cluster.", "cluster");
         ejections = registry.counter("tidegate_outlier_ejections_total",
                 "Endpoints ejected by outlier detection, by cluster.", "cluster");
         healthChecks = registry.counter("tidegate_health_checks_total",
@@ -63,6 +68,14 @@ final class EngineMetrics {
 
     void upstreamConnectionOpened(String cluster) {
         upstreamConnects.labels(cluster).increment();
+    }
+
+    void retried(String cluster) {
+        retries.labels(cluster).increment();
+    }
+
+    void retryOverflow(String cluster) {
+        retryOverflows.labels(cluster).increment();
     }
 
     void outlierEjected(String cluster) {

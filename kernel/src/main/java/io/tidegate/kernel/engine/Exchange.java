@@ -40,6 +40,16 @@ final class Exchange {
     HeaderEdits policyRequestEdits = HeaderEdits.NONE;
     HeaderEdits policyResponseEdits = HeaderEdits.NONE;
 
+    /** Retries started (the keep-alive race retry not counted), and whether one holds a budget place. */
+    int retries;
+    boolean retryInFlight;
+    /** The request body kept for a retry while it fits {@link #RETRY_BUFFER_LIMIT}; retained duplicates. */
+    static final int RETRY_BUFFER_LIMIT = 64 * 1024;
+    final ArrayDeque<HttpContent> replay = new ArrayDeque<>(2);
+    long replayBytes;
+    boolean replayable = true;
+    ScheduledFuture<?> tryTimer;
+
     /** Body chunks received before the upstream was ready; retained, released on failure. */
     final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
     boolean requestDone;
@@ -84,13 +94,47 @@ final class Exchange {
     }
 
     void releasePendingBody() {
+        releasePendingBodyOnly();
+        releaseReplay();
+    }
+
+    void releasePendingBodyOnly() {
         HttpContent c;
         while ((c = pendingBody.poll()) != null) {
             c.release();
         }
     }
 
+    /** Keeps a duplicate of a body chunk for a retry, or gives up replaying once the body is too large. */
+    void keepForReplay(HttpContent content) {
+        if (!replayable) {
+            return;
+        }
+        replayBytes += content.content().readableBytes();
+        if (replayBytes > RETRY_BUFFER_LIMIT) {
+            replayable = false; // too large to buffer: this request is not retried
+            releaseReplay();
+            return;
+        }
+        replay.add(content.retainedDuplicate());
+    }
+
+    void releaseReplay() {
+        HttpContent c;
+        while ((c = replay.poll()) != null) {
+            c.release();
+        }
+    }
+
+    void cancelTryTimer() {
+        if (tryTimer != null) {
+            tryTimer.cancel(false);
+            tryTimer = null;
+        }
+    }
+
     void cancelTimers() {
+        cancelTryTimer();
         if (requestTimer != null) {
             requestTimer.cancel(false);
             requestTimer = null;

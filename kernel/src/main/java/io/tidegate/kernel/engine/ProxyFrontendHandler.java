@@ -29,6 +29,7 @@ import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.CompiledRoute;
 import io.tidegate.kernel.runtime.Cors;
+import io.tidegate.kernel.runtime.RetryRules;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.FaultPolicy;
 import io.tidegate.spi.model.HeaderEdits;
@@ -469,15 +470,25 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
-        e.endpointIndex = index;
-        cluster.onRequestStart(index);
-        Endpoint endpoint = cluster.endpoint(index);
-        e.poolKey = new PoolKey(cluster.name(), endpoint.address());
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
         e.destination = destination;
         if (e.expectContinue && !e.requestDone) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
+        }
+        sendAttempt(e, index);
+    }
+
+    /** One try of the request: to endpoint {@code index}, on a pooled connection or a new one. */
+    private void sendAttempt(Exchange e, int index) {
+        e.endpointIndex = index;
+        e.cluster.onRequestStart(index);
+        Endpoint endpoint = e.cluster.endpoint(index);
+        e.poolKey = new PoolKey(e.cluster.name(), endpoint.address());
+        RetryRules rules = e.route.retries();
+        if (rules != null && rules.perTryTimeoutNanos() > 0) {
+            e.tryTimer = ctx.executor().schedule(() -> perTryTimeout(e), rules.perTryTimeoutNanos(),
+                    TimeUnit.NANOSECONDS);
         }
         Channel pooled = UpstreamPool.current().poll(e.poolKey);
         if (pooled != null) {
@@ -485,6 +496,75 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         } else {
             connect(e);
         }
+    }
+
+    private void perTryTimeout(Exchange e) {
+        if (ex != e || e.finished || e.responseStarted) {
+            return;
+        }
+        e.tryTimer = null;
+        if (!retry(e, RetryRules.Failure.TIMEOUT, 0, null)) {
+            timeout(e, "UT", "upstream per-try timeout");
+        }
+    }
+
+    /**
+     * Retries the request after a failed try when the route's rules say so, its body could be kept,
+     * tries are left and the cluster's retry budget allows. The failed try counts for outlier
+     * detection; the next goes to another endpoint when there is one, after a jittered backoff (or
+     * the upstream's {@code Retry-After}, when it fits in the request's time).
+     *
+     * @return whether a retry was scheduled (the caller answers nothing then)
+     */
+    private boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
+        RetryRules rules = e.route.retries();
+        if (rules == null || e.retries >= rules.attempts() || !e.replayable || !rules.retries(failure, status)) {
+            return false;
+        }
+        long wait = rules.backoffNanos(e.retries + 1);
+        if (response != null) {
+            long retryAfter = RetryAfter.nanos(response.headers().get(HttpHeaderNames.RETRY_AFTER));
+            if (retryAfter > 0) {
+                long timeout = e.route.requestTimeoutNanos();
+                if (timeout > 0 && System.nanoTime() + retryAfter >= e.startNanos + timeout) {
+                    return false; // the upstream asks for more time than the request has: give it the answer
+                }
+                wait = Math.max(wait, retryAfter);
+            }
+        }
+        if (!e.cluster.tryStartRetry()) {
+            engine.metrics().retryOverflow(e.cluster.name());
+            return false;
+        }
+        if (e.retryInFlight) {
+            e.cluster.retryEnded();
+        }
+        e.retryInFlight = true;
+        e.retries++;
+        engine.metrics().retried(e.cluster.name());
+        e.cancelTryTimer();
+        detachUpstream(e);
+        int failed = e.endpointIndex;
+        boolean gatewayError = failure != RetryRules.Failure.STATUS;
+        if (e.cluster.onRequestEnd(failed, gatewayError ? 0 : status, gatewayError)) {
+            engine.metrics().outlierEjected(e.cluster.name());
+        }
+        e.endpointIndex = -1;
+        e.lastContentWritten = false;
+        LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": retry " + e.retries + " after " + failure
+                + (status > 0 ? " " + status : ""));
+        ctx.executor().schedule(() -> {
+            if (ex != e || e.finished) {
+                return;
+            }
+            int next = e.cluster.pickOther(failed);
+            if (next < 0) {
+                respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
+                return;
+            }
+            sendAttempt(e, next);
+        }, wait, TimeUnit.NANOSECONDS);
+        return true;
     }
 
     private void connect(Exchange e) {
@@ -500,6 +580,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 boolean timeout = f.cause() instanceof ConnectTimeoutException;
                 LOG.log(System.Logger.Level.WARNING, "upstream " + e.poolKey.endpoint() + " of cluster "
                         + e.cluster.name() + ": connect failed: " + f.cause());
+                if (retry(e, RetryRules.Failure.CONNECT, 0, null)) {
+                    return;
+                }
                 respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                         timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
                 return;
@@ -516,6 +599,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.upstreamHandler.bind(this);
         upstream.write(e.head.request()).addListener(upstreamWriteFailure);
         HttpContent c;
+        if (e.retries > 0) {
+            e.releasePendingBodyOnly(); // every chunk received so far is in the replay copy
+            for (HttpContent kept : e.replay) {
+                writeUpstream(e, kept.retainedDuplicate());
+            }
+        }
         while ((c = e.pendingBody.poll()) != null) {
             writeUpstream(e, c);
         }
@@ -564,6 +653,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.responseDone || e.finished) {
             content.release(); // answered already; the connection closes after the response
             return;
+        }
+        if (e.route.retries() != null) {
+            e.keepForReplay(content);
         }
         if (e.upstream != null && e.pendingBody.isEmpty()) {
             writeUpstream(e, content);
@@ -630,6 +722,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             ReferenceCountUtil.release(response); // interim: the client's 100-continue was answered by us
             return;
         }
+        if (e.route.retries() != null && retry(e, RetryRules.Failure.STATUS, code, response)) {
+            ReferenceCountUtil.release(response); // its body goes with the closed connection
+            return;
+        }
+        e.cancelTryTimer();
         e.status = code;
         e.responseStarted = true;
         e.upstreamReusable = HttpUtil.isKeepAlive(response);
@@ -718,6 +815,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
                 + ": " + detail);
+        if (retry(e, "UPE".equals(flag) ? RetryRules.Failure.STATUS : RetryRules.Failure.RESET, 502, null)) {
+            return;
+        }
         respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
     }
 
@@ -855,13 +955,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.cluster != null && e.endpointIndex >= 0) {
             recordOutcome(e);
         }
+        if (e.retryInFlight) {
+            e.cluster.retryEnded();
+        }
         long duration = System.nanoTime() - e.startNanos;
         String routeName = e.route == null ? null : e.route.name();
         engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
         RequestHead h = e.head;
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), e.flag));
+                duration / 1000, routeName, h.requestId(), logFlag(e)));
         if (close || closing || !ctx.channel().isActive()) {
             closing = true;
             releaseBacklog();
@@ -871,6 +974,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         drainBacklog();
     }
 
+    /** The access log's flags: Envoy's {@code URX} joins a gateway error that retries could not mend. */
+    private static String logFlag(Exchange e) {
+        return e.retries > 0 && e.flag != null && isGatewayError(e.flag) ? e.flag + ",URX" : e.flag;
+    }
+
+    private static boolean isGatewayError(String flag) {
+        return "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag);
+    }
+
     /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */
     private void recordOutcome(Exchange e) {
         String flag = e.flag;
@@ -878,7 +990,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.cluster.onRequestEnd(e.endpointIndex, 0, false); // the client left: says nothing of the upstream
             return;
         }
-        boolean gatewayError = "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag);
+        boolean gatewayError = isGatewayError(flag);
         if (e.cluster.onRequestEnd(e.endpointIndex, gatewayError ? 0 : e.status, gatewayError)) {
             engine.metrics().outlierEjected(e.cluster.name());
             LOG.log(System.Logger.Level.WARNING, "outlier detection ejected " + e.cluster.endpoint(e.endpointIndex)

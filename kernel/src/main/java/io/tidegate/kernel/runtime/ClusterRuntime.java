@@ -42,6 +42,9 @@ public final class ClusterRuntime {
     private final long connectTimeoutMillis;
     private final long idleTimeoutNanos;
     private volatile Selection selection;
+    /** Requests in flight to this cluster, for the retry budget. */
+    private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger retriesInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     ClusterRuntime(Cluster spec, Duration defaultConnectTimeout, Duration defaultIdleTimeout) {
         this(spec, defaultConnectTimeout, defaultIdleTimeout, System::nanoTime);
@@ -116,6 +119,23 @@ public final class ClusterRuntime {
     }
 
     /**
+     * An endpoint for a retry: another than {@code avoid} when the selection has one (three tries of
+     * the balancer, as Envoy's previous-hosts predicate does), else {@code avoid} itself; -1 when none
+     * is healthy. Consistent-hash clusters pick at random here: the hash would repeat the failed choice.
+     */
+    public int pickOther(int avoid) {
+        Selection s = current();
+        if (s.balancer() == null) {
+            return -1;
+        }
+        int index = avoid;
+        for (int i = 0; i < 3 && index == avoid && s.size() > 1; i++) {
+            index = s.members()[s.balancer().pick()];
+        }
+        return s.size() == 1 ? s.members()[0] : index;
+    }
+
+    /**
      * The {@code Set-Cookie} value that binds the client to endpoint {@code index}, when this cluster
      * generates session-affinity cookies and the request's cookie does not already name that
      * endpoint; otherwise null.
@@ -152,9 +172,35 @@ public final class ClusterRuntime {
     }
 
     public void onRequestStart(int index) {
+        inFlight.increment();
         if (active != null) {
             active.started(index);
         }
+    }
+
+    /**
+     * Takes a place in the retry budget: Envoy's default, retries in flight at most 20% of the
+     * requests in flight to the cluster, and always at least 3. A retry storm against a failing
+     * cluster is bounded by it.
+     *
+     * @return false when the budget is spent (the request is not retried)
+     */
+    public boolean tryStartRetry() {
+        long budget = Math.max(3, inFlight.sum() / 5);
+        while (true) {
+            int now = retriesInFlight.get();
+            if (now >= budget) {
+                return false;
+            }
+            if (retriesInFlight.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back the place {@link #tryStartRetry} took. */
+    public void retryEnded() {
+        retriesInFlight.decrementAndGet();
     }
 
     /**
@@ -164,6 +210,7 @@ public final class ClusterRuntime {
      * @return whether this result ejected the endpoint (outlier detection)
      */
     public boolean onRequestEnd(int index, int status, boolean gatewayError) {
+        inFlight.decrement();
         if (active != null) {
             active.ended(index);
         }

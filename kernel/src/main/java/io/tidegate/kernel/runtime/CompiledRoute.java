@@ -29,6 +29,7 @@ public final class CompiledRoute implements RouteView {
     private final long idleTimeoutNanos;
     private final long maxBodyBytes;
     private final Cors cors;
+    private final RetryRules retries;
 
     CompiledRoute(Route route, ClusterRuntime[] clusters, PathRewriter rewriter, List<Policy> policies,
                   long requestTimeoutNanos, long idleTimeoutNanos, long maxBodyBytes) {
@@ -40,6 +41,7 @@ public final class CompiledRoute implements RouteView {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.maxBodyBytes = maxBodyBytes;
         this.cors = route.cors() == null ? null : new Cors(route.cors());
+        this.retries = route.retries() == null || route.retries().attempts() == 0 ? null : new RetryRules(route.retries());
         if (route.action() instanceof RouteAction.Forward forward) {
             destinations = forward.clusters().toArray(new WeightedCluster[0]);
             int[] weights = new int[destinations.length];
@@ -56,6 +58,11 @@ public final class CompiledRoute implements RouteView {
     /** The route's compiled CORS policy, or null. */
     public Cors cors() {
         return cors;
+    }
+
+    /** The route's retry rules, or null when it does not retry. */
+    public RetryRules retries() {
+        return retries;
     }
 
     /** The route's injected faults, or null. */

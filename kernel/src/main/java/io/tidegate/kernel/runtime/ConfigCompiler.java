@@ -276,17 +276,14 @@ public final class ConfigCompiler {
     }
 
     private static String unsupportedRouteFeature(Route r) {
-        if (r.retries() != null && r.retries().attempts() > 0) {
-            return "retries";
-        }
         if (!r.mirrors().isEmpty()) {
             return "mirrors";
         }
         return null;
     }
 
-    /** {@code "field: why"} when a fault or CORS policy cannot work, or null. */
-    private static String invalidFaultOrCors(Route r) {
+    /** {@code "field: why"} when a fault, retry or CORS policy cannot work, or null. */
+    private static String invalidRouteSettings(Route r) {
         FaultPolicy f = r.fault();
         if (f != null) {
             if (f.delay() == null && f.abortStatus() == null) {
@@ -298,6 +295,16 @@ public final class ConfigCompiler {
             if (f.abortStatus() != null && (f.abortStatus() < 200 || f.abortStatus() > 599
                     || f.abortPercent() < 0 || f.abortPercent() > 100)) {
                 return "fault.abort: " + f.abortStatus() + " for " + f.abortPercent() + "% (expected: 200-599, 0-100%)";
+            }
+        }
+        if (r.retries() != null) {
+            try {
+                new RetryRules(r.retries());
+            } catch (IllegalArgumentException e) {
+                return "retries." + e.getMessage();
+            }
+            if (r.retries().perTryTimeout() != null && r.retries().perTryTimeout().isNegative()) {
+                return "retries.perTryTimeout: " + r.retries().perTryTimeout() + " (expected: >= 0)";
             }
         }
         if (r.cors() != null) {
@@ -326,7 +333,7 @@ public final class ConfigCompiler {
                     unsupported + " is not supported by this build yet; route '" + route.name() + "' rejected"));
             return null;
         }
-        String badAction = invalidFaultOrCors(route);
+        String badAction = invalidRouteSettings(route);
         if (badAction != null) {
             diags.add(Diagnostic.error(route.provenance(), badAction.substring(0, badAction.indexOf(':')),
                     badAction + "; route '" + route.name() + "' rejected"));

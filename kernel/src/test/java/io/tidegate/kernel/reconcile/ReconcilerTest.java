@@ -97,13 +97,13 @@ class ReconcilerTest {
         Route badRegex = Route.builder("bad", P.withRule("bad"))
                 .match(RouteMatch.path(PathMatch.regex("/(unclosed"))).forwardTo("svc").build();
         Route unsupported = Route.builder("retrying", P.withRule("retrying"))
-                .retries(new RetryPolicy(2, null, Set.of("5xx"), Set.of(), null)).forwardTo("svc").build();
+                .retries(new RetryPolicy(2, null, Set.of("5xx", "on-a-whim"), Set.of(), null)).forwardTo("svc").build();
         Route redirect = Route.builder("r", P.withRule("r")).match(RouteMatch.path(PathMatch.exact("/x")))
                 .action(new RouteAction.Redirect("https", null, null, null, null, 301, false)).build();
         CompiledConfig live = harness.publish(Fragment.of(List.of(badRegex, unsupported, redirect, ok("good", "svc")),
                 List.of(cluster("svc"))));
         assertThat(live.routes()).extracting(r -> r.name()).containsExactly("r", "good");
         assertThat(harness.reconciler().sources().get(0).diagnostics()).extracting(Diagnostic::field)
-                .containsExactlyInAnyOrder("retries", "match.path.regex");
+                .containsExactlyInAnyOrder("retries.retryOn", "match.path.regex");
     }
 }

@@ -73,6 +73,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicLong bytesReceived = new AtomicLong();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private volatile int failWith;
+    private volatile String retryAfter;
 
     private TestUpstream(String name) throws InterruptedException {
         this.name = name;
@@ -103,6 +104,11 @@ public final class TestUpstream implements AutoCloseable {
     /** From now on every request is answered with {@code status} (0: back to normal). */
     public void failWith(int status) {
         failWith = status;
+    }
+
+    /** Failure answers carry {@code Retry-After: value} (null: none). */
+    public void retryAfter(String value) {
+        retryAfter = value;
     }
 
     public int connections() {
@@ -218,6 +224,9 @@ public final class TestUpstream implements AutoCloseable {
                 FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.valueOf(failing), Unpooled.EMPTY_BUFFER);
                 resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0).set("x-upstream", name);
+                if (retryAfter != null) {
+                    resp.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+                }
                 ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
                 return;
             }

@@ -26,7 +26,7 @@ import java.util.TreeSet;
 final class RouteParser {
 
     private static final String[] KEYS = {"name", "hosts", "listeners", "match", "forward", "redirect", "respond",
-            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata", "cors", "fault"};
+            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata", "cors", "fault", "retries"};
     private static final String[] PATH_KINDS = {"exact", "prefix", "startsWith", "regex"};
 
     private final Map<String, ListenerProtocol> listeners;
@@ -54,7 +54,8 @@ final class RouteParser {
                 .timeouts(new Timeouts(node.duration("timeout", null), node.duration("idleTimeout", null)))
                 .metadata(node.getOrNull("metadata").asStringMap())
                 .cors(CorsParser.parse(node.getOrNull("cors")))
-                .fault(FaultParser.parse(node.getOrNull("fault")));
+                .fault(FaultParser.parse(node.getOrNull("fault")))
+                .retries(RetryParser.parse(node.getOrNull("retries")));
         if (node.has("maxBodySize")) {
             route.maxRequestBodyBytes(node.get("maxBodySize").asByteSize());
         }

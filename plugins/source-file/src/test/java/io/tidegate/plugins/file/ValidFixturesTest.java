@@ -22,6 +22,7 @@ import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.PolicyRef;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.QueryMatch;
+import io.tidegate.spi.model.RetryPolicy;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
@@ -115,6 +116,8 @@ class ValidFixturesTest {
                         StringMatch.prefix("https://preview-"), StringMatch.regex("https://[a-z]+\\.example\\.com")),
                         List.of("GET", "POST"), List.of("content-type"), List.of("x-trace"), Duration.ofHours(1), true))
                 .fault(new FaultPolicy(Duration.ofSeconds(2), 10, 503, 100))
+                .retries(new RetryPolicy(2, Duration.ofSeconds(1),
+                        Set.of("5xx", "connect-failure", "retriable-status-codes"), Set.of(409), Duration.ofMillis(50)))
                 .build());
     }
 
