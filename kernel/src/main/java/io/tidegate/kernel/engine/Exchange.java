@@ -50,6 +50,14 @@ final class Exchange {
     boolean replayable = true;
     ScheduledFuture<?> tryTimer;
 
+    /** The upgrade asked for and carried ({@code websocket}), or null. */
+    String upgrade;
+    /** Between the upstream's 101 and the tunnel: bytes the upstream sent right after it. */
+    boolean switching;
+    final ArrayDeque<io.netty.buffer.ByteBuf> earlyTunnelBytes = new ArrayDeque<>(1);
+    /** After a 101: the relay that carries the connection's bytes. */
+    UpgradeTunnel tunnel;
+
     /** Body chunks received before the upstream was ready; retained, released on failure. */
     final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
     boolean requestDone;
@@ -96,6 +104,10 @@ final class Exchange {
     void releasePendingBody() {
         releasePendingBodyOnly();
         releaseReplay();
+        io.netty.buffer.ByteBuf early;
+        while ((early = earlyTunnelBytes.poll()) != null) {
+            early.release();
+        }
     }
 
     void releasePendingBodyOnly() {

@@ -2,6 +2,7 @@ package io.tidegate.kernel.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -156,8 +157,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         if (ex != null) {
-            if (ex.flag == null && !ex.responseDone) {
-                ex.flag = "DC"; // downstream connection terminated
+            if (ex.flag == null && !ex.responseDone && ex.tunnel == null) {
+                ex.flag = "DC"; // downstream connection terminated (a tunnel's client leaving is its normal end)
             }
             finish(true);
         }
@@ -168,6 +169,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        Exchange e = ex;
+        if (e != null && e.tunnel != null) {
+            e.tunnel.fromClient(msg);
             return;
         }
         dispatch(msg);
@@ -194,6 +200,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Exchange e = ex;
+        if (e != null && e.tunnel != null) {
+            e.tunnel.clientReadComplete();
+            return;
+        }
         if (e != null && e.upstream != null && !e.requestDone) {
             e.upstream.flush();
         }
@@ -203,6 +213,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Exchange e = ex;
+        if (e != null && e.tunnel != null && ctx.channel().isWritable()) {
+            e.tunnel.clientWritable();
+        }
         if (ctx.channel().isWritable() && e != null && e.upstreamReadPaused && e.upstream != null) {
             e.upstreamReadPaused = false;
             e.upstream.read();
@@ -265,6 +278,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         Exchange e = new Exchange(head, HttpUtil.isKeepAlive(request),
                 request.protocolVersion().equals(HttpVersion.HTTP_1_0), HttpMethod.HEAD.equals(request.method()),
                 HttpUtil.is100ContinueExpected(request));
+        e.upgrade = Upgrades.requested(request);
         if (!HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0) {
             e.requestDone = true; // nothing to wait for: a local answer may keep the connection
             e.swallowEmptyLast = true;
@@ -471,6 +485,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
+        if (e.upgrade != null) {
+            // Hop-by-hop, so stripped above; an upgrade the gateway carries is asked of the next hop anew.
+            e.head.request().headers().set(HttpHeaderNames.UPGRADE, e.upgrade)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
         e.destination = destination;
         if (e.expectContinue && !e.requestDone) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
@@ -676,6 +695,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (e.switching) {
+            if (msg instanceof ByteBuf early) {
+                e.earlyTunnelBytes.add(early); // sent right after the 101; relayed once the tunnel is up
+            } else {
+                ReferenceCountUtil.release(msg); // the decoder's empty end of the 101
+            }
+            return;
+        }
         e.lastActivityNanos = System.nanoTime();
         if (msg instanceof HttpResponse response) {
             onResponseHead(e, response);
@@ -714,6 +741,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         int code = response.status().code();
         if (code == 101) {
+            if (e.upgrade != null && Upgrades.accepted(response, e.upgrade)) {
+                switchProtocols(e, response);
+                return;
+            }
             ReferenceCountUtil.release(response);
             upstreamFailed(e, "upstream switched protocols without being asked", "UPE");
             return;
@@ -745,6 +776,70 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         applyResponseEdits(e, headers, e.destination);
         setConnectionHeader(e, headers);
         ctx.write(response);
+    }
+
+    /**
+     * The upstream accepted the upgrade: the 101 goes to the client, then both connections drop their
+     * HTTP codecs and an {@link UpgradeTunnel} relays bytes. The request timeout no longer applies
+     * (a WebSocket lives as long as it is used); the idle timeout does, as nginx's read timeout does.
+     */
+    private void switchProtocols(Exchange e, HttpResponse response) {
+        e.switching = true;
+        e.status = 101;
+        e.responseStarted = true;
+        e.upstreamReusable = false; // the connection now belongs to the tunnel
+        e.cancelTryTimer();
+        if (e.requestTimer != null) {
+            e.requestTimer.cancel(false);
+            e.requestTimer = null;
+        }
+        FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
+                Unpooled.EMPTY_BUFFER);
+        head.headers().set(response.headers());
+        HopByHop.strip(head.headers());
+        head.headers().set(HttpHeaderNames.UPGRADE, e.upgrade).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        applyResponseEdits(e, head.headers(), e.destination);
+        ReferenceCountUtil.release(response);
+        ctx.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || ex != e || e.finished) {
+                finish(true);
+                return;
+            }
+            openTunnel(e);
+        });
+    }
+
+    private void openTunnel(Exchange e) {
+        Channel upstream = e.upstream;
+        ctx.pipeline().remove("keepalive");
+        upstream.pipeline().remove("idle");
+        e.tunnel = new UpgradeTunnel(ctx, upstream, new UpgradeTunnel.Events() {
+            @Override
+            public void activity(long toUpstream, long toClient) {
+                e.lastActivityNanos = System.nanoTime();
+                e.requestBodyBytes += toUpstream;
+                e.bytesSent += toClient;
+            }
+
+            @Override
+            public void upstreamGone() {
+                if (ex == e && !e.finished) {
+                    e.upstream = null; // closed, or closing: nothing to give back
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> finish(true));
+                }
+            }
+        });
+        e.switching = false;
+        e.upstreamHandler.bind(e.tunnel);
+        // Removing a decoder hands on the bytes it holds: the tunnel is in place to take them.
+        upstream.pipeline().remove("codec");
+        ctx.pipeline().remove("codec");
+        ByteBuf early;
+        while ((early = e.earlyTunnelBytes.poll()) != null) {
+            e.tunnel.toClient(early);
+        }
+        ctx.flush();
+        e.tunnel.start();
     }
 
     @Override
