@@ -56,6 +56,8 @@ final class Exchange {
     int status;
     long bytesSent;
     String flag;
+    /** Why, for the access log: a policy denial's reason. */
+    String reason;
 
     ScheduledFuture<?> requestTimer;
     ScheduledFuture<?> idleTimer;

@@ -28,6 +28,8 @@ import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.CompiledRoute;
+import io.tidegate.kernel.runtime.ForwardProxyRoute;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderValue;
@@ -247,7 +249,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     // ---- request head ----------------------------------------------------------------------------
 
     private void onRequestHead(HttpRequest request) {
-        Rejection rejection = RequestValidator.validate(request);
+        Rejection rejection = RequestValidator.validate(request, listener.forwardProxy());
         if (rejection != null) {
             reject(request, rejection);
             return;
@@ -272,13 +274,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
 
         CompiledConfig config = engine.config(); // read once; this request keeps this generation
-        CompiledRoute route = config.table(listener.name()).match(head);
+        CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
+        if (route == null && listener.forwardProxy() && head.isProxyRequest()) {
+            route = engine.forwardProxy().route(config, listener.name()); // ForwardProxy: no route, or CONNECT
+        }
         if (route == null) {
             respondError(e, HttpResponseStatus.NOT_FOUND, "no route for this host and path", "NR");
             return;
         }
         e.route = route;
-        head.route(route);
+        if (!ForwardProxyRoute.is(route)) {
+            head.route(route); // policies see route() null on the forward-proxy path (the spi contract)
+        }
         e.maxBodyBytes = route.maxBodyBytes() > 0 ? route.maxBodyBytes() : listener.maxBodyBytes();
         if (e.maxBodyBytes > 0 && HttpUtil.getContentLength(request, -1L) > e.maxBodyBytes) {
             respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
@@ -352,6 +359,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             for (HeaderValue h : deny.headers()) {
                 response.headers().add(h.name(), h.value());
             }
+            e.reason = deny.reason();
             respondLocal(e, response, "PD");
             return false;
         }
@@ -408,6 +416,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void forward(Exchange e) {
+        if (ForwardProxyRoute.is(e.route)) {
+            forwardProxy(e);
+            return;
+        }
         int destination = e.route.pickDestination();
         if (destination < 0) {
             respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no destination has weight", "UH");
@@ -428,6 +440,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         cluster.onRequestStart(index);
         Endpoint endpoint = cluster.endpoint(index);
         e.poolKey = new PoolKey(cluster.name(), endpoint.address());
+        send(e, destination);
+    }
+
+    /** Prepares the head for the chosen destination and sends it on a pooled or new connection. */
+    private void send(Exchange e, int destination) {
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
         e.destination = destination;
         if (e.expectContinue && !e.requestDone) {
@@ -441,6 +458,109 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             connect(e);
         }
     }
+
+    // ---- forward proxy (docs/engine.md, "Forward proxy") ----------------------------------------------
+
+    /**
+     * A request on the forward-proxy route: resolve the target without blocking, ask the policies about
+     * the resolved address (the DNS rebinding guard), then connect to exactly that address. Absolute-form
+     * requests continue as any forward does (pool keyed by the resolved address); CONNECT opens a tunnel.
+     */
+    private void forwardProxy(Exchange e) {
+        RequestHead h = e.head;
+        engine.forwardProxy().resolve(ctx.channel().eventLoop(), h.host()).whenComplete((addresses, failure) ->
+                ctx.executor().execute(() -> {
+                    if (ex != e || e.finished) {
+                        return;
+                    }
+                    if (failure != null || addresses.isEmpty()) {
+                        LOG.log(System.Logger.Level.WARNING, "forward proxy: cannot resolve " + h.host() + ": "
+                                + (failure != null ? failure : "no address"));
+                        respondError(e, HttpResponseStatus.BAD_GATEWAY, "cannot resolve upstream host", "UF");
+                        return;
+                    }
+                    InetSocketAddress target = new InetSocketAddress(addresses.get(0), h.port());
+                    e.poolKey = new PoolKey(ForwardProxyRoute.NAME,
+                            new io.tidegate.spi.model.SocketAddress(target.getAddress().getHostAddress(), h.port()));
+                    CompletionStage<Decision> verdict;
+                    try {
+                        verdict = ForwardProxy.checkAddress(e.route.policies(), h, target);
+                    } catch (RuntimeException thrown) {
+                        policyFailed(e, thrown);
+                        return;
+                    }
+                    verdict.whenComplete((decision, denied) -> ctx.executor().execute(() -> {
+                        if (ex != e || e.finished) {
+                            return;
+                        }
+                        if (denied != null) {
+                            policyFailed(e, denied);
+                        } else if (applyDecision(e, decision)) {
+                            proxyConnect(e, target);
+                        }
+                    }));
+                }));
+    }
+
+    private void proxyConnect(Exchange e, InetSocketAddress target) {
+        e.cluster = e.route.cluster(0);
+        e.destination = 0;
+        if (!e.head.isConnect()) {
+            send(e, 0);
+            return;
+        }
+        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
+        ChannelFuture future = engine.forwardProxy().connectTunnel(ctx.channel().eventLoop(), target,
+                e.cluster.connectTimeoutMillis(), relay.upstreamSide());
+        future.addListener((ChannelFutureListener) f -> {
+            if (ex != e || e.finished) {
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            if (!f.isSuccess()) {
+                boolean timeout = f.cause() instanceof ConnectTimeoutException;
+                LOG.log(System.Logger.Level.WARNING, "forward proxy: CONNECT " + e.poolKey.endpoint()
+                        + ": connect failed: " + f.cause());
+                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
+                return;
+            }
+            engine.metrics().upstreamConnectionOpened(e.cluster.name());
+            openTunnel(e, relay, f.channel());
+        });
+    }
+
+    /**
+     * Answers {@code 200 Connection Established} and turns this connection into a byte relay: the HTTP
+     * codec leaves the pipeline, the keep-alive timer becomes the tunnel's idle timer, and the exchange
+     * stays open (counting bytes) until either side closes; then it is logged like any other.
+     */
+    private void openTunnel(Exchange e, TunnelRelay relay, Channel upstream) {
+        e.cancelTimers(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+        e.status = 200;
+        e.responseStarted = true;
+        e.responseDone = true;
+        e.closeConnection = true;
+        releaseBacklog(); // bytes pipelined behind a CONNECT before its answer are not HTTP
+        io.netty.channel.ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), "tunnel", relay.clientSide());
+        long idle = e.route.idleTimeoutNanos();
+        if (idle > 0) {
+            p.replace("keepalive", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+        } else {
+            p.remove("keepalive");
+        }
+        relay.attach(upstream);
+        p.remove("codec"); // bytes the decoder still holds go to the relay, and on to the upstream
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNECT_ESTABLISHED)); // raw: the encoder is gone
+        relay.start();
+    }
+
+    /** No Content-Length or Transfer-Encoding: a 2xx to CONNECT must not have them (RFC 9110 section 9.3.6). */
+    private static final byte[] CONNECT_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private void connect(Exchange e) {
         ChannelFuture future = engine.connector().connect(ctx.channel().eventLoop(), e.poolKey, e.cluster);
@@ -810,7 +930,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         RequestHead h = e.head;
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), e.flag));
+                duration / 1000, routeName, h.requestId(), e.flag, e.reason));
         if (close || closing || !ctx.channel().isActive()) {
             closing = true;
             releaseBacklog();

@@ -67,6 +67,11 @@ final class UpstreamConnector implements AutoCloseable {
         return b.connect(key.endpoint().host(), key.endpoint().port());
     }
 
+    /** The engine's asynchronous resolver (one per event loop), shared with the forward proxy. */
+    AddressResolverGroup<InetSocketAddress> resolver() {
+        return resolver;
+    }
+
     @Override
     public void close() {
         resolver.close();
