@@ -124,8 +124,8 @@ public final class GatewayConfigLoader {
             boolean forwardProxy = item.bool("forwardProxy", false);
             if (forwardProxy && role != ListenerRole.EGRESS) {
                 // An open proxy on an ingress listener would let anyone on the internet reach inside.
-                throw item.get("forwardProxy").error("forwardProxy: true needs role: egress (listener '" + name
-                        + "' has role " + role.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                throw item.get("forwardProxy").error("only an egress listener can be a forward proxy (listener '" + name
+                        + "' has role " + role.name().toLowerCase(java.util.Locale.ROOT) + "; expected: role: egress)");
             }
             Listener listener = new Listener(name, address, protocol, role, null, List.of());
             out.add(new GatewayConfig.ListenerConfig(listener,

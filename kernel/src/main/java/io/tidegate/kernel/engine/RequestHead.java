@@ -104,6 +104,11 @@ final class RequestHead implements RequestFacts, RequestView {
                 || colon < uri.lastIndexOf(']') || !Authority.isValid(uri) || Authority.port(uri, 0) == 0) {
             throw new IllegalArgumentException("invalid CONNECT target (expected: host:port)");
         }
+        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                || io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) != 0) {
+            // RFC 9110 section 9.3.6: CONNECT has no content; bytes after the head belong to the tunnel.
+            throw new IllegalArgumentException("CONNECT with a body");
+        }
         return new RequestHead(request, connection, scheme, uri, "", "", true);
     }
 

@@ -80,7 +80,8 @@ class GatewayConfigLoaderTest {
     void forwardProxyIsOnlyForEgressListeners() {
         assertThatThrownBy(() -> parse("listeners: [{name: web, address: ':80', forwardProxy: true}]"))
                 .hasMessageContaining("listeners[0].forwardProxy")
-                .hasMessageContaining("forwardProxy: true needs role: egress (listener 'web' has role ingress)");
+                .hasMessageContaining("only an egress listener can be a forward proxy (listener 'web' has role ingress; "
+                        + "expected: role: egress)");
         GatewayConfig config = parse("listeners: [{name: out, address: ':3128', role: egress, forwardProxy: true},"
                 + " {name: web, address: ':80'}]");
         assertThat(config.listeners().get(0).forwardProxy()).isTrue();

@@ -193,6 +193,60 @@ class ForwardProxyTest {
     }
 
     @Test
+    void aTunnelStreamsFiftyMebibytesEachWayWithBoundedMemory() throws Exception {
+        long size = 50L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong maxDirect = new java.util.concurrent.atomic.AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                maxDirect.accumulateAndGet(io.netty.util.internal.PlatformDependent.usedDirectMemory(), Math::max);
+                try {
+                    Thread.sleep(5); // sampling interval, not synchronisation
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.start();
+        try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(20000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(("CONNECT app.test:" + upstream.port() + " HTTP/1.1\r\nHost: app.test\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+            // Up: a plain HTTP upload through the tunnel, which the upstream counts.
+            out.write(("POST /count HTTP/1.1\r\nHost: app.test\r\nContent-Length: " + size + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            byte[] zeros = new byte[64 * 1024];
+            for (long sent = 0; sent < size; sent += zeros.length) {
+                out.write(zeros);
+            }
+            out.flush();
+            String counted = readHead(in);
+            assertThat(counted).startsWith("HTTP/1.1 200");
+            int length = Integer.parseInt(counted.replaceAll("(?si).*content-length: (\\d+).*", "$1").trim());
+            assertThat(new String(in.readNBytes(length), StandardCharsets.ISO_8859_1)).isEqualTo(Long.toString(size));
+            // Down: the upstream streams bytes through the tunnel.
+            out.write(("GET /bytes?n=" + size + " HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            long received = 0;
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                received += n;
+            }
+            assertThat(received).as("head, chunk framing and the body").isGreaterThan(size);
+        } finally {
+            sampler.interrupt();
+            sampler.join();
+        }
+        // Gateway, upstream and client share this JVM; together they peak far below one body.
+        assertThat(maxDirect.get()).as("peak direct memory").isLessThan(24L * 1024 * 1024);
+    }
+
+    @Test
     void aPolicyDenialBeforeConnectingIs403WithItsReasonInTheAccessLog() throws Exception {
         String raw = RawHttp.exchange(proxy.port(),
                 "GET http://blocked.test/x HTTP/1.1\r\nHost: blocked.test\r\nConnection: close\r\n\r\n", 3000);
@@ -244,6 +298,10 @@ class ForwardProxyTest {
         String raw = RawHttp.exchange(proxy.port(), "CONNECT app.test HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n", 3000);
         assertThat(RawHttp.status(raw)).isEqualTo(400);
         assertThat(raw).contains("invalid CONNECT target");
+        String body = RawHttp.exchange(proxy.port(), "CONNECT app.test:443 HTTP/1.1\r\nHost: app.test\r\n"
+                + "Content-Length: 3\r\n\r\nabc", 3000);
+        assertThat(RawHttp.status(body)).isEqualTo(400);
+        assertThat(body).contains("CONNECT with a body");
     }
 
     @Test
