@@ -103,6 +103,16 @@ public final class TestTlsServer implements AutoCloseable {
         return context;
     }
 
+    /** Writes the server's certificate as PEM (for clients such as {@code curl --cacert}); returns the file. */
+    public Path writeCertificatePem(Path file) throws Exception {
+        String pem = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(keyStore.getCertificate("server").getEncoded())
+                + "\n-----END CERTIFICATE-----\n";
+        Files.writeString(file, pem, StandardCharsets.US_ASCII);
+        return file;
+    }
+
     private static KeyStore generate(String dnsName, Path dir) throws Exception {
         Path file = dir.resolve("tls-" + dnsName + ".p12");
         Files.deleteIfExists(file);
