@@ -305,6 +305,27 @@ class ForwardProxyTest {
     }
 
     @Test
+    void aSilentTunnelIsClosedAfterTheIdleTimeoutWithFlagSi() throws Exception {
+        Path log = dir.resolve("idle.log");
+        GatewayConfig.Defaults quick = new GatewayConfig.Defaults(Duration.ofSeconds(2), Duration.ZERO,
+                Duration.ofMillis(300), Duration.ofSeconds(30));
+        try (EngineHarness idle = EngineHarness.startEgress(quick, Map.of(), List.of(),
+                new EngineHarness.Egress(EngineHarness.hosts(Map.of("app.test", "127.0.0.1")), log))) {
+            idle.publish(Fragment.of(List.of(), List.of()));
+            try (Socket socket = new Socket("127.0.0.1", idle.port())) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write(("CONNECT app.test:" + upstream.port() + " HTTP/1.1\r\nHost: app.test\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 200");
+                long start = System.nanoTime();
+                assertThat(socket.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+            }
+            assertThat(awaitLog(log, "\"method\":\"CONNECT\"")).contains("\"status\":200", "\"flag\":\"SI\"");
+        }
+    }
+
+    @Test
     void withoutForwardProxyConnectStays405() throws Exception {
         try (EngineHarness ingress = EngineHarness.start()) {
             String raw = RawHttp.exchange(ingress.port(),
@@ -327,6 +348,10 @@ class ForwardProxyTest {
 
     /** The first access log line containing {@code needle}, waiting for the log's writer thread. */
     static String awaitLog(String needle) throws Exception {
+        return awaitLog(accessLog, needle);
+    }
+
+    static String awaitLog(Path accessLog, String needle) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(accessLog)) {
@@ -336,7 +361,6 @@ class ForwardProxyTest {
                     }
                 }
             }
-            Thread.onSpinWait();
             Thread.sleep(20); // polling a file another thread appends to, with a deadline
         }
         throw new AssertionError("no access log line with " + needle + " in " + (Files.exists(accessLog)
