@@ -103,6 +103,31 @@ class CliTest {
     }
 
     @Test
+    void explainOnAForwardProxyListenerSaysWhereAnUnroutedRequestGoes() throws Exception {
+        Path config = CliInstall.create(home, "routes: []\n"); // the plugin JARs in place; the config replaced
+        java.nio.file.Files.writeString(config, """
+                listeners:
+                  - name: egress
+                    address: 127.0.0.1:0
+                    role: egress
+                    forwardProxy: true
+                plugins:
+                  dir: plugins
+                sources:
+                  - id: file
+                    paths: [conf/routes.d]
+                policies:
+                  - id: egress
+                    allow: [{host: pypi.org}]
+                """);
+        assertThat(run("validate", "-c", config.toString())).as(out() + err()).isZero();
+        out.reset();
+        assertThat(run("explain", "GET", "http://pypi.org/simple/", "-c", config.toString())).as(err()).isZero();
+        assertThat(out()).contains("listener egress is a forward proxy").contains("goes to pypi.org itself")
+                .contains("policies [egress]");
+    }
+
+    @Test
     void badUsageExitsTwo() {
         assertThat(run("explain", "GET")).isEqualTo(2);
         assertThat(run("frobnicate")).isEqualTo(2);

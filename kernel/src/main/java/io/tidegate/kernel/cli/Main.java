@@ -204,6 +204,16 @@ public final class Main {
                 out.println("  skipped " + step.route().name() + ": " + step.reason());
             }
             if (winner == null) {
+                boolean proxy = config.listeners().stream().anyMatch(l -> l.name().equals(listener) && l.forwardProxy());
+                if (proxy) {
+                    List<String> bound = config.policies().stream()
+                            .filter(p -> p.listeners().isEmpty() || p.listeners().contains(listener))
+                            .map(GatewayConfig.PluginEntry::name).toList();
+                    out.println("result: no route matches: listener " + listener + " is a forward proxy, so a proxy"
+                            + " client's request goes to " + request.authority() + " itself once the listener's"
+                            + " policies " + bound + " allow it and its resolved address; in origin-form it gets 404");
+                    return 0;
+                }
                 out.println("result: no route matches: the gateway answers 404");
                 return 0;
             }

@@ -56,9 +56,18 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param maxRequestLineBytes longer request lines get 414
      * @param maxHeaderBytes larger header blocks get 431
      * @param maxBodyBytes larger request bodies get 413; 0: unlimited
+     * @param forwardProxy serve absolute-form requests no route matches and CONNECT as a forward proxy
+     *                     (egress listeners only; docs/engine.md, "Forward proxy")
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
-                                 int maxHeaderBytes, long maxBodyBytes) {
+                                 int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy) {
+
+        /** A listener that is not a forward proxy. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, false);
+        }
+
         public String name() {
             return listener.name();
         }

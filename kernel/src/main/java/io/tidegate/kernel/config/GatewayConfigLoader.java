@@ -104,7 +104,7 @@ public final class GatewayConfigLoader {
         Set<SocketAddress> addresses = new HashSet<>();
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
-                    "maxHeaderSize", "maxBodySize");
+                    "maxHeaderSize", "maxBodySize", "forwardProxy");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -121,12 +121,18 @@ public final class GatewayConfigLoader {
             }
             ListenerRole role = item.getOrNull("role").isNull() ? ListenerRole.INGRESS
                     : item.get("role").asEnum(ListenerRole.class);
+            boolean forwardProxy = item.bool("forwardProxy", false);
+            if (forwardProxy && role != ListenerRole.EGRESS) {
+                // An open proxy on an ingress listener would let anyone on the internet reach inside.
+                throw item.get("forwardProxy").error("only an egress listener can be a forward proxy (listener '" + name
+                        + "' has role " + role.name().toLowerCase(java.util.Locale.ROOT) + "; expected: role: egress)");
+            }
             Listener listener = new Listener(name, address, protocol, role, null, List.of());
             out.add(new GatewayConfig.ListenerConfig(listener,
                     positive(item, "keepAliveTimeout", Duration.ofSeconds(60)),
                     intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
                     intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
-                    item.byteSize("maxBodySize", 0)));
+                    item.byteSize("maxBodySize", 0), forwardProxy));
         }
         return out;
     }

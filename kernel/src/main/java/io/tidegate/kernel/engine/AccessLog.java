@@ -24,10 +24,21 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class AccessLog implements AutoCloseable {
 
-    /** What is logged about one exchange. */
+    /**
+     * What is logged about one exchange.
+     *
+     * @param reason why the gateway answered or cut it, for flags that carry one (a policy denial's reason); or null
+     */
     record Entry(long epochMillis, String client, String method, String authority, String path, int status,
                  long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
-                 String requestId, String flag) {
+                 String requestId, String flag, String reason) {
+
+        Entry(long epochMillis, String client, String method, String authority, String path, int status,
+              long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
+              String requestId, String flag) {
+            this(epochMillis, client, method, authority, path, status, bytesSent, bytesReceived, upstream,
+                    durationMicros, route, requestId, flag, null);
+        }
     }
 
     private static final int QUEUE = 65536;
@@ -115,7 +126,10 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** {@code time client "METHOD authority path" status bytes upstream duration_ms route request_id flag}. */
+    /**
+     * {@code time client "METHOD authority path" status bytes upstream duration_ms route request_id flag}, then
+     * {@code "reason"} only when the exchange has one (policy denials), so lines without one keep their shape.
+     */
     static void formatDefault(Entry e, StringBuilder out) {
         out.append(Instant.ofEpochMilli(e.epochMillis())).append(' ')
                 .append(e.client()).append(" \"")
@@ -129,6 +143,9 @@ public final class AccessLog implements AutoCloseable {
                 .append(e.route() == null ? "-" : e.route()).append(' ')
                 .append(e.requestId() == null ? "-" : e.requestId()).append(' ')
                 .append(e.flag() == null ? "-" : e.flag());
+        if (e.reason() != null && !e.reason().isEmpty()) {
+            out.append(" \"").append(sanitize(e.reason())).append('"');
+        }
     }
 
     static void formatJson(Entry e, StringBuilder out) {
@@ -145,6 +162,7 @@ public final class AccessLog implements AutoCloseable {
         field(out, "route", e.route());
         field(out, "request_id", e.requestId());
         field(out, "flag", e.flag());
+        field(out, "reason", e.reason() == null || e.reason().isEmpty() ? null : e.reason());
         out.append('}');
     }
 

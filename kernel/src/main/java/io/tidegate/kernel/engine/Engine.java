@@ -33,6 +33,15 @@ public final class Engine implements AutoCloseable {
 
     public Engine(GatewayConfig config, Supplier<CompiledConfig> liveConfig, AccessLog accessLog,
                   MetricsRegistry metrics) {
+        this(config, liveConfig, accessLog, metrics, null);
+    }
+
+    /**
+     * @param proxyResolver resolves forward-proxy target names instead of the engine's DNS resolver (tests
+     *                      make names resolve to chosen addresses); null: the engine's asynchronous resolver
+     */
+    public Engine(GatewayConfig config, Supplier<CompiledConfig> liveConfig, AccessLog accessLog,
+                  MetricsRegistry metrics, io.tidegate.spi.plugin.DnsResolver proxyResolver) {
         this.config = requireNonNull(config, "config");
         this.transport = Transport.select(config.engine().transport());
         int threads = config.engine().eventLoops() > 0 ? config.engine().eventLoops()
@@ -40,6 +49,7 @@ public final class Engine implements AutoCloseable {
         this.loops = transport.newGroup(threads, "tidegate-loop");
         this.connector = new UpstreamConnector(transport, loops);
         this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
+        context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
     }
 

@@ -12,6 +12,7 @@ final class EngineContext {
     private final UpstreamConnector connector;
     private final AccessLog accessLog;
     private final EngineMetrics metrics;
+    private ForwardProxy forwardProxy;
 
     EngineContext(Supplier<CompiledConfig> config, UpstreamConnector connector, AccessLog accessLog,
                   EngineMetrics metrics) {
@@ -47,5 +48,14 @@ final class EngineContext {
 
     EngineMetrics metrics() {
         return metrics;
+    }
+
+    /** The forward-proxy path of {@code forwardProxy: true} listeners. */
+    ForwardProxy forwardProxy() {
+        return forwardProxy;
+    }
+
+    void forwardProxy(ForwardProxy proxy) {
+        this.forwardProxy = requireNonNull(proxy, "proxy");
     }
 }

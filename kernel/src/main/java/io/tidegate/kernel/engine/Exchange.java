@@ -55,8 +55,6 @@ final class Exchange {
     /** Between the upstream's 101 and the tunnel: bytes the upstream sent right after it. */
     boolean switching;
     final ArrayDeque<io.netty.buffer.ByteBuf> earlyTunnelBytes = new ArrayDeque<>(1);
-    /** After a 101: the relay that carries the connection's bytes. */
-    UpgradeTunnel tunnel;
 
     /** Body chunks received before the upstream was ready; retained, released on failure. */
     final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
@@ -78,6 +76,8 @@ final class Exchange {
     int status;
     long bytesSent;
     String flag;
+    /** Why, for the access log: a policy denial's reason. */
+    String reason;
 
     ScheduledFuture<?> requestTimer;
     ScheduledFuture<?> idleTimer;

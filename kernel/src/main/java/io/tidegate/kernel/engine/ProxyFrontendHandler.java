@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -24,12 +25,14 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.CompiledRoute;
 import io.tidegate.kernel.runtime.Cors;
+import io.tidegate.kernel.runtime.ForwardProxyRoute;
 import io.tidegate.kernel.runtime.RetryRules;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.FaultPolicy;
@@ -157,8 +160,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         if (ex != null) {
-            if (ex.flag == null && !ex.responseDone && ex.tunnel == null) {
-                ex.flag = "DC"; // downstream connection terminated (a tunnel's client leaving is its normal end)
+            if (ex.flag == null && !ex.responseDone) {
+                ex.flag = "DC"; // downstream connection terminated
             }
             finish(true);
         }
@@ -169,11 +172,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
-            return;
-        }
-        Exchange e = ex;
-        if (e != null && e.tunnel != null) {
-            e.tunnel.fromClient(msg);
             return;
         }
         dispatch(msg);
@@ -200,10 +198,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Exchange e = ex;
-        if (e != null && e.tunnel != null) {
-            e.tunnel.clientReadComplete();
-            return;
-        }
         if (e != null && e.upstream != null && !e.requestDone) {
             e.upstream.flush();
         }
@@ -213,9 +207,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Exchange e = ex;
-        if (e != null && e.tunnel != null && ctx.channel().isWritable()) {
-            e.tunnel.clientWritable();
-        }
         if (ctx.channel().isWritable() && e != null && e.upstreamReadPaused && e.upstream != null) {
             e.upstreamReadPaused = false;
             e.upstream.read();
@@ -263,7 +254,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     // ---- request head ----------------------------------------------------------------------------
 
     private void onRequestHead(HttpRequest request) {
-        Rejection rejection = RequestValidator.validate(request);
+        Rejection rejection = RequestValidator.validate(request, listener.forwardProxy());
         if (rejection != null) {
             reject(request, rejection);
             return;
@@ -289,13 +280,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
 
         CompiledConfig config = engine.config(); // read once; this request keeps this generation
-        CompiledRoute route = config.table(listener.name()).match(head);
+        CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
+        if (route == null && listener.forwardProxy() && head.isProxyRequest()) {
+            route = engine.forwardProxy().route(config, listener.name()); // ForwardProxy: no route, or CONNECT
+        }
         if (route == null) {
             respondError(e, HttpResponseStatus.NOT_FOUND, "no route for this host and path", "NR");
             return;
         }
         e.route = route;
-        head.route(route);
+        if (!ForwardProxyRoute.is(route)) {
+            head.route(route); // policies see route() null on the forward-proxy path (the spi contract)
+        }
         e.maxBodyBytes = route.maxBodyBytes() > 0 ? route.maxBodyBytes() : listener.maxBodyBytes();
         if (e.maxBodyBytes > 0 && HttpUtil.getContentLength(request, -1L) > e.maxBodyBytes) {
             respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
@@ -411,6 +407,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             for (HeaderValue h : deny.headers()) {
                 response.headers().add(h.name(), h.value());
             }
+            e.reason = deny.reason();
             respondLocal(e, response, "PD");
             return false;
         }
@@ -467,6 +464,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void forward(Exchange e) {
+        if (ForwardProxyRoute.is(e.route)) {
+            forwardProxy(e);
+            return;
+        }
         int destination = e.route.pickDestination();
         if (destination < 0) {
             respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no destination has weight", "UH");
@@ -484,6 +485,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
+        prepareHead(e, destination);
+        sendAttempt(e, index);
+    }
+
+    /** Turns the request head into the upstream's, for the chosen destination; answers 100-continue. */
+    private void prepareHead(Exchange e, int destination) {
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
         if (e.upgrade != null) {
             // Hop-by-hop, so stripped above; an upgrade the gateway carries is asked of the next hop anew.
@@ -495,7 +502,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        sendAttempt(e, index);
     }
 
     /** One try of the request: to endpoint {@code index}, on a pooled connection or a new one. */
@@ -509,6 +515,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.tryTimer = ctx.executor().schedule(() -> perTryTimeout(e), rules.perTryTimeoutNanos(),
                     TimeUnit.NANOSECONDS);
         }
+        sendOnPooledOrNewConnection(e);
+    }
+
+    /** Sends to {@code e.poolKey}: on an idle pooled connection of this loop, or a new one. */
+    private void sendOnPooledOrNewConnection(Exchange e) {
         Channel pooled = UpstreamPool.current().poll(e.poolKey);
         if (pooled != null) {
             attach(e, pooled, true);
@@ -585,6 +596,116 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }, wait, TimeUnit.NANOSECONDS);
         return true;
     }
+
+    // ---- forward proxy (docs/engine.md, "Forward proxy") ----------------------------------------------
+
+    /**
+     * A request on the forward-proxy route: resolve the target without blocking, ask the policies about
+     * the resolved address (the DNS rebinding guard), then connect to exactly that address. Absolute-form
+     * requests continue as any forward does (pool keyed by the resolved address); CONNECT opens a tunnel.
+     */
+    private void forwardProxy(Exchange e) {
+        RequestHead h = e.head;
+        engine.forwardProxy().resolve(ctx.channel().eventLoop(), h.host()).whenComplete((addresses, failure) ->
+                ctx.executor().execute(() -> {
+                    if (ex != e || e.finished) {
+                        return;
+                    }
+                    if (failure != null || addresses.isEmpty()) {
+                        LOG.log(System.Logger.Level.WARNING, "forward proxy: cannot resolve " + h.host() + ": "
+                                + (failure != null ? failure : "no address"));
+                        respondError(e, HttpResponseStatus.BAD_GATEWAY, "cannot resolve upstream host", "UF");
+                        return;
+                    }
+                    InetSocketAddress target = new InetSocketAddress(addresses.get(0), h.port());
+                    e.poolKey = new PoolKey(ForwardProxyRoute.NAME,
+                            new io.tidegate.spi.model.SocketAddress(target.getAddress().getHostAddress(), h.port()));
+                    CompletionStage<Decision> verdict;
+                    try {
+                        verdict = ForwardProxy.checkAddress(e.route.policies(), h, target);
+                    } catch (RuntimeException thrown) {
+                        policyFailed(e, thrown);
+                        return;
+                    }
+                    verdict.whenComplete((decision, denied) -> ctx.executor().execute(() -> {
+                        if (ex != e || e.finished) {
+                            return;
+                        }
+                        if (denied != null) {
+                            policyFailed(e, denied);
+                        } else if (applyDecision(e, decision)) {
+                            proxyConnect(e, target);
+                        }
+                    }));
+                }));
+    }
+
+    private void proxyConnect(Exchange e, InetSocketAddress target) {
+        e.cluster = e.route.cluster(0);
+        e.destination = 0;
+        if (!e.head.isConnect()) {
+            prepareHead(e, 0);
+            sendOnPooledOrNewConnection(e); // the pool key is the resolved target
+            return;
+        }
+        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
+        ChannelFuture future = engine.forwardProxy().connectTunnel(ctx.channel().eventLoop(), target,
+                e.cluster.connectTimeoutMillis(), relay.upstreamSide());
+        future.addListener((ChannelFutureListener) f -> {
+            if (ex != e || e.finished) {
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            if (!f.isSuccess()) {
+                boolean timeout = f.cause() instanceof ConnectTimeoutException;
+                LOG.log(System.Logger.Level.WARNING, "forward proxy: CONNECT " + e.poolKey.endpoint()
+                        + ": connect failed: " + f.cause());
+                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
+                return;
+            }
+            engine.metrics().upstreamConnectionOpened(e.cluster.name());
+            openTunnel(e, relay, f.channel());
+        });
+    }
+
+    /** Answers {@code 200 Connection Established} and relays the tunnel's bytes. */
+    private void openTunnel(Exchange e, TunnelRelay relay, Channel upstream) {
+        relayBytes(e, relay, upstream, 200);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNECT_ESTABLISHED)); // raw: the encoder is gone
+        relay.start();
+    }
+
+    /**
+     * Turns this connection into a byte relay to {@code upstream} (a CONNECT tunnel or an upgraded
+     * WebSocket): the HTTP codec leaves the pipeline, the keep-alive timer becomes the tunnel's idle
+     * timer, and the exchange stays open (counting bytes) until either side closes; then it is logged
+     * like any other, with {@code status}.
+     */
+    private void relayBytes(Exchange e, TunnelRelay relay, Channel upstream, int status) {
+        e.cancelTimers(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+        e.status = status;
+        e.responseStarted = true;
+        e.responseDone = true;
+        e.closeConnection = true;
+        releaseBacklog(); // bytes pipelined behind the request before its answer are not HTTP
+        io.netty.channel.ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), "tunnel", relay.clientSide());
+        long idle = e.route.idleTimeoutNanos();
+        if (idle > 0) {
+            p.replace("keepalive", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+        } else {
+            p.remove("keepalive");
+        }
+        relay.attach(upstream);
+        p.remove("codec"); // bytes the decoder still holds go to the relay, and on to the upstream
+    }
+
+    /** No Content-Length or Transfer-Encoding: a 2xx to CONNECT must not have them (RFC 9110 section 9.3.6). */
+    private static final byte[] CONNECT_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private void connect(Exchange e) {
         ChannelFuture future = engine.connector().connect(ctx.channel().eventLoop(), e.poolKey, e.cluster);
@@ -805,41 +926,26 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 finish(true);
                 return;
             }
-            openTunnel(e);
+            openWebSocket(e);
         });
     }
 
-    private void openTunnel(Exchange e) {
+    private void openWebSocket(Exchange e) {
         Channel upstream = e.upstream;
-        ctx.pipeline().remove("keepalive");
-        upstream.pipeline().remove("idle");
-        e.tunnel = new UpgradeTunnel(ctx, upstream, new UpgradeTunnel.Events() {
-            @Override
-            public void activity(long toUpstream, long toClient) {
-                e.lastActivityNanos = System.nanoTime();
-                e.requestBodyBytes += toUpstream;
-                e.bytesSent += toClient;
-            }
-
-            @Override
-            public void upstreamGone() {
-                if (ex == e && !e.finished) {
-                    e.upstream = null; // closed, or closing: nothing to give back
-                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> finish(true));
-                }
-            }
-        });
-        e.switching = false;
-        e.upstreamHandler.bind(e.tunnel);
-        // Removing a decoder hands on the bytes it holds: the tunnel is in place to take them.
-        upstream.pipeline().remove("codec");
-        ctx.pipeline().remove("codec");
+        e.upstreamHandler.unbind();
+        e.upstream = null; // the relay owns it now, and closes it with the tunnel
+        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
+        ChannelPipeline up = upstream.pipeline();
+        up.remove("idle");
+        up.replace("upstream", "tunnel", relay.upstreamSide());
+        relayBytes(e, relay, upstream, 101);
         ByteBuf early;
         while ((early = e.earlyTunnelBytes.poll()) != null) {
-            e.tunnel.toClient(early);
+            ctx.write(early); // sent by the upstream right after its 101, before what its decoder still holds
         }
         ctx.flush();
-        e.tunnel.start();
+        up.remove("codec"); // bytes the decoder still holds go to the relay, and on to the client
+        relay.start();
     }
 
     @Override
@@ -1059,7 +1165,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         RequestHead h = e.head;
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), logFlag(e)));
+                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason));
         if (close || closing || !ctx.channel().isActive()) {
             closing = true;
             releaseBacklog();

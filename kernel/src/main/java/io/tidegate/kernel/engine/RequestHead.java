@@ -29,6 +29,7 @@ final class RequestHead implements RequestFacts, RequestView {
     private final String path;
     private final String rawQuery;
     private final boolean absoluteForm;
+    private final boolean connect;
     private final String originalUri;
     private String requestId;
     private RouteView route;
@@ -44,6 +45,7 @@ final class RequestHead implements RequestFacts, RequestView {
         this.path = path;
         this.rawQuery = rawQuery;
         this.absoluteForm = absoluteForm;
+        this.connect = io.netty.handler.codec.http.HttpMethod.CONNECT.equals(request.method());
         this.originalUri = request.uri();
     }
 
@@ -55,6 +57,9 @@ final class RequestHead implements RequestFacts, RequestView {
      */
     static RequestHead parse(HttpRequest request, DownstreamConnection connection, String scheme) {
         String uri = request.uri();
+        if (io.netty.handler.codec.http.HttpMethod.CONNECT.equals(request.method())) {
+            return parseConnect(request, connection, scheme, uri);
+        }
         String authority;
         String pathAndQuery;
         boolean absolute = false;
@@ -86,6 +91,30 @@ final class RequestHead implements RequestFacts, RequestView {
             throw new IllegalArgumentException("invalid path");
         }
         return new RequestHead(request, connection, scheme, authority, path, rawQuery, absolute);
+    }
+
+    /**
+     * CONNECT takes the authority-form (RFC 9112 section 3.2.3): {@code host:port}, the port required.
+     * There is no path; {@link #path()} is empty.
+     */
+    private static RequestHead parseConnect(HttpRequest request, DownstreamConnection connection, String scheme,
+                                            String uri) {
+        int colon = uri.lastIndexOf(':');
+        if (uri.isEmpty() || uri.indexOf('@') >= 0 || colon < 0 || colon == uri.length() - 1
+                || colon < uri.lastIndexOf(']') || !Authority.isValid(uri) || Authority.port(uri, 0) == 0) {
+            throw new IllegalArgumentException("invalid CONNECT target (expected: host:port)");
+        }
+        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                || io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) != 0) {
+            // RFC 9110 section 9.3.6: CONNECT has no content; bytes after the head belong to the tunnel.
+            throw new IllegalArgumentException("CONNECT with a body");
+        }
+        return new RequestHead(request, connection, scheme, uri, "", "", true);
+    }
+
+    /** Whether this is a CONNECT request (authority-form target, tunnel). */
+    boolean isConnect() {
+        return connect;
     }
 
     private static boolean startsWithIgnoreCase(String s, String prefix) {

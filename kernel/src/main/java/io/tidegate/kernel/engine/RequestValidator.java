@@ -23,6 +23,11 @@ final class RequestValidator {
     }
 
     static Rejection validate(HttpRequest request) {
+        return validate(request, false);
+    }
+
+    /** With {@code connectAllowed} (forward-proxy listeners), CONNECT passes to the tunnel path. */
+    static Rejection validate(HttpRequest request, boolean connectAllowed) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             return decoderFailure(result.cause());
@@ -46,7 +51,7 @@ final class RequestValidator {
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
             return new Rejection(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation", "DPE");
         }
-        if (HttpMethod.CONNECT.equals(request.method())) {
+        if (HttpMethod.CONNECT.equals(request.method()) && !connectAllowed) {
             // No Allow header: which methods a route takes is the upstream's business, not the listener's.
             return new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not allowed on this listener",
                     "DPE");

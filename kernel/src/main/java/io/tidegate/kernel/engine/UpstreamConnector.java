@@ -72,6 +72,11 @@ final class UpstreamConnector implements AutoCloseable {
         return template.clone(loop);
     }
 
+    /** The engine's asynchronous resolver (one per event loop), shared with the forward proxy. */
+    AddressResolverGroup<InetSocketAddress> resolver() {
+        return resolver;
+    }
+
     @Override
     public void close() {
         resolver.close();

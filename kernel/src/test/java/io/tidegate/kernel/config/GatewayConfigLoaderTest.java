@@ -77,6 +77,18 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void forwardProxyIsOnlyForEgressListeners() {
+        assertThatThrownBy(() -> parse("listeners: [{name: web, address: ':80', forwardProxy: true}]"))
+                .hasMessageContaining("listeners[0].forwardProxy")
+                .hasMessageContaining("only an egress listener can be a forward proxy (listener 'web' has role ingress; "
+                        + "expected: role: egress)");
+        GatewayConfig config = parse("listeners: [{name: out, address: ':3128', role: egress, forwardProxy: true},"
+                + " {name: web, address: ':80'}]");
+        assertThat(config.listeners().get(0).forwardProxy()).isTrue();
+        assertThat(config.listeners().get(1).forwardProxy()).as("off by default: no open proxy").isFalse();
+    }
+
+    @Test
     void protocolsOfLaterIssuesAreRefusedClearly() {
         assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: https}]"))
                 .hasMessageContaining("'https' is not supported by this build yet");

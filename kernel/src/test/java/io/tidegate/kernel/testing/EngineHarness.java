@@ -47,10 +47,15 @@ public final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies) {
+        this(defaults, maxBodyBytes, policies, globalPolicies, null);
+    }
+
+    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
+                          List<GatewayConfig.PluginEntry> globalPolicies, Egress egress) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
-                ListenerRole.INGRESS, null, List.of());
+                egress != null ? ListenerRole.EGRESS : ListenerRole.INGRESS, null, List.of());
         GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, Duration.ofSeconds(30), 8192,
-                16384, maxBodyBytes);
+                16384, maxBodyBytes, egress != null);
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
@@ -61,11 +66,54 @@ public final class EngineHarness implements AutoCloseable {
         reconciler = new Reconciler(compiler, registry, config.debounce(), Map.of("test", "test"), metrics);
         reconciler.addSwapListener(swaps::add);
         sink = reconciler.sink("test");
-        accessLog = AccessLog.disabled();
-        engine = new Engine(config, reconciler::current, accessLog, metrics);
+        accessLog = egress == null || egress.accessLogFile() == null ? AccessLog.disabled() : openLog(egress);
+        engine = new Engine(config, reconciler::current, accessLog, metrics, egress == null ? null : egress.dns());
         reconciler.addSwapListener(engine::onConfigSwap);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /**
+     * An egress listener with {@code forwardProxy: true}.
+     *
+     * @param dns resolves forward-proxy target names (a test's hosts table); null: the engine's real resolver
+     * @param accessLogFile where JSON access log lines go; null: no access log
+     */
+    public record Egress(io.tidegate.spi.plugin.DnsResolver dns, Path accessLogFile) {
+    }
+
+    /** An egress forward-proxy listener ({@link Egress}) with global policies. */
+    public static EngineHarness startEgress(GatewayConfig.Defaults defaults, Map<String, PolicyFactory> policies,
+                                            List<GatewayConfig.PluginEntry> globalPolicies, Egress egress)
+            throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults, 0, policies, globalPolicies, egress);
+        h.engine.start();
+        return h;
+    }
+
+    /** A resolver answering from a fixed table; other names fail as unknown. */
+    public static io.tidegate.spi.plugin.DnsResolver hosts(Map<String, String> table) {
+        return host -> {
+            String ip = table.get(host);
+            if (ip == null) {
+                return java.util.concurrent.CompletableFuture.failedFuture(
+                        new java.net.UnknownHostException(host + " (not in the test's hosts table)"));
+            }
+            try {
+                return java.util.concurrent.CompletableFuture.completedFuture(
+                        List.of(java.net.InetAddress.getByName(ip))); // an IP literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return java.util.concurrent.CompletableFuture.failedFuture(e);
+            }
+        };
+    }
+
+    private static AccessLog openLog(Egress egress) {
+        try {
+            return new AccessLog(new GatewayConfig.AccessLogConfig(true, egress.accessLogFile().toString(), "json"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static EngineHarness start() throws InterruptedException {

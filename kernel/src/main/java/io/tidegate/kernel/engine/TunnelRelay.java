@@ -1,0 +1,194 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The byte relay of an established CONNECT tunnel: two handlers, one on the client channel (in front
+ * of the HTTP handler, after the codec was removed) and one on the upstream channel, which lives on
+ * the client's event loop. Both channels run with {@code AUTO_READ} off: after a read, a side is read
+ * again only when the other side is writable, else when it becomes writable (the HexDumpProxy idiom
+ * with writability-based backpressure). When either side closes, the other is flushed and closed;
+ * an idle client channel (no byte either way) closes both with flag {@code SI}.
+ *
+ * <p>Byte counts go to the {@link Exchange} of the CONNECT request, which the HTTP handler finishes
+ * and logs when the client channel goes inactive.
+ */
+final class TunnelRelay {
+
+    private static final System.Logger LOG = System.getLogger(TunnelRelay.class.getName());
+
+    private final Channel client;
+    private final Exchange exchange;
+    private Channel upstream;
+    private boolean clientReadPaused;
+    private boolean upstreamReadPaused;
+
+    private final ChannelFutureListener writeFailure = this::onWrite;
+
+    TunnelRelay(Channel client, Exchange exchange) {
+        this.client = client;
+        this.exchange = exchange;
+    }
+
+    /** The handler of the upstream channel (set on its bootstrap). */
+    ChannelHandler upstreamSide() {
+        return new UpstreamSide();
+    }
+
+    /** The handler to put into the client pipeline once the tunnel is established. */
+    ChannelHandler clientSide() {
+        return new ClientSide();
+    }
+
+    /** The connected upstream; bytes from the client go there from now on. */
+    void attach(Channel upstreamChannel) {
+        this.upstream = upstreamChannel;
+    }
+
+    /** Starts relaying: the 200 was written and the pipeline switched. */
+    void start() {
+        upstream.read();
+        client.read();
+    }
+
+    private void onWrite(ChannelFuture f) {
+        if (!f.isSuccess()) {
+            LOG.log(System.Logger.Level.DEBUG, "tunnel write failed", f.cause());
+            if (exchange.flag == null) {
+                exchange.flag = f.channel() == client ? "DC" : "UC";
+            }
+            closeBoth();
+        }
+    }
+
+    private void closeBoth() {
+        if (upstream != null) {
+            upstream.close();
+        }
+        client.close();
+    }
+
+    /** Flushes what is queued for {@code ch}, then closes it. */
+    private static void flushAndClose(Channel ch) {
+        if (ch != null && ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private final class ClientSide extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf buf) || upstream == null) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            exchange.requestBodyBytes += buf.readableBytes();
+            upstream.write(buf).addListener(writeFailure);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (upstream == null) {
+                return;
+            }
+            upstream.flush();
+            if (upstream.isWritable()) {
+                client.read();
+            } else {
+                clientReadPaused = true; // resumed by the upstream's writability
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (client.isWritable() && upstreamReadPaused && upstream != null) {
+                upstreamReadPaused = false;
+                upstream.read();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                if (exchange.flag == null) {
+                    exchange.flag = "SI";
+                }
+                closeBoth();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.log(System.Logger.Level.DEBUG, "tunnel client error", cause);
+            if (exchange.flag == null) {
+                exchange.flag = "DC";
+            }
+            closeBoth();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            flushAndClose(upstream);
+            ctx.fireChannelInactive(); // the HTTP handler finishes and logs the CONNECT exchange
+        }
+    }
+
+    private final class UpstreamSide extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf buf)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            exchange.bytesSent += buf.readableBytes();
+            client.write(buf).addListener(writeFailure);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            client.flush();
+            if (client.isWritable()) {
+                ctx.channel().read();
+            } else {
+                upstreamReadPaused = true; // resumed by the client's writability
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable() && clientReadPaused) {
+                clientReadPaused = false;
+                client.read();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.log(System.Logger.Level.DEBUG, "tunnel upstream error", cause);
+            if (exchange.flag == null) {
+                exchange.flag = "UC";
+            }
+            closeBoth();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (upstream != null) {
+                flushAndClose(client); // the upstream ended the tunnel: deliver what it sent, then close
+            }
+        }
+    }
+}
