@@ -1,0 +1,124 @@
+package io.tidegate.plugins.ratelimit;
+
+import io.tidegate.spi.config.ConfigNode;
+import io.tidegate.spi.policy.RequestView;
+import io.tidegate.spi.policy.RouteView;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a bucket is keyed by: one part or several of {@code client-ip}, {@code header:NAME},
+ * {@code claim:NAME} (a header that the auth policy forwards, {@code claimHeaderPrefix + NAME}) and
+ * {@code route}. A one-part key is the part's own object (the peer's {@code InetAddress}, the header's
+ * {@code String}): extracting it allocates nothing.
+ */
+final class RateKey {
+
+    private sealed interface Part permits ClientIp, Header, RouteName {
+        Object extract(RequestView request, ClientAddress client);
+    }
+
+    private record ClientIp() implements Part {
+        @Override
+        public Object extract(RequestView request, ClientAddress client) {
+            return client.of(request);
+        }
+    }
+
+    private record Header(String name) implements Part {
+        @Override
+        public Object extract(RequestView request, ClientAddress client) {
+            return request.header(name);
+        }
+    }
+
+    private record RouteName() implements Part {
+        @Override
+        public Object extract(RequestView request, ClientAddress client) {
+            RouteView route = request.route();
+            return route == null ? null : route.name();
+        }
+    }
+
+    private final Part[] parts;
+    private final String spec;
+
+    private RateKey(Part[] parts, String spec) {
+        this.parts = parts;
+        this.spec = spec;
+    }
+
+    /** Parses the {@code key} list (a single part is accepted as a string). */
+    static RateKey parse(ConfigNode node, String claimHeaderPrefix) {
+        List<ConfigNode> items = node.isNull() ? List.of() : node.isScalar() ? List.of(node) : node.items();
+        if (items.isEmpty()) {
+            return parse(List.of("client-ip"), claimHeaderPrefix, List.of(node));
+        }
+        List<String> texts = new ArrayList<>();
+        for (ConfigNode item : items) {
+            texts.add(item.asString().trim());
+        }
+        return parse(texts, claimHeaderPrefix, items);
+    }
+
+    private static RateKey parse(List<String> texts, String claimHeaderPrefix, List<ConfigNode> nodes) {
+        Part[] parts = new Part[texts.size()];
+        for (int i = 0; i < parts.length; i++) {
+            String t = texts.get(i);
+            String lower = t.toLowerCase(Locale.ROOT);
+            if (lower.equals("client-ip")) {
+                parts[i] = new ClientIp();
+            } else if (lower.equals("route")) {
+                parts[i] = new RouteName();
+            } else if (lower.startsWith("header:") && t.length() > 7 && isToken(t.substring(7))) {
+                parts[i] = new Header(t.substring(7).toLowerCase(Locale.ROOT));
+            } else if (lower.startsWith("claim:") && t.length() > 6 && isToken(t.substring(6))) {
+                parts[i] = new Header((claimHeaderPrefix + t.substring(6)).toLowerCase(Locale.ROOT));
+            } else {
+                throw nodes.get(i).error("'" + t + "' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)");
+            }
+        }
+        return new RateKey(parts, String.join(",", texts));
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) && c < 128) && "!#$%&'*+-.^_`|~".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
+    /** The key of {@code request}, or null when a part is missing (no such header, no route). */
+    Object extract(RequestView request, ClientAddress client) {
+        if (parts.length == 1) {
+            return parts[0].extract(request, client);
+        }
+        StringBuilder sb = new StringBuilder(64);
+        for (int i = 0; i < parts.length; i++) {
+            Object v = parts[i].extract(request, client);
+            if (v == null) {
+                return null;
+            }
+            if (i > 0) {
+                sb.append('\n'); // cannot occur in a header value, a route name or an address
+            }
+            sb.append(v instanceof InetAddress a ? a.getHostAddress() : v.toString());
+        }
+        return sb.toString();
+    }
+
+    /** The key as text (for Redis). */
+    static String text(Object key) {
+        return key instanceof InetAddress a ? a.getHostAddress() : key.toString();
+    }
+
+    /** The parts as configured, e.g. {@code client-ip,route}. */
+    String spec() {
+        return spec;
+    }
+}

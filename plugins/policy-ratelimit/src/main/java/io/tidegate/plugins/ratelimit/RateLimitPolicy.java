@@ -1,0 +1,152 @@
+package io.tidegate.plugins.ratelimit;
+
+import io.tidegate.spi.model.HeaderEdits;
+import io.tidegate.spi.model.HeaderValue;
+import io.tidegate.spi.plugin.Metrics;
+import io.tidegate.spi.policy.ConnectionView;
+import io.tidegate.spi.policy.Decision;
+import io.tidegate.spi.policy.Policy;
+import io.tidegate.spi.policy.RequestView;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One {@code rate-limit} binding: a GCRA bucket per key, local ({@link LocalLimiter}) or global
+ * ({@link RedisLimiter}), and optionally a limit of open connections per client.
+ */
+final class RateLimitPolicy implements Policy {
+
+    private static final String SHARED_KEY = "";
+
+    private final RateLimitSettings settings;
+    private final ClientAddress client;
+    private final Clock clock;
+    private final LocalLimiter local;
+    private final RedisLimiter redis;
+    private final ConnectionLimiter connections;
+    private final long interval;
+    private final long burst;
+    private final String limitText;
+    private final Metrics.Counter allowed;
+    private final Metrics.Counter denied;
+    private final Metrics.Counter errors;
+    private final CompletionStage<Decision> failClosed;
+    private final CompletionStage<Decision> connectionRefused;
+
+    RateLimitPolicy(RateLimitSettings settings, Clock clock, LocalLimiter local, RedisLimiter redis, Metrics metrics) {
+        this.settings = settings;
+        this.client = new ClientAddress(settings.trustedProxies());
+        this.clock = clock;
+        this.local = local;
+        this.redis = redis;
+        this.connections = settings.connections() > 0 ? new ConnectionLimiter(settings.connections()) : null;
+        this.interval = settings.rate() == null ? 1 : settings.rate().intervalNanos();
+        this.burst = settings.burst();
+        this.limitText = Long.toString(burst);
+        Metrics.CounterFamily decisions = metrics.counter("tidegate_ratelimit_decisions_total",
+                "Rate-limit decisions by result (allowed, denied, error: Redis failed and onError decided)", "result");
+        this.allowed = decisions.labels("allowed");
+        this.denied = decisions.labels("denied");
+        this.errors = decisions.labels("error");
+        RateLimitSettings.Redis r = settings.redis();
+        this.failClosed = r == null || r.failOpen() ? Decision.ALLOW_STAGE
+                : CompletableFuture.completedFuture(new Decision.Deny(r.errorStatus(),
+                        List.of(new HeaderValue("Retry-After", "1")), "rate limiter unavailable",
+                        "rate-limit: Redis unavailable, failing closed"));
+        this.connectionRefused = CompletableFuture.completedFuture(
+                Decision.deny(429, "", "rate-limit: too many connections from this client"));
+    }
+
+    @Override
+    public CompletionStage<Decision> evaluate(RequestView request) {
+        if (settings.rate() == null) {
+            return Decision.ALLOW_STAGE;
+        }
+        Object key = settings.key().extract(request, client);
+        if (key == null) {
+            if (!settings.missingKeyShared()) {
+                return Decision.ALLOW_STAGE;
+            }
+            key = SHARED_KEY;
+        }
+        if (redis == null) {
+            long now = clock.millis() * 1_000_000L;
+            return decide(local.acquire(key, now));
+        }
+        String redisKey = settings.redis().prefix() + RateKey.text(key);
+        CompletionStage<Long> outcome;
+        try {
+            outcome = redis.acquire(redisKey);
+        } catch (RuntimeException e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        return outcome.handle((o, e) -> e == null ? decide(o) : onRedisError()).thenCompose(d -> d);
+    }
+
+    private CompletionStage<Decision> onRedisError() {
+        errors.increment();
+        return failClosed;
+    }
+
+    /** The decision for a {@link Gcra} outcome. Allowed without headers allocates nothing. */
+    CompletionStage<Decision> decide(long outcome) {
+        if (Gcra.allowed(outcome)) {
+            allowed.increment();
+            if (settings.headers() != RateLimitSettings.HeaderMode.ALWAYS) {
+                return Decision.ALLOW_STAGE;
+            }
+            return CompletableFuture.completedFuture(new Decision.Allow(HeaderEdits.NONE,
+                    new HeaderEdits(rateLimitHeaders(outcome), List.of(), List.of())));
+        }
+        denied.increment();
+        String retryAfter = Long.toString(Math.max(1, Gcra.ceilSeconds(Gcra.retryAfterNanos(outcome))));
+        List<HeaderValue> headers = settings.headers() == RateLimitSettings.HeaderMode.NEVER
+                ? List.of(new HeaderValue("Retry-After", retryAfter))
+                : List.of(new HeaderValue("Retry-After", retryAfter), rateLimitHeaders(outcome).get(0),
+                        rateLimitHeaders(outcome).get(1), rateLimitHeaders(outcome).get(2));
+        return CompletableFuture.completedFuture(new Decision.Deny(settings.status(), headers, "rate limit exceeded",
+                "rate-limit: " + settings.rate() + " burst " + burst + " exceeded"));
+    }
+
+    private List<HeaderValue> rateLimitHeaders(long outcome) {
+        return List.of(new HeaderValue("RateLimit-Limit", limitText),
+                new HeaderValue("RateLimit-Remaining", Long.toString(Gcra.remaining(outcome, interval, burst))),
+                new HeaderValue("RateLimit-Reset", Long.toString(Gcra.ceilSeconds(Gcra.resetNanos(outcome, interval, burst)))));
+    }
+
+    @Override
+    public CompletionStage<Decision> onConnection(ConnectionView connection) {
+        if (connections == null) {
+            return Decision.ALLOW_STAGE;
+        }
+        return connections.tryOpen(ClientAddress.peer(connection)) ? Decision.ALLOW_STAGE : connectionRefused;
+    }
+
+    @Override
+    public void onConnectionClosed(ConnectionView connection) {
+        if (connections != null) {
+            connections.closed(ClientAddress.peer(connection));
+        }
+    }
+
+    ConnectionLimiter connectionLimiter() {
+        return connections;
+    }
+
+    RedisLimiter redisLimiter() {
+        return redis;
+    }
+
+    LocalLimiter localLimiter() {
+        return local;
+    }
+
+    @Override
+    public void close() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+}
