@@ -61,8 +61,10 @@ class RateLimitClusterIT {
                   - name: hello
                     respond: {status: 200, body: "hello from %s\\n"}
                 """.formatted(name));
+        // Logs are kept under target/ for a failed run's post-mortem.
+        Path logs = Files.createDirectories(Path.of("target/ratelimit-it-logs"));
         Replica r = new Replica(name, TestInstall.freePort(), TestInstall.freePort(), TestInstall.freePort(),
-                dir.resolve("gateway.log"));
+                logs.resolve(name + ".log"));
         Path config = dir.resolve("tidegate.yaml");
         Files.writeString(config, """
                 listeners:

@@ -4,7 +4,28 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /** An address range, {@code 10.0.0.0/8} or {@code 2001:db8::/32}; a bare address is a /32 or /128. */
-record Cidr(byte[] network, int prefix, String text) {
+final class Cidr {
+
+    private final byte[] network;
+    private final int prefix;
+    private final String text;
+    /** IPv4 only: the network and mask as ints, so a match is one comparison. */
+    private final int v4Network;
+    private final int v4Mask;
+
+    private Cidr(byte[] network, int prefix, String text) {
+        this.network = network;
+        this.prefix = prefix;
+        this.text = text;
+        if (network.length == 4) {
+            this.v4Mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+            this.v4Network = (((network[0] & 0xff) << 24) | ((network[1] & 0xff) << 16) | ((network[2] & 0xff) << 8)
+                    | (network[3] & 0xff)) & v4Mask;
+        } else {
+            this.v4Mask = 0;
+            this.v4Network = 0;
+        }
+    }
 
     /** Parses {@code text}; returns null when it is not a CIDR or address literal. */
     static Cidr parse(String text) {
@@ -36,21 +57,12 @@ record Cidr(byte[] network, int prefix, String text) {
 
     boolean contains(InetAddress address) {
         if (address instanceof Inet4Address v4) {
-            if (network.length != 4) {
-                return false;
-            }
-            if (prefix == 0) {
-                return true;
-            }
-            int mask = -1 << (32 - prefix);
-            int net = ((network[0] & 0xff) << 24) | ((network[1] & 0xff) << 16) | ((network[2] & 0xff) << 8)
-                    | (network[3] & 0xff);
-            return (IpAddresses.v4Bits(v4) & mask) == (net & mask);
+            return network.length == 4 && (IpAddresses.v4Bits(v4) & v4Mask) == v4Network;
         }
-        byte[] bytes = address.getAddress();
-        if (bytes.length != network.length) {
+        if (network.length != 16) {
             return false;
         }
+        byte[] bytes = address.getAddress();
         int full = prefix / 8;
         for (int i = 0; i < full; i++) {
             if (bytes[i] != network[i]) {

@@ -10,8 +10,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -75,17 +73,13 @@ final class RedisLimiter implements AutoCloseable {
         this.scheduler = scheduler;
         this.intervalMicros = Long.toString(Math.max(1, intervalNanos / 1000));
         this.burst = Long.toString(burst);
-        // Two small threads for this client; never the gateway's event loops.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
-                // Reconnect soon after an outage ends: at most 1s between attempts (Lettuce's default is 30s).
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
+        this.resources = LettuceResources.acquire();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).keepAlive(true).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
                 .build());
         connect(0);
     }
@@ -105,8 +99,9 @@ final class RedisLimiter implements AutoCloseable {
                 return;
             }
             if (attempt == 0) {
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
                 log.log(System.Logger.Level.WARNING, "rate-limit: cannot connect to Redis " + uri.getHost() + ":"
-                        + uri.getPort() + " (" + error + "); retrying in the background");
+                        + uri.getPort() + " (" + cause + "); retrying in the background");
             }
             long delayMs = Math.min(5000, 250L << Math.min(attempt, 5));
             try {
@@ -153,14 +148,16 @@ final class RedisLimiter implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         StatefulRedisConnection<String, String> c = connection;
         if (c != null) {
             c.closeAsync();
         }
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS)
-                .whenComplete((ok, e) -> resources.shutdown(0, 2, TimeUnit.SECONDS));
+        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ok, e) -> LettuceResources.release());
     }
 
     private static String sha1(String s) {
