@@ -102,10 +102,13 @@ final class RateLimitPolicy implements Policy {
         }
         denied.increment();
         String retryAfter = Long.toString(Math.max(1, Gcra.ceilSeconds(Gcra.retryAfterNanos(outcome))));
-        List<HeaderValue> headers = settings.headers() == RateLimitSettings.HeaderMode.NEVER
-                ? List.of(new HeaderValue("Retry-After", retryAfter))
-                : List.of(new HeaderValue("Retry-After", retryAfter), rateLimitHeaders(outcome).get(0),
-                        rateLimitHeaders(outcome).get(1), rateLimitHeaders(outcome).get(2));
+        List<HeaderValue> headers;
+        if (settings.headers() == RateLimitSettings.HeaderMode.NEVER) {
+            headers = List.of(new HeaderValue("Retry-After", retryAfter));
+        } else {
+            List<HeaderValue> rl = rateLimitHeaders(outcome);
+            headers = List.of(new HeaderValue("Retry-After", retryAfter), rl.get(0), rl.get(1), rl.get(2));
+        }
         return CompletableFuture.completedFuture(new Decision.Deny(settings.status(), headers, "rate limit exceeded",
                 "rate-limit: " + settings.rate() + " burst " + burst + " exceeded"));
     }

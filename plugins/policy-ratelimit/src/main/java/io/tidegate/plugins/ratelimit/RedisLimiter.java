@@ -99,9 +99,8 @@ final class RedisLimiter implements AutoCloseable {
                 return;
             }
             if (attempt == 0) {
-                Throwable cause = error.getCause() != null ? error.getCause() : error;
                 log.log(System.Logger.Level.WARNING, "rate-limit: cannot connect to Redis " + uri.getHost() + ":"
-                        + uri.getPort() + " (" + cause + "); retrying in the background");
+                        + uri.getPort() + " (" + describe(error) + "); retrying in the background");
             }
             long delayMs = Math.min(5000, 250L << Math.min(attempt, 5));
             try {
@@ -158,6 +157,21 @@ final class RedisLimiter implements AutoCloseable {
             c.closeAsync();
         }
         client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ok, e) -> LettuceResources.release());
+    }
+
+    /** The causes' messages, without the wrappers that say nothing (CompletionException). */
+    private static String describe(Throwable error) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = error; t != null && sb.length() < 500; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.CompletionException) {
+                continue;
+            }
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+        }
+        return sb.toString();
     }
 
     private static String sha1(String s) {
