@@ -5,6 +5,7 @@ import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
 import io.tidegate.spi.policy.Policy;
 import io.tidegate.spi.policy.PolicyFactory;
+import java.time.Duration;
 import org.pf4j.Extension;
 
 /**
@@ -13,6 +14,9 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class RateLimitFactory implements PolicyFactory {
+
+    /** How often idle local buckets are forgotten (also whenever the map is full). */
+    static final Duration SWEEP_PERIOD = Duration.ofMinutes(1);
 
     @Override
     public String id() {
@@ -30,6 +34,8 @@ public final class RateLimitFactory implements PolicyFactory {
             redis = new RedisLimiter(s.redis().uri(), s.redis().timeout(), s.rate().intervalNanos(), s.burst(),
                     context.scheduler(), context.logger("rate-limit"));
         }
-        return new RateLimitPolicy(s, context.clock(), local, redis, context.metrics());
+        RateLimitPolicy policy = new RateLimitPolicy(s, context.clock(), local, redis, context.metrics());
+        policy.sweepEvery(SWEEP_PERIOD, context.scheduler());
+        return policy;
     }
 }

@@ -8,9 +8,13 @@ import io.tidegate.spi.policy.Decision;
 import io.tidegate.spi.policy.Policy;
 import io.tidegate.spi.policy.RequestView;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One {@code rate-limit} binding: a GCRA bucket per key, local ({@link LocalLimiter}) or global
@@ -34,6 +38,7 @@ final class RateLimitPolicy implements Policy {
     private final Metrics.Counter errors;
     private final CompletionStage<Decision> failClosed;
     private final CompletionStage<Decision> connectionRefused;
+    private volatile ScheduledFuture<?> sweeper;
 
     RateLimitPolicy(RateLimitSettings settings, Clock clock, LocalLimiter local, RedisLimiter redis, Metrics metrics) {
         this.settings = settings;
@@ -146,8 +151,21 @@ final class RateLimitPolicy implements Policy {
         return local;
     }
 
+    /** Forgets idle local keys every {@code period}, so memory follows the busy keys, not the peak. */
+    void sweepEvery(Duration period, ScheduledExecutorService scheduler) {
+        if (local == null) {
+            return;
+        }
+        sweeper = scheduler.scheduleWithFixedDelay(() -> local.sweep(clock.millis() * 1_000_000L),
+                period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
+        ScheduledFuture<?> s = sweeper;
+        if (s != null) {
+            s.cancel(false);
+        }
         if (redis != null) {
             redis.close();
         }

@@ -90,4 +90,33 @@ class GcraTest {
         assertThat(limiter.size()).isZero();
         assertThat(Gcra.allowed(limiter.acquire("f", now + 1_000_000_000L))).isTrue();
     }
+
+    @Test
+    void concurrentRequestsNeverPassMoreThanTheBurst() throws Exception {
+        LocalLimiter limiter = new LocalLimiter(1_000_000_000L, 1000, 100, Runnable::run);
+        java.util.concurrent.atomic.AtomicInteger passed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 5000; i++) {
+                    if (Gcra.allowed(limiter.acquire("k", 0))) {
+                        passed.incrementAndGet();
+                    }
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        go.countDown();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertThat(passed.get()).isEqualTo(1000);
+    }
 }
