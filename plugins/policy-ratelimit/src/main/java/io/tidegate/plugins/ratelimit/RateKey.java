@@ -3,6 +3,7 @@ package io.tidegate.plugins.ratelimit;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.policy.RequestView;
 import io.tidegate.spi.policy.RouteView;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +21,23 @@ final class RateKey {
         Object extract(RequestView request, ClientAddress client);
     }
 
-    private record ClientIp() implements Part {
+    /** The client address; IPv6 addresses cut to {@code ipv6Prefix} bits (a /64 is one subscriber). */
+    private record ClientIp(int ipv6Prefix) implements Part {
         @Override
         public Object extract(RequestView request, ClientAddress client) {
-            return client.of(request);
+            InetAddress a = client.of(request);
+            if (ipv6Prefix >= 128 || !(a instanceof Inet6Address)) {
+                return a;
+            }
+            byte[] bytes = a.getAddress();
+            for (int bit = ipv6Prefix; bit < 128; bit++) {
+                bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+            }
+            try {
+                return InetAddress.getByAddress(bytes);
+            } catch (java.net.UnknownHostException impossible) {
+                return a;
+            }
         }
     }
 
@@ -51,25 +65,26 @@ final class RateKey {
     }
 
     /** Parses the {@code key} list (a single part is accepted as a string). */
-    static RateKey parse(ConfigNode node, String claimHeaderPrefix) {
+    static RateKey parse(ConfigNode node, String claimHeaderPrefix, int ipv6Prefix) {
         List<ConfigNode> items = node.isNull() ? List.of() : node.isScalar() ? List.of(node) : node.items();
         if (items.isEmpty()) {
-            return parse(List.of("client-ip"), claimHeaderPrefix, List.of(node));
+            return parse(List.of("client-ip"), claimHeaderPrefix, ipv6Prefix, List.of(node));
         }
         List<String> texts = new ArrayList<>();
         for (ConfigNode item : items) {
             texts.add(item.asString().trim());
         }
-        return parse(texts, claimHeaderPrefix, items);
+        return parse(texts, claimHeaderPrefix, ipv6Prefix, items);
     }
 
-    private static RateKey parse(List<String> texts, String claimHeaderPrefix, List<ConfigNode> nodes) {
+    private static RateKey parse(List<String> texts, String claimHeaderPrefix, int ipv6Prefix,
+                                 List<ConfigNode> nodes) {
         Part[] parts = new Part[texts.size()];
         for (int i = 0; i < parts.length; i++) {
             String t = texts.get(i);
             String lower = t.toLowerCase(Locale.ROOT);
             if (lower.equals("client-ip")) {
-                parts[i] = new ClientIp();
+                parts[i] = new ClientIp(ipv6Prefix);
             } else if (lower.equals("route")) {
                 parts[i] = new RouteName();
             } else if (lower.startsWith("header:") && t.length() > 7 && isToken(t.substring(7))) {
@@ -80,7 +95,8 @@ final class RateKey {
                 throw nodes.get(i).error("'" + t + "' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)");
             }
         }
-        return new RateKey(parts, String.join(",", texts));
+        String spec = String.join(",", texts) + (ipv6Prefix < 128 ? ";v6/" + ipv6Prefix : "");
+        return new RateKey(parts, spec);
     }
 
     private static boolean isToken(String s) {

@@ -34,7 +34,8 @@ public final class RateLimitFactory implements PolicyFactory {
             redis = new RedisLimiter(s.redis().uri(), s.redis().timeout(), s.rate().intervalNanos(), s.burst(),
                     context.scheduler(), context.logger("rate-limit"));
         }
-        RateLimitPolicy policy = new RateLimitPolicy(s, context.clock(), local, redis, context.metrics());
+        RateLimitPolicy policy = new RateLimitPolicy(s, context.clock(), local, redis, context.metrics(),
+                context.logger("rate-limit"));
         policy.sweepEvery(SWEEP_PERIOD, context.scheduler());
         return policy;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One {@code rate-limit} binding: a GCRA bucket per key, local ({@link LocalLimiter}) or global
@@ -39,9 +40,14 @@ final class RateLimitPolicy implements Policy {
     private final CompletionStage<Decision> failClosed;
     private final CompletionStage<Decision> connectionRefused;
     private volatile ScheduledFuture<?> sweeper;
+    private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
+    private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS - 1);
+    private final System.Logger log;
 
-    RateLimitPolicy(RateLimitSettings settings, Clock clock, LocalLimiter local, RedisLimiter redis, Metrics metrics) {
+    RateLimitPolicy(RateLimitSettings settings, Clock clock, LocalLimiter local, RedisLimiter redis, Metrics metrics,
+                    System.Logger log) {
         this.settings = settings;
+        this.log = log;
         this.client = new ClientAddress(settings.trustedProxies());
         this.clock = clock;
         this.local = local;
@@ -87,11 +93,19 @@ final class RateLimitPolicy implements Policy {
         } catch (RuntimeException e) {
             outcome = CompletableFuture.failedFuture(e);
         }
-        return outcome.handle((o, e) -> e == null ? decide(o) : onRedisError()).thenCompose(d -> d);
+        return outcome.handle((o, e) -> e == null ? decide(o) : onRedisError(e)).thenCompose(d -> d);
     }
 
-    private CompletionStage<Decision> onRedisError() {
+    private CompletionStage<Decision> onRedisError(Throwable e) {
         errors.increment();
+        long now = System.nanoTime();
+        long last = lastErrorLog.get();
+        if (now - last > ERROR_LOG_INTERVAL_NANOS && lastErrorLog.compareAndSet(last, now)) {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            log.log(System.Logger.Level.WARNING, "rate-limit: Redis could not decide (" + cause + "); failing "
+                    + (settings.redis().failOpen() ? "open" : "closed") + " (logged at most every 10s)");
+        }
         return failClosed;
     }
 

@@ -102,6 +102,19 @@ class RateLimitPolicyTest {
         assertThat(got).isEqualTo(c.expected());
     }
 
+    @ParameterizedTest(name = "ipv6Prefix {0}: {1} then {2} -> {3}")
+    @CsvSource({
+            "64,  2001:db8:1:2::1, 2001:db8:1:2:ffff::9, 429", // one /64: one bucket
+            "64,  2001:db8:1:2::1, 2001:db8:1:3::1,      ok",
+            "128, 2001:db8:1:2::1, 2001:db8:1:2::2,      ok",
+            "64,  192.0.2.1,       192.0.2.2,            ok", // IPv4 is never cut
+    })
+    void ipv6ClientsCanBeLimitedPerPrefix(int prefix, String first, String second, String expected) {
+        Policy p = policy("rate: 1/m\nburst: 1\nipv6Prefix: " + prefix + "\n");
+        assertThat(outcome(decide(p, Fakes.request(first, "a")))).isEqualTo("ok");
+        assertThat(outcome(decide(p, Fakes.request(second, "a")))).isEqualTo(expected);
+    }
+
     @Test
     void missingKeySharedPutsKeylessRequestsInOneBucket() {
         Policy p = policy("rate: 1/m\nburst: 1\nkey: header:x-api-key\nmissingKey: shared\n");
@@ -186,7 +199,7 @@ class RateLimitPolicyTest {
             "rate: 10/s\\nburst: 0      | tidegate.yaml:2:8: burst: 0 (expected: 1 to 1000000)",
             "rate: 10/s\\nkey: [ip]     | tidegate.yaml:2:7: key[0]: 'ip' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)",
             "rate: 10/s\\nkey: [route, 'header:'] | tidegate.yaml:2:14: key[1]: 'header:' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)",
-            "rate: 10/s\\nrps: 10       | tidegate.yaml:2:6: rps: unknown key (expected one of: burst, claimHeaderPrefix, connections, headers, key, maxKeys, missingKey, rate, redis, status, trustedProxies)",
+            "rate: 10/s\\nrps: 10       | tidegate.yaml:2:6: rps: unknown key (expected one of: burst, claimHeaderPrefix, connections, headers, ipv6Prefix, key, maxKeys, missingKey, rate, redis, status, trustedProxies)",
             "rate: 10/s\\nheaders: some | tidegate.yaml:2:10: headers: 'some' (expected one of: denied, always, never)",
             "rate: 10/s\\nmissingKey: deny | tidegate.yaml:2:13: missingKey: 'deny' (expected one of: skip, shared)",
             "rate: 10/s\\ntrustedProxies: [proxy] | tidegate.yaml:2:18: trustedProxies[0]: 'proxy' is not an address or CIDR (expected: e.g. 10.0.0.0/8, 192.0.2.7, 2001:db8::/32)",
