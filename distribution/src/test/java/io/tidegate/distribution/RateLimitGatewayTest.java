@@ -54,6 +54,14 @@ class RateLimitGatewayTest {
                       - id: rate-limit
                         rate: 1/h
                         burst: 1
+                  - name: per-user
+                    match: {path: {prefix: /user}}
+                    respond: {status: 200, body: "user\n"}
+                    policies:
+                      - id: rate-limit
+                        rate: 1/h
+                        burst: 1
+                        key: [claim:sub]
                 """);
         Path file = install.conf.resolve("tidegate.yaml");
         Files.writeString(file, """
@@ -65,6 +73,8 @@ class RateLimitGatewayTest {
                   - name: closed
                     address: 127.0.0.1:0
                   - name: limited
+                    address: 127.0.0.1:0
+                  - name: plain
                     address: 127.0.0.1:0
                 admin:
                   address: 127.0.0.1:0
@@ -134,6 +144,21 @@ class RateLimitGatewayTest {
         assertThat(RawHttp.status(get("web", "/scarce"))).isEqualTo(429);
         // Other listeners do not carry the web listener's limit.
         assertThat(RawHttp.status(get("limited", "/hello"))).isEqualTo(200);
+    }
+
+    private static String bearer(String sub) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        return "Authorization: Bearer " + b64.encodeToString("{\"alg\":\"none\"}".getBytes()) + "."
+                + b64.encodeToString(("{\"sub\":\"" + sub + "\"}").getBytes()) + ".sig";
+    }
+
+    @Test
+    void aRouteLimitKeyedOnAJwtClaimKeepsOneBucketPerSubject() throws Exception {
+        assertThat(RawHttp.status(get("plain", "/user", bearer("alice")))).isEqualTo(200);
+        assertThat(RawHttp.status(get("plain", "/user", bearer("alice")))).isEqualTo(429);
+        assertThat(RawHttp.status(get("plain", "/user", bearer("bob")))).isEqualTo(200);
+        // Without a token the key is missing: not limited by this binding (missingKey: skip).
+        assertThat(RawHttp.status(get("plain", "/user"))).isEqualTo(200);
     }
 
     @Test

@@ -11,13 +11,13 @@ import java.util.Locale;
 
 /**
  * What a bucket is keyed by: one part or several of {@code client-ip}, {@code header:NAME},
- * {@code claim:NAME} (a header that the auth policy forwards, {@code claimHeaderPrefix + NAME}) and
+ * {@code claim:NAME} (a claim of the JWT in header {@code jwtHeader}, verified by the authentication policy that runs before) and
  * {@code route}. A one-part key is the part's own object (the peer's {@code InetAddress}, the header's
  * {@code String}): extracting it allocates nothing.
  */
 final class RateKey {
 
-    private sealed interface Part permits ClientIp, Header, RouteName {
+    private sealed interface Part permits ClientIp, Header, Claim, RouteName {
         Object extract(RequestView request, ClientAddress client);
     }
 
@@ -48,6 +48,14 @@ final class RateKey {
         }
     }
 
+    /** A claim of the (already verified) JWT in header {@code header}. */
+    private record Claim(String header, String claim) implements Part {
+        @Override
+        public Object extract(RequestView request, ClientAddress client) {
+            return JwtClaims.claim(request.header(header), claim);
+        }
+    }
+
     private record RouteName() implements Part {
         @Override
         public Object extract(RequestView request, ClientAddress client) {
@@ -65,19 +73,19 @@ final class RateKey {
     }
 
     /** Parses the {@code key} list (a single part is accepted as a string). */
-    static RateKey parse(ConfigNode node, String claimHeaderPrefix, int ipv6Prefix) {
+    static RateKey parse(ConfigNode node, String jwtHeader, int ipv6Prefix) {
         List<ConfigNode> items = node.isNull() ? List.of() : node.isScalar() ? List.of(node) : node.items();
         if (items.isEmpty()) {
-            return parse(List.of("client-ip"), claimHeaderPrefix, ipv6Prefix, List.of(node));
+            return parse(List.of("client-ip"), jwtHeader, ipv6Prefix, List.of(node));
         }
         List<String> texts = new ArrayList<>();
         for (ConfigNode item : items) {
             texts.add(item.asString().trim());
         }
-        return parse(texts, claimHeaderPrefix, ipv6Prefix, items);
+        return parse(texts, jwtHeader, ipv6Prefix, items);
     }
 
-    private static RateKey parse(List<String> texts, String claimHeaderPrefix, int ipv6Prefix,
+    private static RateKey parse(List<String> texts, String jwtHeader, int ipv6Prefix,
                                  List<ConfigNode> nodes) {
         Part[] parts = new Part[texts.size()];
         for (int i = 0; i < parts.length; i++) {
@@ -89,13 +97,14 @@ final class RateKey {
                 parts[i] = new RouteName();
             } else if (lower.startsWith("header:") && t.length() > 7 && isToken(t.substring(7))) {
                 parts[i] = new Header(t.substring(7).toLowerCase(Locale.ROOT));
-            } else if (lower.startsWith("claim:") && t.length() > 6 && isToken(t.substring(6))) {
-                parts[i] = new Header((claimHeaderPrefix + t.substring(6)).toLowerCase(Locale.ROOT));
+            } else if (lower.startsWith("claim:") && !t.substring(6).isBlank() && t.substring(6).strip().equals(t.substring(6))) {
+                parts[i] = new Claim(jwtHeader, t.substring(6));
             } else {
                 throw nodes.get(i).error("'" + t + "' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)");
             }
         }
-        String spec = String.join(",", texts) + (ipv6Prefix < 128 ? ";v6/" + ipv6Prefix : "");
+        String spec = String.join(",", texts) + (ipv6Prefix < 128 ? ";v6/" + ipv6Prefix : "")
+                + (texts.stream().anyMatch(t -> t.toLowerCase(Locale.ROOT).startsWith("claim:")) ? ";jwt=" + jwtHeader : "");
         return new RateKey(parts, spec);
     }
 

@@ -32,7 +32,7 @@ record RateLimitSettings(
     }
 
     static RateLimitSettings parse(ConfigNode s) {
-        s.requireOnlyKeys("rate", "burst", "key", "trustedProxies", "claimHeaderPrefix", "missingKey", "status",
+        s.requireOnlyKeys("rate", "burst", "key", "trustedProxies", "jwtHeader", "missingKey", "status",
                 "headers", "maxKeys", "connections", "redis", "ipv6Prefix");
         if (!s.has("rate") && !s.has("connections")) {
             throw s.error("needs 'rate' (e.g. rate: 10/s) or 'connections' (open connections per client), or both");
@@ -47,9 +47,9 @@ record RateLimitSettings(
         } else if (s.has("burst")) {
             throw s.get("burst").error("needs 'rate'");
         }
-        String claimPrefix = s.string("claimHeaderPrefix", "x-claim-");
+        String jwtHeader = s.string("jwtHeader", "authorization").trim().toLowerCase(Locale.ROOT);
         int ipv6Prefix = s.find("ipv6Prefix").map(n -> n.asInt(1, 128)).orElse(128);
-        RateKey key = RateKey.parse(s.getOrNull("key"), claimPrefix, ipv6Prefix);
+        RateKey key = RateKey.parse(s.getOrNull("key"), jwtHeader, ipv6Prefix);
         CidrSet trusted = CidrSet.parse(s.getOrNull("trustedProxies"));
         boolean shared = s.find("missingKey").map(n -> {
             String v = n.asString().trim().toLowerCase(Locale.ROOT);
