@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * What a bucket is keyed by: one part or several of {@code client-ip}, {@code header:NAME},
- * {@code claim:NAME} (a claim of the JWT in header {@code jwtHeader}, verified by the authentication policy that runs before) and
- * {@code route}. A one-part key is the part's own object (the peer's {@code InetAddress}, the header's
+ * {@code claim:NAME} (a claim of the JWT in header {@code jwtHeader}, verified by the authentication
+ * policy that runs before) and {@code route}. A one-part key is the part's own object (the peer's {@code InetAddress}, the header's
  * {@code String}): extracting it allocates nothing.
  */
 final class RateKey {
@@ -97,7 +97,7 @@ final class RateKey {
                 parts[i] = new RouteName();
             } else if (lower.startsWith("header:") && t.length() > 7 && isToken(t.substring(7))) {
                 parts[i] = new Header(t.substring(7).toLowerCase(Locale.ROOT));
-            } else if (lower.startsWith("claim:") && !t.substring(6).isBlank() && t.substring(6).strip().equals(t.substring(6))) {
+            } else if (lower.startsWith("claim:") && isClaimName(t.substring(6))) {
                 parts[i] = new Claim(jwtHeader, t.substring(6));
             } else {
                 throw nodes.get(i).error("'" + t + "' is not a key part (expected: client-ip, route, header:NAME, claim:NAME)");
@@ -106,6 +106,10 @@ final class RateKey {
         String spec = String.join(",", texts) + (ipv6Prefix < 128 ? ";v6/" + ipv6Prefix : "")
                 + (texts.stream().anyMatch(t -> t.toLowerCase(Locale.ROOT).startsWith("claim:")) ? ";jwt=" + jwtHeader : "");
         return new RateKey(parts, spec);
+    }
+
+    private static boolean isClaimName(String s) {
+        return !s.isBlank() && s.strip().equals(s);
     }
 
     private static boolean isToken(String s) {
