@@ -1,0 +1,37 @@
+package io.tidegate.plugins.ratelimit;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** What makes this JAR a plugin the kernel can load, and keeps it one. */
+class PluginPackagingTest {
+
+    @Test
+    void theClassesDirectoryIndexesBothExtensions() throws Exception {
+        Path classes = Path.of(RateLimitFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertThat(Files.readAllLines(classes.resolve("META-INF/extensions.idx"), StandardCharsets.UTF_8))
+                .contains(RateLimitFactory.class.getName(), IpAccessFactory.class.getName());
+        assertThat(new RateLimitFactory().id()).isEqualTo("rate-limit");
+        assertThat(new IpAccessFactory().id()).isEqualTo("ip-access");
+    }
+
+    @Test
+    void productionCodeUsesOnlyTheSpiPf4jLettuceAndTheJdk() {
+        JavaClasses production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.tidegate.plugins.ratelimit");
+        assertThat(production.contain(RateLimitFactory.class)).isTrue();
+        classes().should().onlyDependOnClassesThat()
+                .resideInAnyPackage("io.tidegate.plugins.ratelimit..", "io.tidegate.spi..", "org.pf4j..", "java..",
+                        "io.lettuce.core..")
+                .check(production);
+    }
+}

@@ -1,0 +1,92 @@
+package io.tidegate.plugins.ratelimit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} from the OS packages (installed by .ci/run), on a free loopback port,
+ * without persistence. Ready when it answers PING; {@link #kill()} stands for a Redis outage.
+ */
+final class RedisServer implements AutoCloseable {
+
+    final int port;
+    private final Path dir;
+    private Process process;
+
+    private RedisServer(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    static RedisServer start(Path dir) throws Exception {
+        RedisServer r = new RedisServer(freePort(), dir);
+        r.restart();
+        return r;
+    }
+
+    /** Starts (again) on the same port. */
+    void restart() throws Exception {
+        Path log = dir.resolve("redis-" + port + ".log");
+        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited: " + Files.readString(log));
+            }
+            if ("+PONG".equals(command("PING"))) {
+                return;
+            }
+            Thread.sleep(20); // polling another process's readiness: there is no event to wait on
+        }
+        throw new IllegalStateException("redis-server not answering PING within 10s: " + Files.readString(log));
+    }
+
+    /** Sends one inline command and returns the first reply line, or null when Redis cannot be reached. */
+    String command(String inline) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            s.setSoTimeout(2000);
+            OutputStream out = s.getOutputStream();
+            out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\r') {
+                line.append((char) c);
+            }
+            return line.toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Kills the server at once (SIGKILL): connections drop, nothing answers. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            kill();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
