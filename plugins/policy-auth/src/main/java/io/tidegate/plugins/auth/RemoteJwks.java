@@ -1,0 +1,137 @@
+package io.tidegate.plugins.auth;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JWKS document fetched with the JDK's non-blocking HTTP client: at start, every
+ * {@code refreshInterval}, and when a token names a key id not in the set, at most once per
+ * {@code minRefetchInterval} (so a flood of made-up key ids costs the JWKS server one request per
+ * interval). The last good set stays in use while a fetch fails.
+ */
+final class RemoteJwks implements AutoCloseable {
+
+    private final URI uri;
+    private final HttpClient client;
+    private final Duration timeout;
+    private final long maxBytes;
+    private final Set<JWSAlgorithm> allowed;
+    private final Clock clock;
+    private final long minRefetchMillis;
+    private final System.Logger log;
+    private final ScheduledFuture<?> periodic;
+    private final Object lock = new Object();
+
+    private volatile JwtKeys keys;
+    private CompletableFuture<JwtKeys> inflight; // guarded by lock
+    private long lastFetchMillis = Long.MIN_VALUE; // guarded by lock
+    private long fetches; // guarded by lock
+
+    RemoteJwks(URI uri, Duration timeout, long maxBytes, Set<JWSAlgorithm> allowed, Clock clock,
+               Duration refreshInterval, Duration minRefetchInterval, ScheduledExecutorService scheduler,
+               System.Logger log) {
+        this.uri = uri;
+        this.timeout = timeout;
+        this.maxBytes = maxBytes;
+        this.allowed = allowed;
+        this.clock = clock;
+        this.minRefetchMillis = minRefetchInterval.toMillis();
+        this.log = log;
+        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        fetch(false);
+        long every = refreshInterval.toMillis();
+        periodic = scheduler.scheduleWithFixedDelay(() -> fetch(false), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The current keys, or null before the first successful fetch. */
+    JwtKeys keys() {
+        return keys;
+    }
+
+    long fetches() {
+        synchronized (lock) {
+            return fetches;
+        }
+    }
+
+    /**
+     * A fetch in flight or a new one; null when {@code rateLimited} and the last fetch started less
+     * than {@code minRefetchInterval} ago.
+     */
+    CompletableFuture<JwtKeys> fetch(boolean rateLimited) {
+        CompletableFuture<JwtKeys> started;
+        synchronized (lock) {
+            if (inflight != null) {
+                return inflight;
+            }
+            long now = clock.millis();
+            if (rateLimited && lastFetchMillis != Long.MIN_VALUE && now - lastFetchMillis < minRefetchMillis) {
+                return null;
+            }
+            lastFetchMillis = now;
+            started = new CompletableFuture<>();
+            inflight = started;
+            fetches++;
+        }
+        CompletableFuture<JwtKeys> result = started;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("accept", "application/json")
+                    .GET().build();
+            client.sendAsync(request, BoundedBody.failingAbove(maxBytes)).whenComplete((response, failure) -> {
+                JwtKeys next = null;
+                String problem = null;
+                if (failure != null) {
+                    problem = failure.toString();
+                } else if (response.statusCode() != 200) {
+                    problem = "status " + response.statusCode();
+                } else {
+                    try {
+                        next = JwtKeys.of(JWKSet.parse(new String(response.body(), StandardCharsets.UTF_8)), allowed);
+                        for (String s : next.skipped()) {
+                            log.log(System.Logger.Level.DEBUG, "jwt: JWKS " + uri + ": skipped " + s);
+                        }
+                    } catch (java.text.ParseException | RuntimeException e) {
+                        problem = "not a JWK set: " + e.getMessage();
+                    }
+                }
+                finish(result, next, problem);
+            });
+        } catch (RuntimeException e) {
+            finish(result, null, e.toString());
+        }
+        return result;
+    }
+
+    private void finish(CompletableFuture<JwtKeys> result, JwtKeys next, String problem) {
+        if (next != null) {
+            keys = next;
+        } else {
+            log.log(System.Logger.Level.WARNING, "jwt: JWKS fetch from " + uri + " failed (" + problem
+                    + "); keeping " + (keys == null ? "no keys" : keys.size() + " known keys"));
+        }
+        synchronized (lock) {
+            if (inflight == result) {
+                inflight = null;
+            }
+        }
+        result.complete(next != null ? next : keys);
+    }
+
+    @Override
+    public void close() {
+        periodic.cancel(false);
+    }
+}
