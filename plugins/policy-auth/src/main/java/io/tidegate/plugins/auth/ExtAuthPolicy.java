@@ -128,8 +128,12 @@ final class ExtAuthPolicy implements Policy {
     }
 
     private HttpRequest checkRequest(RequestView request) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout);
+        if (method.equals("GET")) {
+            b.GET(); // no Content-Length: 0 on a GET
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
         String forwardedFor = null;
         for (Map.Entry<String, String> h : request.headerEntries()) {
             String name = h.getKey().toLowerCase(Locale.ROOT);

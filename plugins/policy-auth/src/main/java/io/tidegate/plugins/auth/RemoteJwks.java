@@ -36,7 +36,7 @@ final class RemoteJwks implements AutoCloseable {
 
     private volatile JwtKeys keys;
     private CompletableFuture<JwtKeys> inflight; // guarded by lock
-    private long lastFetchMillis = Long.MIN_VALUE; // guarded by lock
+    private long lastForcedMillis = Long.MIN_VALUE; // last refetch for an unknown kid; guarded by lock
     private long fetches; // guarded by lock
 
     RemoteJwks(URI uri, Duration timeout, long maxBytes, Set<JWSAlgorithm> allowed, Clock clock,
@@ -68,8 +68,9 @@ final class RemoteJwks implements AutoCloseable {
     }
 
     /**
-     * A fetch in flight or a new one; null when {@code rateLimited} and the last fetch started less
-     * than {@code minRefetchInterval} ago.
+     * A fetch in flight or a new one; null when {@code rateLimited} (a refetch for an unknown key id)
+     * and the last such refetch started less than {@code minRefetchInterval} ago. Scheduled refreshes
+     * do not count against that limit, so a key published just after one is still picked up.
      */
     CompletableFuture<JwtKeys> fetch(boolean rateLimited) {
         CompletableFuture<JwtKeys> started;
@@ -77,11 +78,13 @@ final class RemoteJwks implements AutoCloseable {
             if (inflight != null) {
                 return inflight;
             }
-            long now = clock.millis();
-            if (rateLimited && lastFetchMillis != Long.MIN_VALUE && now - lastFetchMillis < minRefetchMillis) {
-                return null;
+            if (rateLimited) {
+                long now = clock.millis();
+                if (lastForcedMillis != Long.MIN_VALUE && now - lastForcedMillis < minRefetchMillis) {
+                    return null;
+                }
+                lastForcedMillis = now;
             }
-            lastFetchMillis = now;
             started = new CompletableFuture<>();
             inflight = started;
             fetches++;
