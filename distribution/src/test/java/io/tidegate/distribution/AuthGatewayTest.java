@@ -226,6 +226,10 @@ class AuthGatewayTest {
         HttpResponse<String> sha = get("/basic/y", "Authorization", basic("bob", "secret"), "X-Auth-User", "root");
         assertThat(sha.body()).contains("x-auth-user: bob").doesNotContain("x-auth-user: root");
         assertThat(app.requests()).isEqualTo(4);
+        String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.admin().port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("tidegate_auth_decisions_total{policy=\"basic-auth\",result=\"allowed\"} 4")
+                .contains("tidegate_auth_decisions_total{policy=\"basic-auth\",result=\"denied\"} 3");
     }
 
     @Test

@@ -18,6 +18,6 @@ public final class ApiKeyFactory implements PolicyFactory {
 
     @Override
     public Policy create(ConfigNode settings, PluginContext context) throws ConfigException {
-        return ApiKeyPolicy.create(settings);
+        return ApiKeyPolicy.create(settings, context);
     }
 }

@@ -50,8 +50,11 @@ final class ApiKeyPolicy implements Policy {
     private final CompletionStage<Decision> missing;
     private final CompletionStage<Decision> invalid;
 
-    private ApiKeyPolicy(ConfigNode settings) {
+    private final Outcomes outcomes;
+
+    private ApiKeyPolicy(ConfigNode settings, io.tidegate.spi.plugin.Metrics metrics) {
         settings.requireOnlyKeys(KEYS.toArray(String[]::new));
+        outcomes = new Outcomes(metrics, "api-key");
         boolean hasQuery = settings.has("queryParam");
         header = settings.has("header") || !hasQuery ? headerOrDefault(settings) : null;
         queryParam = hasQuery ? settings.string("queryParam") : null;
@@ -104,12 +107,16 @@ final class ApiKeyPolicy implements Policy {
         return settings.find("header").map(Support::headerName).orElse("x-api-key");
     }
 
-    static ApiKeyPolicy create(ConfigNode settings) {
-        return new ApiKeyPolicy(settings);
+    static ApiKeyPolicy create(ConfigNode settings, io.tidegate.spi.plugin.PluginContext context) {
+        return new ApiKeyPolicy(settings, context.metrics());
     }
 
     @Override
     public CompletionStage<Decision> evaluate(RequestView request) {
+        return outcomes.count(decide(request));
+    }
+
+    private CompletionStage<Decision> decide(RequestView request) {
         String key = header == null ? null : request.header(header);
         if (key == null && queryParam != null) {
             key = request.queryParam(queryParam);

@@ -52,8 +52,11 @@ final class BasicAuthPolicy implements Policy {
     private volatile FileTime fileTime;
     private volatile long fileSize;
 
+    private final Outcomes outcomes;
+
     private BasicAuthPolicy(ConfigNode settings, PluginContext context) {
         settings.requireOnlyKeys(KEYS.toArray(String[]::new));
+        outcomes = new Outcomes(context.metrics(), "basic-auth");
         String source = settings.requireExactlyOne("htpasswd", "htpasswdFile");
         ConfigNode sourceNode = settings.get(source);
         log = context.logger(BasicAuthPolicy.class.getName());
@@ -123,6 +126,10 @@ final class BasicAuthPolicy implements Policy {
 
     @Override
     public CompletionStage<Decision> evaluate(RequestView request) {
+        return outcomes.count(decide(request));
+    }
+
+    private CompletionStage<Decision> decide(RequestView request) {
         String header = request.header("authorization");
         String encoded = Support.afterScheme(header, "Basic");
         if (encoded == null) {

@@ -63,8 +63,11 @@ final class JwtPolicy implements Policy {
     private final String invalidChallenge;
     private final CompletionStage<Decision> missing;
 
+    private final Outcomes outcomes;
+
     private JwtPolicy(ConfigNode settings, PluginContext context) {
         settings.requireOnlyKeys(KEYS.toArray(String[]::new));
+        outcomes = new Outcomes(context.metrics(), "jwt");
         String keySource = settings.requireExactlyOne("jwksUri", "jwks", "jwksFile");
         allowed = algorithms(settings);
         issuers = new LinkedHashSet<>(settings.strings("issuer"));
@@ -189,6 +192,10 @@ final class JwtPolicy implements Policy {
 
     @Override
     public CompletionStage<Decision> evaluate(RequestView request) {
+        return outcomes.count(decide(request));
+    }
+
+    private CompletionStage<Decision> decide(RequestView request) {
         String token = token(request);
         if (token == null || token.isEmpty()) {
             return missing;

@@ -106,6 +106,18 @@ class ExtAuthPolicyTest {
         assertThat(only).containsKey("authorization").doesNotContainKey("cookie").containsKey("x-original-url");
     }
 
+    @Test
+    void browserHeadersTheJdkClientRestrictsDoNotFailTheCheck() throws Exception {
+        Decision d = decide(policy(""), FakeRequest.get("/").header("Authorization", "Bearer good")
+                .header("Origin", "https://app.example.com").header("Referer", "https://app.example.com/a")
+                .header("Via", "1.1 cdn").header("Date", "Tue, 01 Dec 2026 10:00:00 GMT").header("From", "a@b.c")
+                .header("Upgrade", "websocket").header("Expect", "100-continue").header("X-Odd", "caf\u00e9"));
+        assertThat(outcome(d)).isEqualTo("allow");
+        Map<String, List<String>> h = lower(auth.seen.poll(5, TimeUnit.SECONDS));
+        assertThat(h.get("origin")).containsExactly("https://app.example.com");
+        assertThat(h).doesNotContainKeys("upgrade", "expect");
+    }
+
     private static Map<String, List<String>> lower(Map<String, List<String>> h) {
         Map<String, List<String>> out = new java.util.HashMap<>();
         h.forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), v));
