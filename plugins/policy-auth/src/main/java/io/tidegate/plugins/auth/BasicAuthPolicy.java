@@ -15,14 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * HTTP Basic authentication against htpasswd users. bcrypt and apr1 checks run on a small bounded
@@ -35,16 +31,13 @@ final class BasicAuthPolicy implements Policy {
     static final List<String> KEYS = List.of("htpasswd", "htpasswdFile", "realm", "stripCredentials", "userHeader",
             "cacheTtl", "cacheSize", "workers", "queueSize", "reloadInterval");
 
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private volatile Htpasswd users;
     private final String challenge;
     private final boolean strip;
     private final String userHeader;
-    private final VerifiedCache cache;
-    private final ThreadPoolExecutor workers;
+    private final VerifiedCache<String> cache;
+    private final Workers workers;
     private final CompletionStage<Decision> missing;
-    private final CompletionStage<Decision> busy;
     private final Decision.Allow plainAllow;
     private final System.Logger log;
     private final ScheduledFuture<?> reload;
@@ -79,18 +72,11 @@ final class BasicAuthPolicy implements Policy {
         userHeader = Support.optionalHeader(settings, "userHeader");
         Duration ttl = settings.duration("cacheTtl", Duration.ofMinutes(1));
         int cacheSize = settings.find("cacheSize").map(n -> n.asInt(1, 10_000_000)).orElse(10_000);
-        cache = new VerifiedCache(context.clock(), ttl.toMillis(), cacheSize);
+        cache = new VerifiedCache<>(context.clock(), ttl.toMillis(), cacheSize);
         int threads = settings.find("workers").map(n -> n.asInt(1, 64)).orElse(2);
         int queue = settings.find("queueSize").map(n -> n.asInt(1, 100_000)).orElse(256);
-        workers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
-            Thread t = new Thread(r, "tidegate-basic-auth-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        workers.allowCoreThreadTimeOut(true);
+        workers = new Workers("basic-auth", threads, queue);
         missing = Support.unauthorized(challenge, "no Basic credentials");
-        busy = CompletableFuture.completedFuture(new Decision.Deny(503, List.of(new HeaderValue("retry-after", "1")),
-                "authentication busy", "password check queue full (" + queue + ")"));
         plainAllow = Support.allow(List.of(), removals());
         Duration every = settings.duration("reloadInterval", Duration.ofSeconds(5));
         if (file != null && !every.isZero()) {
@@ -172,11 +158,7 @@ final class BasicAuthPolicy implements Policy {
     }
 
     private CompletionStage<Decision> offload(java.util.function.Supplier<Decision> work) {
-        try {
-            return CompletableFuture.supplyAsync(work, workers);
-        } catch (RejectedExecutionException e) {
-            return busy;
-        }
+        return workers.run(work);
     }
 
     private Decision check(Htpasswd.User user, String password, byte[] key, Htpasswd from) {
@@ -226,6 +208,6 @@ final class BasicAuthPolicy implements Policy {
         if (reload != null) {
             reload.cancel(false);
         }
-        workers.shutdown();
+        workers.close();
     }
 }

@@ -33,14 +33,16 @@ import java.util.concurrent.CompletionStage;
 /**
  * Bearer JWTs checked against a JWK set: signature (algorithm allowlist, key type bound to the
  * algorithm), {@code exp}, {@code nbf} with clock skew, {@code iss}, {@code aud}; chosen claims are
- * forwarded as headers. Known keys verify on the event loop (a public-key verification is tens of
- * microseconds); an unknown key id waits for a JWKS refetch without blocking.
+ * forwarded as headers. A token verified recently is found by its SHA-256; otherwise RSA and HMAC
+ * signatures are checked on the event loop (tens of microseconds) and ECDSA ones on the policy's
+ * workers (about a millisecond). An unknown key id waits for a JWKS refetch without blocking.
  */
 final class JwtPolicy implements Policy {
 
     static final List<String> KEYS = List.of("jwksUri", "jwks", "jwksFile", "algorithms", "issuer", "audience",
             "clockSkew", "requireExpiration", "claimsToHeaders", "stripCredentials", "tokenHeader", "tokenCookie",
-            "tokenQueryParam", "realm", "jwksRefreshInterval", "jwksMinRefetchInterval", "jwksTimeout", "jwksMaxSize");
+            "tokenQueryParam", "realm", "jwksRefreshInterval", "jwksMinRefetchInterval", "jwksTimeout", "jwksMaxSize",
+            "cacheTtl", "cacheSize", "workers", "queueSize");
 
     static final Set<JWSAlgorithm> SUPPORTED = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384,
@@ -62,6 +64,8 @@ final class JwtPolicy implements Policy {
     private final String challenge;
     private final String invalidChallenge;
     private final CompletionStage<Decision> missing;
+    private final VerifiedCache<Decision> cache;
+    private final Workers workers;
 
     private final Outcomes outcomes;
 
@@ -100,6 +104,10 @@ final class JwtPolicy implements Policy {
         challenge = "Bearer realm=\"" + realm + "\"";
         invalidChallenge = challenge + ", error=\"invalid_token\"";
         missing = Support.unauthorized(challenge, "no bearer token");
+        cache = new VerifiedCache<>(clock, settings.duration("cacheTtl", Duration.ofMinutes(1)).toMillis(),
+                settings.find("cacheSize").map(n -> n.asInt(1, 10_000_000)).orElse(10_000));
+        workers = new Workers("jwt", settings.find("workers").map(n -> n.asInt(1, 64)).orElse(2),
+                settings.find("queueSize").map(n -> n.asInt(1, 100_000)).orElse(256));
 
         ConfigNode source = settings.get(keySource);
         if (keySource.equals("jwksUri")) {
@@ -109,7 +117,7 @@ final class JwtPolicy implements Policy {
                     settings.byteSize("jwksMaxSize", 1 << 20), allowed, clock,
                     positive(settings, "jwksRefreshInterval", Duration.ofMinutes(5)),
                     settings.duration("jwksMinRefetchInterval", Duration.ofSeconds(15)),
-                    context.scheduler(), context.logger(JwtPolicy.class.getName()));
+                    context.scheduler(), context.logger(JwtPolicy.class.getName()), this::keysChanged);
         } else {
             remote = null;
             String text;
@@ -200,6 +208,13 @@ final class JwtPolicy implements Policy {
         if (token == null || token.isEmpty()) {
             return missing;
         }
+        byte[] digest = cache.enabled() ? Support.sha256(token) : null;
+        if (digest != null) {
+            Decision cached = cache.get(digest);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
+        }
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -215,7 +230,7 @@ final class JwtPolicy implements Policy {
         if (keys != null) {
             List<JwtKeys.Candidate> candidates = keys.select(kid, alg);
             if (!candidates.isEmpty() || remote == null || (kid != null && keys.hasKid(kid))) {
-                return CompletableFuture.completedFuture(verify(jwt, candidates));
+                return check(jwt, candidates, digest, keys);
             }
         }
         // Unknown key id (or no keys yet): refetch, at most once per jwksMinRefetchInterval.
@@ -225,7 +240,44 @@ final class JwtPolicy implements Policy {
                     : invalid("unknown key id " + (kid == null ? "(none)" : "'" + kid + "'")
                     + " (JWKS refetch rate-limited)"));
         }
-        return refetch.thenApply(next -> next == null ? unavailable() : verify(jwt, next.select(kid, alg)));
+        return refetch.thenCompose(next -> next == null ? CompletableFuture.completedFuture(unavailable())
+                : check(jwt, next.select(kid, alg), digest, next));
+    }
+
+    /**
+     * Verifies: RSA and HMAC on the calling thread (tens of microseconds), ECDSA on the policy's
+     * workers (the JDK's ECDSA verification takes about a millisecond: too long for an event loop).
+     */
+    private CompletionStage<Decision> check(SignedJWT jwt, List<JwtKeys.Candidate> candidates, byte[] digest,
+                                            JwtKeys from) {
+        if (!candidates.isEmpty() && JWSAlgorithm.Family.EC.contains(jwt.getHeader().getAlgorithm())) {
+            return workers.run(() -> verifyAndRemember(jwt, candidates, digest, from));
+        }
+        return CompletableFuture.completedFuture(verifyAndRemember(jwt, candidates, digest, from));
+    }
+
+    /** A changed JWK set forgets every remembered token: a retired key stops working at once. */
+    private void keysChanged() {
+        cache.clear();
+    }
+
+    private Decision verifyAndRemember(SignedJWT jwt, List<JwtKeys.Candidate> candidates, byte[] digest,
+                                       JwtKeys from) {
+        Decision d = verify(jwt, candidates);
+        boolean current = remote == null || remote.keys() == from; // not with keys replaced meanwhile
+        if (digest != null && current && d instanceof Decision.Allow) {
+            long notAfter = Long.MAX_VALUE;
+            try {
+                Date exp = jwt.getJWTClaimsSet().getExpirationTime();
+                if (exp != null) {
+                    notAfter = exp.getTime() + skewMillis;
+                }
+            } catch (ParseException e) {
+                return d; // verify() parsed these claims already; unreachable
+            }
+            cache.put(digest, d, notAfter);
+        }
+        return d;
     }
 
     private String token(RequestView request) {
@@ -360,5 +412,6 @@ final class JwtPolicy implements Policy {
         if (remote != null) {
             remote.close();
         }
+        workers.close();
     }
 }

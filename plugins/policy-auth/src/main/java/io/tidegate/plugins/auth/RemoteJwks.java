@@ -34,14 +34,17 @@ final class RemoteJwks implements AutoCloseable {
     private final ScheduledFuture<?> periodic;
     private final Object lock = new Object();
 
+    private final Runnable onChange;
     private volatile JwtKeys keys;
+    private String lastDocument; // guarded by lock
     private CompletableFuture<JwtKeys> inflight; // guarded by lock
     private long lastForcedMillis = Long.MIN_VALUE; // last refetch for an unknown kid; guarded by lock
     private long fetches; // guarded by lock
 
     RemoteJwks(URI uri, Duration timeout, long maxBytes, Set<JWSAlgorithm> allowed, Clock clock,
                Duration refreshInterval, Duration minRefetchInterval, ScheduledExecutorService scheduler,
-               System.Logger log) {
+               System.Logger log, Runnable onChange) {
+        this.onChange = onChange;
         this.uri = uri;
         this.timeout = timeout;
         this.maxBytes = maxBytes;
@@ -102,9 +105,20 @@ final class RemoteJwks implements AutoCloseable {
                     problem = "status " + response.statusCode();
                 } else {
                     try {
-                        next = JwtKeys.of(JWKSet.parse(new String(response.body(), StandardCharsets.UTF_8)), allowed);
+                        String document = new String(response.body(), StandardCharsets.UTF_8);
+                        next = JwtKeys.of(JWKSet.parse(document), allowed);
                         for (String s : next.skipped()) {
                             log.log(System.Logger.Level.DEBUG, "jwt: JWKS " + uri + ": skipped " + s);
+                        }
+                        boolean changed;
+                        synchronized (lock) {
+                            changed = lastDocument != null && !lastDocument.equals(document);
+                            lastDocument = document;
+                        }
+                        if (changed) {
+                            finish(result, next, null); // the new keys first, then forget what the old ones verified
+                            onChange.run();
+                            return;
                         }
                     } catch (java.text.ParseException | RuntimeException e) {
                         problem = "not a JWK set: " + e.getMessage();

@@ -76,7 +76,8 @@ class JwksRotationTest {
         jwks.serve(Tokens.jwks(NEW)); // rotation: old key retired, new key published
         assertThat(outcome(decide(p, bearer(token(NEW, JWSAlgorithm.ES256))))).isEqualTo("allow");
         assertThat(jwks.hits()).isEqualTo(2);
-        // The retired key is gone from the set: its tokens fail (the refetch for it is rate-limited).
+        // The retired key is gone from the set: its tokens fail, even one verified (and remembered)
+        // before the rotation; the refetch for its kid is rate-limited.
         Decision old = decide(p, bearer(token(OLD, JWSAlgorithm.RS256)));
         assertThat(outcome(old)).isEqualTo("401");
         assertThat(((Decision.Deny) old).reason()).contains("unknown key id '2026-01'");

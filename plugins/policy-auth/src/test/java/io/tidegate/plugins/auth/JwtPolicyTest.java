@@ -203,6 +203,23 @@ class JwtPolicyTest {
                 + Tokens.sign(RSA, JWSAlgorithm.RS256, valid().build()))))).isEqualTo("allow");
     }
 
+    @Test
+    void aVerifiedTokenIsRememberedButNeverPastItsExpiry() {
+        Policy p = policy("clockSkew: 0s");
+        String es = Tokens.sign(EC, JWSAlgorithm.ES256, valid().expirationTime(Date.from(now().plusSeconds(20))).build());
+        var first = p.evaluate(FakeRequest.get("/").header("Authorization", "Bearer " + es));
+        assertThat(outcome(Decisions.await(first))).isEqualTo("allow");
+        // Remembered: answered at once (an ES256 check that is not remembered runs on a worker).
+        CONTEXT.clock.advance(java.time.Duration.ofSeconds(19));
+        var again = p.evaluate(FakeRequest.get("/").header("Authorization", "Bearer " + es));
+        assertThat(again.toCompletableFuture()).isDone();
+        assertThat(outcome(Decisions.await(again))).isEqualTo("allow");
+        // The cache's own TTL (1m) is longer, but the token expired: checked again, and refused.
+        CONTEXT.clock.advance(java.time.Duration.ofSeconds(2));
+        assertThat(outcome(decide(p, FakeRequest.get("/").header("Authorization", "Bearer " + es)))).isEqualTo("401");
+        p.close();
+    }
+
     static Stream<Arguments> badSettings() {
         String jwks = "jwks: '" + Tokens.jwks(RSA) + "'\n";
         return Stream.of(
