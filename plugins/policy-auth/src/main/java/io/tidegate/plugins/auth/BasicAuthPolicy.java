@@ -44,6 +44,7 @@ final class BasicAuthPolicy implements Policy {
     private final Path file;
     private volatile FileTime fileTime;
     private volatile long fileSize;
+    private String lastProblem; // only touched by the reload task
 
     private final Outcomes outcomes;
 
@@ -190,10 +191,14 @@ final class BasicAuthPolicy implements Policy {
             Htpasswd next = Htpasswd.parse(Files.readString(file, StandardCharsets.UTF_8));
             users = next;
             cache.clear();
+            lastProblem = null;
             log.log(System.Logger.Level.INFO, "basic-auth: reloaded " + next.size() + " users from " + file);
         } catch (IOException | Htpasswd.FormatException e) {
-            log.log(System.Logger.Level.WARNING, "basic-auth: keeping the last good users; " + file + ": "
-                    + e.getMessage());
+            String problem = file + ": " + e.getMessage();
+            if (!problem.equals(lastProblem)) { // once per distinct problem, not every interval
+                lastProblem = problem;
+                log.log(System.Logger.Level.WARNING, "basic-auth: keeping the last good users; " + problem);
+            }
         } catch (RuntimeException e) {
             log.log(System.Logger.Level.WARNING, "basic-auth: reload of " + file + " failed", e);
         }
