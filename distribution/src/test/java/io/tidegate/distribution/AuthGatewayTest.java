@@ -54,6 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NoLeaks.class)
 class AuthGatewayTest {
 
+    /** bcrypt cost 12 of "slow-pw": a check of a few hundred milliseconds. */
+    static final String SLOW_BCRYPT = "$2y$12$uQLzO3DZi7XRi2PGtbgK2.haJlHeqrf2K1C25qe/HIjz2JhBWCHnm";
+
     /** bcrypt of "abc" from the OpenBSD test vectors, with htpasswd's $2y$ prefix. */
     static final String ALICE_BCRYPT = "$2y$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i";
 
@@ -151,6 +154,7 @@ class AuthGatewayTest {
                         htpasswd: |
                           alice:%s
                           bob:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=
+                          slow:%s
                   - name: keys
                     match: {path: {prefix: /keys}}
                     forward: app
@@ -180,7 +184,7 @@ class AuthGatewayTest {
                         authResponseHeaders: [X-Auth-User]
                   - name: open
                     forward: app
-                """.formatted(app.port(), ALICE_BCRYPT, sha256("key-a"), idp.getAddress().getPort(),
+                """.formatted(app.port(), ALICE_BCRYPT, SLOW_BCRYPT, sha256("key-a"), idp.getAddress().getPort(),
                 authService.getAddress().getPort());
     }
 
@@ -230,6 +234,24 @@ class AuthGatewayTest {
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("tidegate_auth_decisions_total{policy=\"basic-auth\",result=\"allowed\"} 4")
                 .contains("tidegate_auth_decisions_total{policy=\"basic-auth\",result=\"denied\"} 3");
+    }
+
+    @Test
+    void aSlowPasswordCheckHoldsUpNoOtherRequest() throws Exception {
+        CompletableFuture<HttpResponse<String>> slow = client.sendAsync(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + gateway.engine().port("web") + "/basic/slow")).header("Authorization",
+                basic("slow", "slow-pw")).build(), HttpResponse.BodyHandlers.ofString());
+        // New connections spread over every event loop, the slow request's included. Had the cost-12
+        // bcrypt check run on its loop, the requests on that loop would wait for it.
+        for (int i = 0; i < 8; i++) {
+            String raw = io.tidegate.kernel.testing.RawHttp.exchange(gateway.engine().port("web"),
+                    "GET /open/" + i + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+            assertThat(raw).startsWith("HTTP/1.1 200");
+        }
+        assertThat(slow).as("the password check is still running").isNotDone();
+        HttpResponse<String> done = slow.get(30, TimeUnit.SECONDS);
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(done.body()).contains("x-auth-user: slow");
     }
 
     @Test
