@@ -113,7 +113,7 @@ final class JwtPolicy implements Policy {
         if (keySource.equals("jwksUri")) {
             URI uri = httpUri(source);
             localKeys = null;
-            remote = new RemoteJwks(uri, settings.duration("jwksTimeout", Duration.ofSeconds(5)),
+            remote = new RemoteJwks(uri, positive(settings, "jwksTimeout", Duration.ofSeconds(5)),
                     settings.byteSize("jwksMaxSize", 1 << 20), allowed, clock,
                     positive(settings, "jwksRefreshInterval", Duration.ofMinutes(5)),
                     settings.duration("jwksMinRefetchInterval", Duration.ofSeconds(15)),

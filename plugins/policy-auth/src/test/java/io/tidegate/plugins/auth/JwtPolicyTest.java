@@ -234,7 +234,9 @@ class JwtPolicyTest {
                 Arguments.of(jwks + "claimsToHeaders: {sub: 'X User'}\n", "claimsToHeaders.sub: 'X User' is not a valid header name"),
                 Arguments.of(jwks + "tokenCookie: s\nstripCredentials: true\n", "stripCredentials: can only strip a token header"),
                 Arguments.of("jwks: '" + Tokens.jwks(Tokens.oct("short")) .replace("\"k\"", "\"x\"") + "'\n", "jwks:"),
-                Arguments.of("jwksFile: /nonexistent.json\n", "jwksFile: cannot read /nonexistent.json"));
+                Arguments.of("jwksFile: /nonexistent.json\n", "jwksFile: cannot read /nonexistent.json"),
+                Arguments.of("jwksUri: http://127.0.0.1:1/k\njwksTimeout: 0s\n", "jwksTimeout: must be more than 0s"),
+                Arguments.of("jwksUri: http://127.0.0.1:1/k\njwksRefreshInterval: 0s\n", "jwksRefreshInterval: must be more than 0s"));
     }
 
     @ParameterizedTest(name = "{1}")
