@@ -9,6 +9,7 @@ import io.tidegate.spi.policy.Policy;
 import io.tidegate.spi.policy.RequestView;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -33,7 +34,7 @@ import java.util.concurrent.CompletionStage;
 final class ExtAuthPolicy implements Policy {
 
     static final List<String> KEYS = List.of("url", "method", "timeout", "requestHeaders", "authResponseHeaders",
-            "denyResponseHeaders", "maxBodySize", "failureStatus", "failOpen");
+            "denyResponseHeaders", "maxBodySize", "failureStatus", "failOpen", "signinUrl", "signinRedirectParam");
 
     /** Never forwarded to the auth service: hop-by-hop, framing, and headers the JDK client sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
@@ -55,6 +56,8 @@ final class ExtAuthPolicy implements Policy {
     private final int failureStatus;
     private final boolean failOpen;
     private final HttpClient client;
+    private final String signinUrl; // null: a 401 is passed on as it came
+    private final String signinParam;
 
     private final Outcomes outcomes;
 
@@ -85,6 +88,12 @@ final class ExtAuthPolicy implements Policy {
         maxBodySize = settings.byteSize("maxBodySize", 8 << 10);
         failureStatus = settings.find("failureStatus").map(n -> n.asInt(400, 599)).orElse(503);
         failOpen = settings.bool("failOpen", false);
+        ConfigNode signin = settings.find("signinUrl").orElse(null);
+        signinUrl = signin == null ? null : url(signin).toString();
+        signinParam = settings.string("signinRedirectParam", "rd");
+        if (signinParam.isEmpty() || !signinParam.chars().allMatch(c -> c < 0x80 && Support.isTokenChar((char) c))) {
+            throw settings.get("signinRedirectParam").error("'" + signinParam + "' (expected: a query parameter name)");
+        }
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -112,8 +121,11 @@ final class ExtAuthPolicy implements Policy {
 
     private CompletionStage<Decision> decide(RequestView request) {
         HttpRequest check;
+        String query = request.rawQuery();
+        String originalUrl = request.scheme() + "://" + request.authority() + request.path()
+                + (query.isEmpty() ? "" : "?" + query);
         try {
-            check = checkRequest(request); // copies everything it needs from the view, before going async
+            check = checkRequest(request, originalUrl); // copies all it needs from the view, before going async
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(Decision.deny(400, "bad request",
                     "request cannot be described to the auth service: " + e.getMessage()));
@@ -123,7 +135,7 @@ final class ExtAuthPolicy implements Policy {
                 return failOpen ? Decision.ALLOW : Decision.deny(failureStatus, "authentication unavailable",
                         "auth service " + url + " failed: " + failure);
             }
-            return decide(response);
+            return decide(response, originalUrl);
         });
     }
 
@@ -134,7 +146,7 @@ final class ExtAuthPolicy implements Policy {
         return BoundedBody.truncatedAt(maxBodySize).apply(info);
     }
 
-    private HttpRequest checkRequest(RequestView request) {
+    private HttpRequest checkRequest(RequestView request, String originalUrl) {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout);
         if (method.equals("GET")) {
             b.GET(); // no Content-Length: 0 on a GET
@@ -161,7 +173,7 @@ final class ExtAuthPolicy implements Policy {
         String query = request.rawQuery();
         String uri = request.path() + (query.isEmpty() ? "" : "?" + query);
         String client = request.connection().remoteAddress().getAddress().getHostAddress();
-        b.header("x-original-url", request.scheme() + "://" + request.authority() + uri);
+        b.header("x-original-url", originalUrl);
         b.header("x-original-method", request.method());
         b.header("x-forwarded-for", forwardedFor == null ? client : forwardedFor + ", " + client);
         b.header("x-forwarded-proto", request.scheme());
@@ -172,7 +184,7 @@ final class ExtAuthPolicy implements Policy {
         return b.build();
     }
 
-    private Decision decide(HttpResponse<byte[]> response) {
+    private Decision decide(HttpResponse<byte[]> response, String originalUrl) {
         int status = response.statusCode();
         if (status / 100 == 2) {
             if (authResponseHeaders.isEmpty()) {
@@ -196,6 +208,19 @@ final class ExtAuthPolicy implements Policy {
                     headers.add(new HeaderValue(name, v));
                 }
             }
+        }
+        if (status == 401 && signinUrl != null) {
+            // ingress-nginx auth-signin: send the browser to the login page, with where it was going.
+            String location = signinUrl + (signinUrl.indexOf('?') < 0 ? '?' : '&') + signinParam + "="
+                    + URLEncoder.encode(originalUrl, StandardCharsets.UTF_8);
+            List<HeaderValue> redirect = new ArrayList<>();
+            redirect.add(new HeaderValue("location", location));
+            for (HeaderValue h : headers) {
+                if (h.name().equals("set-cookie")) {
+                    redirect.add(h);
+                }
+            }
+            return new Decision.Deny(302, redirect, "", "auth service answered 401; redirected to sign-in");
         }
         if (status < 300 || status > 599) {
             return new Decision.Deny(500, List.of(), "authentication failed", "auth service answered " + status);

@@ -83,6 +83,22 @@ class ExtAuthPolicyTest {
     }
 
     @Test
+    void withASigninUrlA401BecomesARedirectToTheLoginPage() {
+        Decision.Deny deny = (Decision.Deny) decide(policy("signinUrl: https://auth.test/oauth2/start"),
+                FakeRequest.get("/orders?id=7&x=a b").header("Authorization", "Bearer expired"));
+        assertThat(deny.status()).isEqualTo(302);
+        assertThat(Decisions.header(deny, "location")).isEqualTo(
+                "https://auth.test/oauth2/start?rd=http%3A%2F%2Fapp.example.com%2Forders%3Fid%3D7%26x%3Da+b");
+        Decision.Deny withQuery = (Decision.Deny) decide(policy("signinUrl: https://auth.test/start?x=1\n"
+                + "signinRedirectParam: return_to"), FakeRequest.get("/").header("Authorization", "Bearer expired"));
+        assertThat(Decisions.header(withQuery, "location")).isEqualTo(
+                "https://auth.test/start?x=1&return_to=http%3A%2F%2Fapp.example.com%2F");
+        Decision.Deny forbidden = (Decision.Deny) decide(policy("signinUrl: https://auth.test/start"),
+                FakeRequest.get("/").header("Authorization", "Bearer big"));
+        assertThat(forbidden.status()).as("only a 401 is redirected").isEqualTo(403);
+    }
+
+    @Test
     void theServiceSeesTheRequestsHeadersAndWhereItWasGoing() throws Exception {
         decide(policy(""), FakeRequest.get("/orders?id=7").method("POST").header("Authorization", "Bearer good")
                 .header("Cookie", "s=1").header("X-Forwarded-For", "10.0.0.1").header("X-Original-URL", "http://forged/")
@@ -146,7 +162,9 @@ class ExtAuthPolicyTest {
                 Arguments.of("url: http://a/\ndenyResponseHeaders: [Content-Type]\n", "'content-type' is set by the gateway"),
                 Arguments.of("url: http://a/\nresponseHeaders: [x]\n", "responseHeaders: unknown key (expected one of:"
                         + " authResponseHeaders, denyResponseHeaders, failOpen, failureStatus, maxBodySize, method,"
-                        + " requestHeaders, timeout, url)"));
+                        + " requestHeaders, signinRedirectParam, signinUrl, timeout, url)"),
+                Arguments.of("url: http://a/\nsigninUrl: /relative\n", "signinUrl: '/relative' (expected: an http or https URL)"),
+                Arguments.of("url: http://a/\nsigninRedirectParam: 'a b'\n", "signinRedirectParam: 'a b' (expected: a query parameter name)"));
     }
 
     @ParameterizedTest(name = "{1}")
