@@ -77,6 +77,10 @@ class ApiKeyPolicyTest {
             Decision.Deny deny = (Decision.Deny) d;
             assertThat(Decisions.header(deny, "www-authenticate")).isEqualTo("ApiKey realm=\"api\"");
             assertThat(deny.body()).isEqualTo("unauthorized");
+            String presented = request.header("x-api-key") != null ? request.header("x-api-key") : request.queryParam("api_key");
+            if (presented != null && !presented.isEmpty()) {
+                assertThat(deny.reason()).as("the reason is logged").doesNotContain(presented);
+            }
         }
     }
 
