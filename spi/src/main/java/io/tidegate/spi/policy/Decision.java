@@ -33,15 +33,15 @@ public sealed interface Decision permits Decision.Allow, Decision.Deny {
     /**
      * Answer the client without forwarding.
      *
-     * @param status 4xx or 5xx
-     * @param headers response headers, e.g. {@code WWW-Authenticate}, {@code Retry-After}
+     * @param status 4xx or 5xx; or 3xx, a redirect (give a {@code Location} header), e.g. to a login page
+     * @param headers response headers, e.g. {@code WWW-Authenticate}, {@code Retry-After}, {@code Location}
      * @param body response body (UTF-8)
      * @param reason why, for the gateway's log; never sent to the client
      */
     record Deny(int status, List<HeaderValue> headers, String body, String reason) implements Decision {
         public Deny {
-            if (status < 400 || status > 599) {
-                throw new IllegalArgumentException("status: " + status + " (expected: 400-599)");
+            if (status < 300 || status > 599) {
+                throw new IllegalArgumentException("status: " + status + " (expected: 300-599)");
             }
             headers = List.copyOf(headers);
             body = body == null ? "" : body;
