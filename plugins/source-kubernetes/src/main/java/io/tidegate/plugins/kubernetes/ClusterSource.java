@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.tidegate.spi.source.ConfigSource;
@@ -55,6 +58,10 @@ final class ClusterSource implements ConfigSource {
     private Publisher publisher;
     private EventRecorder events;
     private ExecutorService eventThread;
+    private StatusWriter status;
+    private CompletableFuture<?> election;
+    private volatile boolean leader;
+    private volatile IngressTranslator.Translation lastTranslation;
     private Future<?> health;
 
     ClusterSource(String name, KubernetesSettings settings, Supplier<KubernetesClient> clients, boolean ownsClient,
@@ -78,13 +85,18 @@ final class ClusterSource implements ConfigSource {
         }
         publisher = new Publisher(name, translator, sink, log);
         client = clients.get();
+        eventThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tidegate-kubernetes-writer-" + name);
+            t.setDaemon(true);
+            return t;
+        });
         if (settings.events()) {
-            eventThread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "tidegate-kubernetes-events-" + name);
-                t.setDaemon(true);
-                return t;
-            });
             events = new EventRecorder(client, "tidegate", eventThread, clock, log);
+        }
+        status = new StatusWriter(client, settings.publishAddress(), settings.publishService(), log);
+        leader = !settings.leaderElection();
+        if (settings.leaderElection()) {
+            startElection();
         }
         List<String> namespaces = settings.namespaces().isEmpty() ? java.util.Collections.singletonList(null)
                 : settings.namespaces();
@@ -112,6 +124,67 @@ final class ClusterSource implements ConfigSource {
             schedule(0);
         });
         health = scheduler.scheduleWithFixedDelay(this::checkWatching, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** fabric8 leader election over a coordination.k8s.io Lease; the leader writes status and Events. */
+    private void startElection() {
+        String identity = System.getenv("HOSTNAME");
+        if (identity == null || identity.isBlank()) {
+            identity = "tidegate-" + java.util.UUID.randomUUID();
+        }
+        identity = identity + "-" + Integer.toHexString(System.identityHashCode(this));
+        String me = identity;
+        java.time.Duration lease = settings.leaseDuration();
+        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(settings.leaseName())
+                .withLock(new LeaseLock(settings.leaseNamespace(), settings.leaseName(), identity))
+                .withLeaseDuration(lease)
+                .withRenewDeadline(lease.multipliedBy(2).dividedBy(3))
+                .withRetryPeriod(lease.dividedBy(5))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                    log.log(Level.INFO, "kubernetes source " + name + ": " + me + " is the leader; writing status");
+                    leader = true;
+                    IngressTranslator.Translation t = lastTranslation;
+                    if (t != null) {
+                        write(t);
+                    }
+                }, () -> {
+                    leader = false;
+                    log.log(Level.INFO, "kubernetes source " + name + ": " + me + " stopped leading");
+                }, newLeader -> log.log(Level.DEBUG, "kubernetes source " + name + ": leader is " + newLeader)))
+                .build()).build().start();
+    }
+
+    /** Waits until every status and Event write queued so far is done (tests). */
+    void awaitWrites() throws Exception {
+        eventThread.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Whether this instance writes status and Events now (tests). */
+    boolean leading() {
+        return leader;
+    }
+
+    /** Status and Events, by the leader only, on the writer thread (API calls block). */
+    private void write(IngressTranslator.Translation t) {
+        if (!leader || closed) {
+            return;
+        }
+        if (events != null) {
+            events.record(t.served(), t.fragment().diagnostics());
+        }
+        if (status.enabled()) {
+            try {
+                eventThread.execute(() -> {
+                    if (leader && !closed) {
+                        status.write(t.served());
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // shutting down
+            }
+        }
     }
 
     private static <T extends HasMetadata> Informable<T> scope(MixedOperation<T, ?, ?> op, String ns) {
@@ -195,9 +268,8 @@ final class ClusterSource implements ConfigSource {
                     objects.addAll(informer.getStore().list());
                 }
                 IngressTranslator.Translation t = publisher.publish(Snapshot.of(objects, null), List.of());
-                if (events != null) {
-                    events.record(t.served(), t.fragment().diagnostics());
-                }
+                lastTranslation = t;
+                write(t);
                 afterPublish.accept(t);
             } catch (RuntimeException e) {
                 log.log(Level.ERROR, "kubernetes source " + name + ": rebuild failed", e);
@@ -214,6 +286,13 @@ final class ClusterSource implements ConfigSource {
         }
         if (h != null) {
             h.cancel(false);
+        }
+        CompletableFuture<?> elector;
+        synchronized (this) {
+            elector = election;
+        }
+        if (elector != null) {
+            elector.cancel(true); // releases the Lease (releaseOnCancel)
         }
         for (SharedIndexInformer<? extends HasMetadata> informer : informers) {
             try {

@@ -18,19 +18,28 @@ import java.util.List;
  * @param watchIngressWithoutClass also serve Ingresses that name no class
  * @param manifests offline mode: directories (or files) of manifests instead of an API server
  * @param publishAddress address written to {@code status.loadBalancer} of served Ingresses; null: none
+ * @param publishService {@code namespace/name} of the gateway's own Service whose addresses are published
+ *                       (when no publishAddress); null: none
+ * @param leaderElection whether replicas elect a leader over a Lease; only the leader writes status and Events
+ * @param leaseNamespace namespace of the Lease; default: {@code POD_NAMESPACE}, else {@code default}
+ * @param leaseName name of the Lease; default: {@code tidegate-<ingressClass>}
+ * @param leaseDuration how long a leader's lease lasts without renewal (renewed at 2/3 of it)
  * @param debounce delay between a change and the publish it causes, so that a burst costs one publish
  * @param events whether receipts are also written as Kubernetes Events
  * @param pollInterval offline mode: the rescan interval (file watches can miss changes)
  */
 record KubernetesSettings(Path kubeconfig, String context, List<String> namespaces, String ingressClass,
                           String controllerName, boolean watchIngressWithoutClass, List<Path> manifests,
-                          String publishAddress, Duration debounce, boolean events, Duration pollInterval) {
+                          String publishAddress, String publishService, boolean leaderElection,
+                          String leaseNamespace, String leaseName, Duration leaseDuration, Duration debounce,
+                          boolean events, Duration pollInterval) {
 
     static final String DEFAULT_CONTROLLER = "tidegate.io/ingress-controller";
     static final String DEFAULT_CLASS = "tidegate";
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "ingressClass", "controllerName",
-            "watchIngressWithoutClass", "manifests", "publishAddress", "debounce", "events", "pollInterval"};
+            "watchIngressWithoutClass", "manifests", "publishAddress", "publishService", "leaderElection", "leaseNamespace",
+            "leaseName", "leaseDuration", "debounce", "events", "pollInterval"};
 
     static KubernetesSettings parse(ConfigNode settings, PluginContext context) throws ConfigException {
         settings.requireOnlyKeys(KEYS);
@@ -63,6 +72,23 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
             throw settings.get("manifests").error("manifests (offline mode) and kubeconfig/context are exclusive");
         }
         String publishAddress = settings.string("publishAddress", null);
+        String publishService = settings.string("publishService", null);
+        if (publishService != null && !publishService.matches("[a-z0-9-]+/[a-z0-9.-]+")) {
+            throw settings.get("publishService").error("'" + publishService
+                    + "' (expected: namespace/name of a Service, e.g. tidegate/tidegate)");
+        }
+        if (publishService != null && publishAddress != null) {
+            throw settings.get("publishService").error("publishAddress and publishService are exclusive");
+        }
+        boolean leaderElection = settings.bool("leaderElection", true);
+        String envNamespace = System.getenv("POD_NAMESPACE");
+        String leaseNamespace = settings.string("leaseNamespace",
+                envNamespace == null || envNamespace.isBlank() ? "default" : envNamespace);
+        String leaseName = settings.string("leaseName", "tidegate-" + ingressClass);
+        Duration leaseDuration = settings.duration("leaseDuration", Duration.ofSeconds(15));
+        if (leaseDuration.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw settings.get("leaseDuration").error(leaseDuration + " (expected: at least 1s)");
+        }
         Duration debounce = settings.duration("debounce", Duration.ofMillis(100));
         if (debounce.isNegative() || debounce.compareTo(Duration.ofSeconds(10)) > 0) {
             throw settings.get("debounce").error(debounce + " (expected: 0s to 10s)");
@@ -73,7 +99,8 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
             throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
         }
         return new KubernetesSettings(kubeconfig, kubeContext, namespaces, ingressClass, controller, withoutClass,
-                manifests, publishAddress, debounce, events, poll);
+                manifests, publishAddress, publishService, leaderElection, leaseNamespace, leaseName, leaseDuration,
+                debounce, events, poll);
     }
 
     boolean offline() {

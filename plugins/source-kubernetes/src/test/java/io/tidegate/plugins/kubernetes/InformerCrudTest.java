@@ -138,7 +138,9 @@ class InformerCrudTest {
         IngressTranslator.Translation t;
         do {
             t = publishes.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } while (t != null && !t.fragment().clusters().get(0).endpoints().get(0).address().host().equals("10.0.0.9"));
+            assertThat(t).as("the translation of the endpoint change").isNotNull();
+        } while (!t.fragment().clusters().get(0).endpoints().get(0).address().host().equals("10.0.0.9"));
+        ((ClusterSource) source).awaitWrites();
         assertThat(client.v1().events().inNamespace("shop").list().getItems()).hasSize(1);
     }
 
