@@ -59,8 +59,10 @@ final class ClusterSource implements ConfigSource {
     private EventRecorder events;
     private ExecutorService eventThread;
     private StatusWriter status;
+    private GatewayStatusWriter gatewayStatus;
     private CompletableFuture<?> election;
     private volatile boolean leader;
+    private volatile boolean leadershipApplied; // the writes due on taking the lead are queued
     private volatile IngressTranslator.Translation lastTranslation;
     private Future<?> health;
 
@@ -94,6 +96,7 @@ final class ClusterSource implements ConfigSource {
             events = new EventRecorder(client, "tidegate", eventThread, clock, log);
         }
         status = new StatusWriter(client, settings.publishAddress(), settings.publishService(), log);
+        gatewayStatus = new GatewayStatusWriter(client, settings.controllerName(), clock, log);
         leader = !settings.leaderElection();
         if (settings.leaderElection()) {
             startElection();
@@ -105,8 +108,15 @@ final class ClusterSource implements ConfigSource {
             add(scope(client.services(), ns));
             add(scope(client.discovery().v1().endpointSlices(), ns));
             add(scope(client.secrets(), ns));
+            if (settings.gatewayApi()) {
+                add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class), ns));
+                add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class), ns));
+            }
         }
         add(client.network().v1().ingressClasses());
+        if (settings.gatewayApi()) {
+            add(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class));
+        }
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (SharedIndexInformer<? extends HasMetadata> informer : informers) {
             starts.add(informer.start().toCompletableFuture());
@@ -149,8 +159,10 @@ final class ClusterSource implements ConfigSource {
                     if (t != null) {
                         write(t);
                     }
+                    leadershipApplied = true;
                 }, () -> {
                     leader = false;
+                    leadershipApplied = false;
                     log.log(Level.INFO, "kubernetes source " + name + ": " + me + " stopped leading");
                 }, newLeader -> log.log(Level.DEBUG, "kubernetes source " + name + ": leader is " + newLeader)))
                 .build()).build().start();
@@ -163,7 +175,7 @@ final class ClusterSource implements ConfigSource {
 
     /** Whether this instance writes status and Events now (tests). */
     boolean leading() {
-        return leader;
+        return leader && (leadershipApplied || !settings.leaderElection());
     }
 
     /** Status and Events, by the leader only, on the writer thread (API calls block). */
@@ -174,11 +186,14 @@ final class ClusterSource implements ConfigSource {
         if (events != null) {
             events.record(t.served(), t.fragment().diagnostics());
         }
-        if (status.enabled()) {
+        if (status.enabled() || !t.gatewayStatuses().isEmpty()) {
             try {
                 eventThread.execute(() -> {
                     if (leader && !closed) {
-                        status.write(t.served());
+                        if (status.enabled()) {
+                            status.write(t.served());
+                        }
+                        gatewayStatus.write(t.gatewayStatuses());
                     }
                 });
             } catch (RejectedExecutionException e) {

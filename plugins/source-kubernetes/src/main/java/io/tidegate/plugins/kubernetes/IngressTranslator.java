@@ -65,9 +65,13 @@ final class IngressTranslator {
     private final Set<String> httpListeners;
     private final Set<String> httpsListeners;
     private final int httpsPort;
+    private final String gatewayController;
 
-    /** The fragment, and the Ingresses it serves (for status and Events). */
-    record Translation(Fragment fragment, List<Ingress> served) {
+    /** The fragment, the Ingresses it serves (for status and Events), and the Gateway API status to write. */
+    record Translation(Fragment fragment, List<Ingress> served, List<GatewayTranslator.Status> gatewayStatuses) {
+        Translation(Fragment fragment, List<Ingress> served) {
+            this(fragment, served, List.of());
+        }
     }
 
     /**
@@ -84,6 +88,7 @@ final class IngressTranslator {
         this.httpListeners = Set.copyOf(httpListeners);
         this.httpsListeners = Set.copyOf(httpsListeners);
         this.httpsPort = httpsPort == 443 ? 0 : httpsPort;
+        this.gatewayController = controller;
     }
 
     static IngressTranslator of(String source, KubernetesSettings settings) {
@@ -307,12 +312,18 @@ final class IngressTranslator {
                 routes.add(b.build());
             }
         }
+        // Gateway API routes come after the Ingress routes (a host served by both is the Ingress's).
+        GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController).translate(snapshot,
+                backends);
+        routes.addAll(gateway.routes());
+        gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
+        diagnostics.addAll(gateway.diagnostics());
         if (globalDefault != null && globalDefault.cluster() != null) {
             routes.add(Route.builder("default-backend", globalDefault.provenance())
                     .forwardTo(globalDefault.cluster()).build());
         }
         return new Translation(new Fragment(routes, List.of(), List.copyOf(clusters.values()),
-                List.copyOf(certificates.values()), diagnostics), List.copyOf(ours));
+                List.copyOf(certificates.values()), diagnostics), List.copyOf(ours), gateway.statuses());
     }
 
     /** Exact hosts (alphabetical), then wildcards (longer suffix first), then "*" (no host). */

@@ -27,19 +27,20 @@ import java.util.List;
  * @param debounce delay between a change and the publish it causes, so that a burst costs one publish
  * @param events whether receipts are also written as Kubernetes Events
  * @param pollInterval offline mode: the rescan interval (file watches can miss changes)
+ * @param gatewayApi also watch Gateway API GatewayClass, Gateway and HTTPRoute (their CRDs must be installed)
  */
 record KubernetesSettings(Path kubeconfig, String context, List<String> namespaces, String ingressClass,
                           String controllerName, boolean watchIngressWithoutClass, List<Path> manifests,
                           String publishAddress, String publishService, boolean leaderElection,
                           String leaseNamespace, String leaseName, Duration leaseDuration, Duration debounce,
-                          boolean events, Duration pollInterval) {
+                          boolean events, Duration pollInterval, boolean gatewayApi) {
 
     static final String DEFAULT_CONTROLLER = "tidegate.io/ingress-controller";
     static final String DEFAULT_CLASS = "tidegate";
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "ingressClass", "controllerName",
             "watchIngressWithoutClass", "manifests", "publishAddress", "publishService", "leaderElection", "leaseNamespace",
-            "leaseName", "leaseDuration", "debounce", "events", "pollInterval"};
+            "leaseName", "leaseDuration", "debounce", "events", "pollInterval", "gatewayApi"};
 
     static KubernetesSettings parse(ConfigNode settings, PluginContext context) throws ConfigException {
         settings.requireOnlyKeys(KEYS);
@@ -100,7 +101,7 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
         }
         return new KubernetesSettings(kubeconfig, kubeContext, namespaces, ingressClass, controller, withoutClass,
                 manifests, publishAddress, publishService, leaderElection, leaseNamespace, leaseName, leaseDuration,
-                debounce, events, poll);
+                debounce, events, poll, settings.bool("gatewayApi", false));
     }
 
     boolean offline() {

@@ -102,7 +102,10 @@ final class ManifestReader {
 
     private static boolean namespaced(HasMetadata o) {
         return !(o instanceof io.fabric8.kubernetes.api.model.networking.v1.IngressClass
-                || o instanceof io.fabric8.kubernetes.api.model.Namespace);
+                || o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass
+                || o instanceof io.fabric8.kubernetes.api.model.Namespace
+                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole
+                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding);
     }
 
     private static List<String> split(String text) {

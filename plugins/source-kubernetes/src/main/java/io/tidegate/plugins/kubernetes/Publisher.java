@@ -55,7 +55,7 @@ final class Publisher {
             republish = false;
             sink.publish(f);
         }
-        return new IngressTranslator.Translation(f, t.served());
+        return new IngressTranslator.Translation(f, t.served(), t.gatewayStatuses());
     }
 
     synchronized void unavailable(String reason) {

@@ -42,6 +42,18 @@ final class Dump {
         return String.join("\n", lines) + "\n";
     }
 
+    static String statuses(List<GatewayTranslator.Status> statuses) {
+        StringBuilder sb = new StringBuilder();
+        statuses.stream().map(s -> "status " + s.object().getKind() + " " + (s.object().getMetadata().getNamespace()
+                        == null ? "" : s.object().getMetadata().getNamespace() + "/") + s.object().getMetadata().getName()
+                        + (s.parent() == null ? "" : " parent " + s.parent())
+                        + s.conditions().stream().map(c -> " " + c.type() + "=" + c.status() + "(" + c.reason() + ")")
+                        .collect(Collectors.joining())
+                        + (s.attachedRoutes().isEmpty() ? "" : " attached" + s.attachedRoutes()))
+                .sorted().forEach(l -> sb.append(l).append('\n'));
+        return sb.toString();
+    }
+
     static String route(Route r) {
         StringBuilder sb = new StringBuilder(r.name()).append(" |");
         if (!r.listeners().isEmpty()) {
@@ -64,13 +76,29 @@ final class Dump {
         } else if (r.action() instanceof RouteAction.Redirect rd) {
             sb.append("redirect ").append(rd.status()).append(" ").append(rd.scheme() == null ? "" : rd.scheme() + "://")
                     .append(rd.host() == null ? "" : rd.host()).append(rd.port() == null || rd.port() == 0 ? ""
-                            : ":" + rd.port()).append(rd.path() == null ? "" : rd.path());
+                            : ":" + rd.port()).append(rd.path() == null ? "" : rd.path())
+                    .append(rd.prefixRewrite() == null ? "" : " prefix=" + rd.prefixRewrite());
         } else if (r.action() instanceof RouteAction.DirectResponse d) {
             sb.append("respond ").append(d.status());
         }
+        if (!r.match().queryParams().isEmpty()) {
+            r.match().queryParams().forEach(q -> sb.append(" query[").append(q.name()).append(" ")
+                    .append(q.match().value()).append("]"));
+        }
+        if (!r.match().methods().isEmpty()) {
+            sb.append(" methods=").append(r.match().methods().stream().sorted().toList());
+        }
+        if (!r.requestHeaders().isEmpty()) {
+            sb.append(" reqHeaders[set=").append(r.requestHeaders().set().stream().map(h -> h.name() + ":" + h.value())
+                    .toList()).append(" remove=").append(r.requestHeaders().remove()).append("]");
+        }
+        if (r.timeouts().request() != null) {
+            sb.append(" request=").append(r.timeouts().request().toSeconds()).append("s");
+        }
         if (r.rewrite() != null) {
             sb.append(" rewrite[").append(r.rewrite().regex() == null ? "" : r.rewrite().regex() + " => "
-                    + r.rewrite().substitution()).append(r.rewrite().authority() == null ? ""
+                    + r.rewrite().substitution()).append(r.rewrite().prefix() == null ? ""
+                    : "prefix=" + r.rewrite().prefix()).append(r.rewrite().authority() == null ? ""
                     : " host=" + r.rewrite().authority()).append("]");
         }
         if (r.timeouts().idle() != null) {

@@ -42,13 +42,15 @@ class IngressTranslatorTest {
                 KubernetesSettings.DEFAULT_CONTROLLER, false, Set.of("web"), https ? Set.of("websecure") : Set.of(),
                 https ? 8443 : 0);
         Snapshot snapshot = Snapshot.of(ManifestReader.parse(text), null);
-        String actual = Dump.of(translator.translate(snapshot).fragment());
+        IngressTranslator.Translation translation = translator.translate(snapshot);
+        String actual = Dump.of(translation.fragment()) + Dump.statuses(translation.gatewayStatuses());
 
         // Pure and deterministic: the same objects in another order give the same fragment.
         List<io.fabric8.kubernetes.api.model.HasMetadata> reversed = new java.util.ArrayList<>(
                 ManifestReader.parse(text));
         java.util.Collections.reverse(reversed);
-        assertThat(Dump.of(translator.translate(Snapshot.of(reversed, null)).fragment())).isEqualTo(actual);
+        IngressTranslator.Translation again = translator.translate(Snapshot.of(reversed, null));
+        assertThat(Dump.of(again.fragment()) + Dump.statuses(again.gatewayStatuses())).isEqualTo(actual);
 
         Path expected = dir().resolve(name + ".expected");
         if (Boolean.getBoolean("fixtures.update")) {

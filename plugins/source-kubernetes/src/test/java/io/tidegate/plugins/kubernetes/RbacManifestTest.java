@@ -128,6 +128,28 @@ class RbacManifestTest {
         client.services().inNamespace("shop").resource(InformerCrudTest.service()).create();
         client.network().v1().ingresses().inNamespace("shop").resource(InformerCrudTest.ingress("/", Map.of(
                 "nginx.ingress.kubernetes.io/proxy-body-size", "1m"))).create();
+        for (HasMetadata o : ManifestReader.parse("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: tidegate}
+                spec: {controllerName: tidegate.io/ingress-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  gatewayClassName: tidegate
+                  listeners: [{name: web, protocol: HTTP, port: 80}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: store, namespace: shop}
+                spec:
+                  parentRefs: [{name: edge}]
+                  rules: [{backendRefs: [{name: web, port: 80}]}]
+                """)) {
+            client.resource(o).create();
+        }
         while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
             // the test's own calls are not the plugin's
         }
@@ -136,7 +158,8 @@ class RbacManifestTest {
         try (TestContext context = new TestContext(home)) {
             ClusterSource source = (ClusterSource) new KubernetesSourceFactory().create("kubernetes",
                     TestContext.settings("debounce: 10ms\npublishService: tidegate/tidegate\n"
-                            + "leaseNamespace: tidegate\nleaseDuration: 1500ms"), context, client, published::add);
+                            + "leaseNamespace: tidegate\nleaseDuration: 1500ms\ngatewayApi: true"), context, client,
+                    published::add);
             source.start(new RecordingSink());
             assertThat(published.poll(10, TimeUnit.SECONDS)).as("first publish").isNotNull();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -164,7 +187,8 @@ class RbacManifestTest {
                 "watch networking.k8s.io/ingresses", "watch discovery.k8s.io/endpointslices",
                 "watch core/secrets", "watch core/services", "watch networking.k8s.io/ingressclasses",
                 "create core/events in shop", "update networking.k8s.io/ingresses/status in shop",
-                "get core/services in tidegate");
+                "get core/services in tidegate", "update gateway.networking.k8s.io/httproutes/status in shop",
+                "update gateway.networking.k8s.io/gatewayclasses/status");
         assertThat(made).anyMatch(s -> s.contains("coordination.k8s.io/leases in tidegate"));
         assertThat(denied).as("calls the shipped RBAC would deny").isEmpty();
 
