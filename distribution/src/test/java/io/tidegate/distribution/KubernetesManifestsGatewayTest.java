@@ -193,6 +193,62 @@ class KubernetesManifestsGatewayTest {
                 ---
                 apiVersion: networking.k8s.io/v1
                 kind: Ingress
+                metadata: {name: shop, namespace: docs, creationTimestamp: "2024-01-01T00:00:00Z"}
+                spec:
+                  ingressClassName: tidegate
+                  rules:
+                    - host: shop.docs.test
+                      http:
+                        paths:
+                          - {path: /, pathType: Prefix, backend: {service: {name: svc-a, port: {number: 80}}}}
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: shop-canary
+                  namespace: docs
+                  creationTimestamp: "2024-02-01T00:00:00Z"
+                  annotations:
+                    nginx.ingress.kubernetes.io/canary: "true"
+                    nginx.ingress.kubernetes.io/canary-by-header: X-Canary
+                spec:
+                  ingressClassName: tidegate
+                  rules:
+                    - host: shop.docs.test
+                      http:
+                        paths:
+                          - {path: /, pathType: Prefix, backend: {service: {name: svc-c, port: {number: 80}}}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: tidegate}
+                spec: {controllerName: tidegate.io/ingress-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: docs}
+                spec:
+                  gatewayClassName: tidegate
+                  listeners: [{name: web, protocol: HTTP, port: 80}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: api, namespace: docs}
+                spec:
+                  parentRefs: [{name: edge}]
+                  hostnames: [api.gateway.test]
+                  rules:
+                    - matches: [{path: {type: PathPrefix, value: /v1}}]
+                      filters:
+                        - type: URLRewrite
+                          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+                        - type: RequestHeaderModifier
+                          requestHeaderModifier: {set: [{name: x-route, value: httproute}]}
+                      backendRefs: [{name: svc-b, port: 80}]
+                    - backendRefs: [{name: svc-a, port: 80}]
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
                 metadata: {name: other-class, namespace: docs}
                 spec:
                   ingressClassName: nginx
@@ -273,6 +329,16 @@ class KubernetesManifestsGatewayTest {
     void annotationsApplyReceiptsShowAtSourcesAndAManifestChangeIsLive() throws Exception {
         String rewritten = get("rewrite.docs.test", "/something/new?q=1");
         assertThat(rewritten).contains("svc-b GET /new?q=1").contains("host: internal.docs.test");
+
+        // Canary by header: "always" goes to the canary, anything else to the main backend.
+        assertThat(RawHttp.exchange(gateway.engine().port("web"), "GET / HTTP/1.1\r\nHost: shop.docs.test\r\n"
+                + "X-Canary: always\r\nConnection: close\r\n\r\n", 3000)).contains("svc-c GET /");
+        assertThat(served("shop.docs.test", "/")).isEqualTo("svc-a");
+
+        // Gateway API HTTPRoute: prefix rewrite, header set, fallback rule.
+        String v1 = get("api.gateway.test", "/v1/users");
+        assertThat(v1).contains("svc-b GET /users").contains("x-route: httproute");
+        assertThat(served("api.gateway.test", "/other")).isEqualTo("svc-a");
 
         String sources = admin("/sources");
         assertThat(sources).contains("configuration-snippet: refused")

@@ -91,10 +91,6 @@ final class IngressTranslator {
         this.gatewayController = controller;
     }
 
-    static IngressTranslator of(String source, KubernetesSettings settings) {
-        return new IngressTranslator(source, settings.ingressClass(), settings.controllerName(),
-                settings.watchIngressWithoutClass(), Set.of(), Set.of(), 0);
-    }
 
     // ------------------------------------------------------------------------------------------ class
 
