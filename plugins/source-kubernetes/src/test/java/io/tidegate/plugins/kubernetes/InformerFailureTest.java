@@ -163,4 +163,22 @@ class InformerFailureTest {
         assertThat(sink.awaitUnavailable(WAIT)).contains("API server");
         assertThat(pathOf(sink.await(f -> !f.routes().isEmpty(), WAIT))).isEqualTo("/ok");
     }
+
+    @Test
+    void anUnreachableApiServerKeepsTheLastStateAndIsReported() throws Exception {
+        server.expect().get().withPath(INGRESSES + "?resourceVersion=0")
+                .andReturn(200, new IngressListBuilder().withMetadata(rv("1")).addToItems(ingress("/kept", "1"))
+                        .build()).always();
+        server.expect().get().withPath(watch(INGRESSES, "1")).andUpgradeToWebSocket().open().done().always();
+        start();
+        Fragment live = sink.await(f -> !f.routes().isEmpty(), WAIT);
+        sink.fragments.clear();
+        sink.unavailable.clear();
+
+        server.destroy(); // the API server goes away: watches drop, reconnects fail
+
+        assertThat(sink.awaitUnavailable(WAIT)).contains("API server");
+        assertThat(sink.fragments).as("nothing published while unreachable").isEmpty();
+        assertThat(sink.last).isSameAs(live);
+    }
 }
