@@ -378,6 +378,9 @@ final class AnnotationParser {
             }
         }
 
+        if (canaryOn) {
+            r.canaryOnly();
+        }
         IngressOptions options = new IngressOptions(regex, substitution, ssl, force, maxBody, connect, idle, protocol,
                 tls, canary, policies, vhost, appRoot, redirect, failClosed);
         return new Result(options, r.list());
@@ -509,6 +512,18 @@ final class AnnotationParser {
             }
             byKey.put(key, new Diagnostic(severity, object, "metadata.annotations." + PREFIX + key, key + ": "
                     + message));
+        }
+
+        /** A canary Ingress contributes its backend only: its other annotations do not apply (ingress-nginx). */
+        void canaryOnly() {
+            for (Map.Entry<String, Diagnostic> e : byKey.entrySet()) {
+                String k = e.getKey();
+                if (!k.equals("canary") && !k.startsWith("canary-")
+                        && e.getValue().severity() == Diagnostic.Severity.INFO) {
+                    e.setValue(new Diagnostic(Diagnostic.Severity.WARNING, object, e.getValue().field(), k
+                            + ": ignored: on a canary Ingress, the main Ingress's annotations apply to canary traffic"));
+                }
+            }
         }
 
         List<Diagnostic> list() {
