@@ -36,8 +36,8 @@ class PluginJarTest {
             host.load();
             assertThat(host.sources()).containsKey("file");
             assertThat(host.failures()).containsKey("broken.jar");
-            assertThat(host.unknownIdMessage("source", "kubernetes", host.sources().keySet()))
-                    .contains("no loaded plugin provides source 'kubernetes' (available: file)")
+            assertThat(host.unknownIdMessage("source", "nonexistent", host.sources().keySet()))
+                    .contains("no loaded plugin provides source 'nonexistent' (available: ").contains("file")
                     .contains("broken.jar");
         }
     }
@@ -61,7 +61,10 @@ class PluginJarTest {
     @Test
     void pluginsSeeOnlyTheSpi() throws Exception {
         for (Path jar : TestInstall.builtPluginJars()) {
-            JavaClasses classes = new ClassFileImporter().importJar(new JarFile(jar.toFile()));
+            // Only the plugins' own classes: shaded libraries (fabric8 is thousands of classes) are not ours to check.
+            JavaClasses classes = new ClassFileImporter()
+                    .withImportOption(location -> location.contains("/io/tidegate/"))
+                    .importJar(new JarFile(jar.toFile()));
             noClasses().that().resideInAPackage("io.tidegate.plugins..")
                     .should().dependOnClassesThat().resideInAnyPackage("io.tidegate.kernel..")
                     .because("a plugin depends on spi, never on the kernel (DESIGN.md)")

@@ -1,0 +1,534 @@
+package io.tidegate.plugins.kubernetes;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeader;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderFilter;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.HeaderEdits;
+import io.tidegate.spi.model.HeaderMatch;
+import io.tidegate.spi.model.HeaderValue;
+import io.tidegate.spi.model.HostWildcard;
+import io.tidegate.spi.model.PathMatch;
+import io.tidegate.spi.model.PathRewrite;
+import io.tidegate.spi.model.Provenance;
+import io.tidegate.spi.model.QueryMatch;
+import io.tidegate.spi.model.Route;
+import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.model.RouteMatch;
+import io.tidegate.spi.model.StringMatch;
+import io.tidegate.spi.model.Timeouts;
+import io.tidegate.spi.model.WeightedCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Gateway API ({@code gateway.networking.k8s.io/v1}) GatewayClass, Gateway and HTTPRoute in, routes and
+ * the status conditions to write back out. Pure, like {@link IngressTranslator}.
+ *
+ * <p>Precedence is the specification's: per hostname (exact hostnames, then wildcards, longer first,
+ * then routes without hostname), Exact path before PathPrefix, longer prefix first, then a method match,
+ * more header matches, more query matches, then the oldest route, then namespace/name, then rule order.
+ */
+final class GatewayTranslator {
+
+    static final String GROUP = "gateway.networking.k8s.io";
+    private static final Pattern GEP_DURATION = Pattern.compile("((\\d+)h)?((\\d+)m)?((\\d+)s)?((\\d+)ms)?");
+
+    private final String source;
+    private final String controller;
+
+    GatewayTranslator(String source, String controller) {
+        this.source = requireNonNull(source, "source");
+        this.controller = requireNonNull(controller, "controller");
+    }
+
+    /** A condition to write: type, status, reason, message. */
+    record Condition(String type, boolean status, String reason, String message) {
+    }
+
+    /** The conditions one object should show; for an HTTPRoute, per parent reference ({@code parent}). */
+    record Status(HasMetadata object, String parent, ParentReference parentRef, List<Condition> conditions,
+                  Map<String, Integer> attachedRoutes) {
+    }
+
+    record Result(List<Route> routes, List<Cluster> clusters, List<Diagnostic> diagnostics, List<Status> statuses) {
+    }
+
+    private record Draft(String host, Route route, int pathRank, int pathLength, boolean method, int headers,
+                         int queries, String age, String id, int rule, int match) {
+    }
+
+    Result translate(Snapshot snapshot, Backends backends) {
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        List<Status> statuses = new ArrayList<>();
+        Map<String, Cluster> clusters = new TreeMap<>();
+        Map<String, GatewayClass> classes = new TreeMap<>();
+        for (GatewayClass c : snapshot.gatewayClasses()) {
+            if (c.getSpec() != null && controller.equals(c.getSpec().getControllerName())) {
+                classes.put(c.getMetadata().getName(), c);
+                statuses.add(new Status(c, null, null, List.of(new Condition("Accepted", true, "Accepted",
+                        "handled by " + controller)), Map.of()));
+            }
+        }
+        Map<String, Gateway> gateways = new TreeMap<>();
+        Map<String, Map<String, Integer>> attached = new HashMap<>();
+        for (Gateway g : snapshot.gateways()) {
+            if (g.getSpec() != null && classes.containsKey(g.getSpec().getGatewayClassName())) {
+                gateways.put(Backends.key(g.getMetadata().getNamespace(), g.getMetadata().getName()), g);
+                Map<String, Integer> counts = new LinkedHashMap<>();
+                for (Listener l : listeners(g)) {
+                    counts.put(l.getName(), 0);
+                }
+                attached.put(Backends.key(g.getMetadata().getNamespace(), g.getMetadata().getName()), counts);
+            }
+        }
+
+        List<HTTPRoute> routes = new ArrayList<>(snapshot.httpRoutes());
+        routes.sort(Comparator.comparing((HTTPRoute r) -> nullToEmpty(r.getMetadata().getCreationTimestamp()))
+                .thenComparing(r -> nullToEmpty(r.getMetadata().getNamespace()))
+                .thenComparing(r -> r.getMetadata().getName()));
+        List<Draft> drafts = new ArrayList<>();
+        for (HTTPRoute route : routes) {
+            String ns = route.getMetadata().getNamespace() == null ? "default" : route.getMetadata().getNamespace();
+            String id = ns + "/" + route.getMetadata().getName();
+            Provenance object = Provenance.of(source, "HTTPRoute " + id);
+            if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
+                continue;
+            }
+            List<String> hosts = new ArrayList<>();
+            boolean anyParent = false;
+            for (ParentReference ref : route.getSpec().getParentRefs()) {
+                if (ref.getKind() != null && !ref.getKind().equals("Gateway")
+                        || ref.getGroup() != null && !ref.getGroup().equals(GROUP)) {
+                    continue;
+                }
+                String gwKey = Backends.key(ref.getNamespace() == null ? ns : ref.getNamespace(), ref.getName());
+                Gateway gw = gateways.get(gwKey);
+                if (gw == null) {
+                    continue; // another controller's Gateway, or none: not ours to report on
+                }
+                List<String> effective = new ArrayList<>();
+                String reason = "NoMatchingParent";
+                for (Listener l : listeners(gw)) {
+                    if (ref.getSectionName() != null && !ref.getSectionName().equals(l.getName())) {
+                        continue;
+                    }
+                    if (!allows(l, gw, ns)) {
+                        reason = "NotAllowedByListeners";
+                        continue;
+                    }
+                    List<String> h = intersect(l.getHostname(), route.getSpec().getHostnames());
+                    if (h.isEmpty()) {
+                        reason = "NoMatchingListenerHostname";
+                        continue;
+                    }
+                    attached.get(gwKey).merge(l.getName(), 1, Integer::sum);
+                    for (String x : h) {
+                        if (!effective.contains(x)) {
+                            effective.add(x);
+                        }
+                    }
+                }
+                List<Condition> conditions = new ArrayList<>();
+                if (effective.isEmpty()) {
+                    conditions.add(new Condition("Accepted", false, reason, "no listener of Gateway " + gwKey
+                            + " accepts this route"));
+                } else {
+                    anyParent = true;
+                    conditions.add(new Condition("Accepted", true, "Accepted", "accepted by " + controller));
+                    for (String x : effective) {
+                        if (!hosts.contains(x)) {
+                            hosts.add(x);
+                        }
+                    }
+                }
+                statuses.add(new Status(route, gwKey, ref, conditions, Map.of()));
+            }
+            if (!anyParent) {
+                continue;
+            }
+            List<HTTPRouteRule> rules = route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules();
+            String refsProblem = null;
+            for (int i = 0; i < rules.size(); i++) {
+                HTTPRouteRule rule = rules.get(i);
+                Provenance where = object.withRule("spec.rules[" + i + "]");
+                String problem = ruleRoutes(rule, i, ns, id, where, route, hosts, backends, clusters, diagnostics,
+                        drafts);
+                if (problem != null && refsProblem == null) {
+                    refsProblem = problem;
+                }
+            }
+            // ResolvedRefs goes on every parent status of this route.
+            for (int s = 0; s < statuses.size(); s++) {
+                Status st = statuses.get(s);
+                if (st.object() == route && st.conditions().get(0).status()) {
+                    List<Condition> c = new ArrayList<>(st.conditions());
+                    c.add(refsProblem == null ? new Condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
+                            : new Condition("ResolvedRefs", false, refsProblem.substring(0, refsProblem.indexOf(':')),
+                                    refsProblem.substring(refsProblem.indexOf(':') + 2)));
+                    statuses.set(s, new Status(st.object(), st.parent(), st.parentRef(), c, Map.of()));
+                }
+            }
+        }
+
+        for (Map.Entry<String, Gateway> e : gateways.entrySet()) {
+            Gateway g = e.getValue();
+            boolean http = listeners(g).stream().anyMatch(l -> "HTTP".equals(l.getProtocol()));
+            for (Listener l : g.getSpec().getListeners() == null ? List.<Listener>of() : g.getSpec().getListeners()) {
+                if (!"HTTP".equals(l.getProtocol())) {
+                    diagnostics.add(Diagnostic.warning(Provenance.of(source, "Gateway " + e.getKey()),
+                            "spec.listeners[" + l.getName() + "].protocol", l.getProtocol()
+                                    + " listeners are not served by this build (only HTTP)"));
+                }
+            }
+            statuses.add(new Status(g, null, null, List.of(
+                    new Condition("Accepted", true, "Accepted", "accepted by " + controller),
+                    new Condition("Programmed", http, http ? "Programmed" : "Invalid",
+                            http ? "served by the gateway's HTTP listeners" : "no HTTP listener")),
+                    attached.get(e.getKey())));
+        }
+
+        // Sort into the specification's precedence.
+        drafts.sort(Comparator.comparingInt((Draft d) -> hostRank(d.host())).thenComparing(d -> d.host() == null
+                        ? 0 : -d.host().length()).thenComparing(d -> nullToEmpty(d.host()))
+                .thenComparingInt(Draft::pathRank).thenComparingInt(d -> -d.pathLength())
+                .thenComparing(d -> !d.method()).thenComparingInt(d -> -d.headers()).thenComparingInt(d -> -d.queries())
+                .thenComparing(Draft::age).thenComparing(Draft::id).thenComparingInt(Draft::rule)
+                .thenComparingInt(Draft::match));
+        List<Route> out = new ArrayList<>();
+        String lastHost = "";
+        for (Draft d : drafts) {
+            if (!nullToEmpty(d.host()).equals(lastHost) && !lastHost.isEmpty()) {
+                out.add(catchAll(lastHost));
+            }
+            lastHost = nullToEmpty(d.host());
+            out.add(d.route());
+        }
+        if (!lastHost.isEmpty()) {
+            out.add(catchAll(lastHost));
+        }
+        return new Result(out, List.copyOf(clusters.values()), diagnostics, statuses);
+    }
+
+    /** A hostname's routes end here: a request for it never falls through to less specific hostnames. */
+    private Route catchAll(String host) {
+        return Route.builder("httproute-host-default/" + host, Provenance.of(source, "hostname " + host))
+                .match(new RouteMatch(List.of(host), HostWildcard.ANY_LABELS, null, Set.of(), List.of(), List.of()))
+                .action(new RouteAction.DirectResponse(404, "no route\n",
+                        List.of(new HeaderValue("content-type", "text/plain; charset=utf-8")))).build();
+    }
+
+    private static int hostRank(String host) {
+        return host == null ? 2 : host.startsWith("*.") ? 1 : 0;
+    }
+
+    private static List<Listener> listeners(Gateway g) {
+        List<Listener> out = new ArrayList<>();
+        if (g.getSpec().getListeners() != null) {
+            for (Listener l : g.getSpec().getListeners()) {
+                if ("HTTP".equals(l.getProtocol())) {
+                    out.add(l);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean allows(Listener l, Gateway gw, String routeNamespace) {
+        if (l.getAllowedRoutes() != null && l.getAllowedRoutes().getKinds() != null
+                && !l.getAllowedRoutes().getKinds().isEmpty()
+                && l.getAllowedRoutes().getKinds().stream().noneMatch(k -> "HTTPRoute".equals(k.getKind()))) {
+            return false;
+        }
+        String from = l.getAllowedRoutes() == null || l.getAllowedRoutes().getNamespaces() == null
+                || l.getAllowedRoutes().getNamespaces().getFrom() == null ? "Same"
+                : l.getAllowedRoutes().getNamespaces().getFrom();
+        return switch (from) {
+            case "All" -> true;
+            case "Same" -> routeNamespace.equals(gw.getMetadata().getNamespace() == null ? "default"
+                    : gw.getMetadata().getNamespace());
+            default -> false; // Selector: not supported in this build
+        };
+    }
+
+    /** The hostnames a route gets on a listener (null: any host); empty: none in common. */
+    static List<String> intersect(String listener, List<String> route) {
+        String l = listener == null || listener.isEmpty() ? null : listener.toLowerCase(Locale.ROOT);
+        List<String> out = new ArrayList<>();
+        if (route == null || route.isEmpty()) {
+            out.add(l);
+            return out;
+        }
+        for (String r0 : route) {
+            String r = r0.toLowerCase(Locale.ROOT);
+            if (l == null || covers(l, r)) {
+                out.add(r);
+            } else if (covers(r, l)) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /** Whether pattern {@code p} covers every host {@code h} stands for. */
+    private static boolean covers(String p, String h) {
+        if (p.equals(h)) {
+            return true;
+        }
+        if (p.startsWith("*.")) {
+            String suffix = p.substring(1);
+            return h.endsWith(suffix) && h.length() > suffix.length();
+        }
+        return false;
+    }
+
+    /** Builds the drafts of one rule; returns a ResolvedRefs problem ("Reason: message") or null. */
+    private String ruleRoutes(HTTPRouteRule rule, int i, String ns, String id, Provenance where, HTTPRoute route,
+                              List<String> hosts, Backends backends, Map<String, Cluster> clusters,
+                              List<Diagnostic> diagnostics, List<Draft> drafts) {
+        String problem = null;
+        // Backends.
+        List<WeightedCluster> targets = new ArrayList<>();
+        List<HTTPBackendRef> refs = rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
+        for (int b = 0; b < refs.size(); b++) {
+            HTTPBackendRef ref = refs.get(b);
+            String field = "backendRefs[" + b + "]";
+            if (ref.getKind() != null && !ref.getKind().equals("Service")
+                    || ref.getGroup() != null && !ref.getGroup().isEmpty()) {
+                diagnostics.add(Diagnostic.error(where, field, "kind " + ref.getKind() + " is not supported "
+                        + "(expected: Service); its share of requests gets 500"));
+                problem = "InvalidKind: " + field + " is not a Service";
+                continue;
+            }
+            if (ref.getNamespace() != null && !ref.getNamespace().equals(ns)) {
+                diagnostics.add(Diagnostic.error(where, field, "cross-namespace reference to " + ref.getNamespace()
+                        + " needs a ReferenceGrant, which this build does not read; refused"));
+                problem = "RefNotPermitted: " + field + " refers to another namespace";
+                continue;
+            }
+            if (ref.getPort() == null) {
+                diagnostics.add(Diagnostic.error(where, field + ".port", "missing (expected: the Service port)"));
+                problem = "InvalidKind: " + field + " has no port";
+                continue;
+            }
+            if (ref.getFilters() != null && !ref.getFilters().isEmpty()) {
+                diagnostics.add(Diagnostic.warning(where, field + ".filters", "backend filters are not supported "
+                        + "by this build; ignored"));
+            }
+            Backends.Resolved r = backends.resolve(ns, ref.getName(), new ServiceBackendPort(null, ref.getPort()),
+                    IngressOptionsDefaults.HTTP, where);
+            if (r.problem() != null) {
+                diagnostics.add(r.fatal() ? Diagnostic.error(where, field, r.problem())
+                        : Diagnostic.warning(where, field, r.problem()));
+                if (r.fatal()) {
+                    problem = "BackendNotFound: " + r.problem();
+                }
+            }
+            if (r.cluster() == null) {
+                continue;
+            }
+            clusters.putIfAbsent(r.cluster().name(), r.cluster());
+            int weight = ref.getWeight() == null ? 1 : ref.getWeight();
+            targets.add(WeightedCluster.of(r.cluster().name(), weight));
+        }
+        RouteAction action;
+        if (targets.isEmpty() || targets.stream().allMatch(t -> t.weight() == 0)) {
+            action = new RouteAction.DirectResponse(500, "no backend\n", List.of());
+        } else {
+            action = new RouteAction.Forward(targets);
+        }
+
+        // Filters.
+        HeaderEdits request = HeaderEdits.NONE;
+        HeaderEdits response = HeaderEdits.NONE;
+        PathRewrite rewrite = null;
+        RouteAction.Redirect redirect = null;
+        String rewritePrefix = null;
+        List<HTTPRouteFilter> filters = rule.getFilters() == null ? List.of() : rule.getFilters();
+        for (int f = 0; f < filters.size(); f++) {
+            HTTPRouteFilter filter = filters.get(f);
+            String field = "filters[" + f + "]";
+            switch (nullToEmpty(filter.getType())) {
+                case "RequestHeaderModifier" -> request = edits(filter.getRequestHeaderModifier());
+                case "ResponseHeaderModifier" -> response = edits(filter.getResponseHeaderModifier());
+                case "RequestRedirect" -> {
+                    var rr = filter.getRequestRedirect();
+                    String path = null;
+                    String prefix = null;
+                    if (rr.getPath() != null) {
+                        path = rr.getPath().getReplaceFullPath();
+                        prefix = rr.getPath().getReplacePrefixMatch();
+                    }
+                    Integer port = rr.getPort() != null ? rr.getPort() : rr.getScheme() != null ? Integer.valueOf(0)
+                            : null;
+                    int code = rr.getStatusCode() == null ? 302 : rr.getStatusCode();
+                    redirect = new RouteAction.Redirect(rr.getScheme(), rr.getHostname(), port, path, prefix, code,
+                            false);
+                }
+                case "URLRewrite" -> {
+                    var u = filter.getUrlRewrite();
+                    String full = u.getPath() == null ? null : u.getPath().getReplaceFullPath();
+                    rewritePrefix = u.getPath() == null ? null : u.getPath().getReplacePrefixMatch();
+                    rewrite = new PathRewrite(rewritePrefix, full, null, null, u.getHostname());
+                }
+                case "RequestMirror" -> diagnostics.add(Diagnostic.warning(where, field, "RequestMirror needs "
+                        + "engine feature mirrors, not in this build; ignored"));
+                case "CORS" -> diagnostics.add(Diagnostic.warning(where, field, "CORS needs engine feature cors, "
+                        + "not in this build; ignored"));
+                default -> {
+                    diagnostics.add(Diagnostic.error(where, field, "filter " + filter.getType() + " is not "
+                            + "supported; the rule answers 500, as the specification requires"));
+                    action = new RouteAction.DirectResponse(500, "unsupported filter\n", List.of());
+                    redirect = null;
+                }
+            }
+        }
+        if (redirect != null) {
+            action = redirect;
+        }
+        Duration requestTimeout = null;
+        if (rule.getTimeouts() != null) {
+            if (rule.getTimeouts().getRequest() != null) {
+                requestTimeout = duration(rule.getTimeouts().getRequest());
+                if (requestTimeout == null) {
+                    diagnostics.add(Diagnostic.error(where, "timeouts.request", "'" + rule.getTimeouts().getRequest()
+                            + "' (expected: a Gateway API duration such as 10s, 1m30s, 500ms)"));
+                }
+            }
+            if (rule.getTimeouts().getBackendRequest() != null) {
+                diagnostics.add(Diagnostic.warning(where, "timeouts.backendRequest", "needs per-try timeouts "
+                        + "(retries), not in this build; the request timeout applies"));
+            }
+        }
+        if (rule.getRetry() != null) {
+            diagnostics.add(Diagnostic.warning(where, "retry", "needs engine feature retries, not in this build; "
+                    + "ignored"));
+        }
+        if (rule.getSessionPersistence() != null) {
+            diagnostics.add(Diagnostic.warning(where, "sessionPersistence", "needs engine feature cookie "
+                    + "affinity, not in this build; ignored"));
+        }
+
+        List<HTTPRouteMatch> matches = rule.getMatches() == null || rule.getMatches().isEmpty()
+                ? List.of(new HTTPRouteMatch()) : rule.getMatches();
+        for (int m = 0; m < matches.size(); m++) {
+            HTTPRouteMatch match = matches.get(m);
+            Provenance at = where.withRule("spec.rules[" + i + "].matches[" + m + "]");
+            String type = match.getPath() == null || match.getPath().getType() == null ? "PathPrefix"
+                    : match.getPath().getType();
+            String value = match.getPath() == null || match.getPath().getValue() == null ? "/"
+                    : match.getPath().getValue();
+            PathMatch path = switch (type) {
+                case "Exact" -> PathMatch.exact(value);
+                case "RegularExpression" -> PathMatch.regex(value);
+                default -> PathMatch.segmentPrefix(value);
+            };
+            int rank = switch (type) {
+                case "Exact" -> 0;
+                case "RegularExpression" -> 2;
+                default -> 1;
+            };
+            if ((rewritePrefix != null || redirect != null && redirect.prefixRewrite() != null)
+                    && path.kind() != PathMatch.Kind.SEGMENT_PREFIX) {
+                diagnostics.add(Diagnostic.error(at, "path", "ReplacePrefixMatch needs a PathPrefix match; "
+                        + "match ignored"));
+                continue;
+            }
+            List<HeaderMatch> headers = new ArrayList<>();
+            for (HTTPHeaderMatch h : match.getHeaders() == null ? List.<HTTPHeaderMatch>of() : match.getHeaders()) {
+                headers.add(new HeaderMatch(h.getName(), "RegularExpression".equals(h.getType())
+                        ? StringMatch.regex(h.getValue()) : StringMatch.exact(h.getValue()), false));
+            }
+            List<QueryMatch> queries = new ArrayList<>();
+            for (HTTPQueryParamMatch q : match.getQueryParams() == null ? List.<HTTPQueryParamMatch>of()
+                    : match.getQueryParams()) {
+                queries.add(new QueryMatch(q.getName(), "RegularExpression".equals(q.getType())
+                        ? StringMatch.regex(q.getValue()) : StringMatch.exact(q.getValue())));
+            }
+            Set<String> methods = match.getMethod() == null ? Set.of() : Set.of(match.getMethod());
+            for (String host : hosts) {
+                String name = "httproute/" + id + "/r" + i + "/m" + m + (host == null ? "" : "/" + host);
+                Route r = Route.builder(name, at)
+                        .match(new RouteMatch(host == null ? List.of() : List.of(host), HostWildcard.ANY_LABELS,
+                                path, methods, headers, queries))
+                        .action(action)
+                        .rewrite(redirect != null ? null : rewrite)
+                        .requestHeaders(request)
+                        .responseHeaders(response)
+                        .timeouts(new Timeouts(requestTimeout, null))
+                        .metadata(Map.of("httproute", id))
+                        .build();
+                drafts.add(new Draft(host, r, rank, value.endsWith("/") && value.length() > 1
+                        ? value.length() - 1 : value.length(), !methods.isEmpty(), headers.size(), queries.size(),
+                        nullToEmpty(route.getMetadata().getCreationTimestamp()), id, i, m));
+            }
+        }
+        return problem;
+    }
+
+    private static HeaderEdits edits(HTTPHeaderFilter f) {
+        if (f == null) {
+            return HeaderEdits.NONE;
+        }
+        List<HeaderValue> set = new ArrayList<>();
+        List<HeaderValue> add = new ArrayList<>();
+        for (HTTPHeader h : f.getSet() == null ? List.<HTTPHeader>of() : f.getSet()) {
+            set.add(new HeaderValue(h.getName(), h.getValue()));
+        }
+        for (HTTPHeader h : f.getAdd() == null ? List.<HTTPHeader>of() : f.getAdd()) {
+            add.add(new HeaderValue(h.getName(), h.getValue()));
+        }
+        return new HeaderEdits(set, add, f.getRemove() == null ? List.of() : f.getRemove());
+    }
+
+    /** A Gateway API duration (GEP-2257): 1h, 10m, 30s, 500ms and combinations; null when invalid. */
+    static Duration duration(String text) {
+        Matcher m = GEP_DURATION.matcher(text);
+        if (text.isEmpty() || !m.matches()) {
+            return null;
+        }
+        Duration d = Duration.ZERO;
+        if (m.group(2) != null) {
+            d = d.plusHours(Long.parseLong(m.group(2)));
+        }
+        if (m.group(4) != null) {
+            d = d.plusMinutes(Long.parseLong(m.group(4)));
+        }
+        if (m.group(6) != null) {
+            d = d.plusSeconds(Long.parseLong(m.group(6)));
+        }
+        if (m.group(8) != null) {
+            d = d.plusMillis(Long.parseLong(m.group(8)));
+        }
+        return d;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

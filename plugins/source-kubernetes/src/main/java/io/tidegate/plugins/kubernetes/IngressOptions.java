@@ -1,0 +1,50 @@
+package io.tidegate.plugins.kubernetes;
+
+import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.PolicyRef;
+import io.tidegate.spi.model.RouteAction;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What an Ingress's ingress-nginx annotations ask for, once parsed. Applies to every path of the
+ * Ingress, as in ingress-nginx.
+ *
+ * @param regex paths are regexes (use-regex, or rewrite-target which implies it)
+ * @param rewriteTarget substitution for the path regex, {@code \1} style; null: no rewrite
+ * @param sslRedirect redirect HTTP to HTTPS for TLS hosts (ingress-nginx default true)
+ * @param forceSslRedirect redirect HTTP to HTTPS even without a TLS section
+ * @param maxRequestBodyBytes proxy-body-size; null: the listener's limit
+ * @param connectTimeout proxy-connect-timeout; null: kernel default
+ * @param idleTimeout the larger of proxy-read-timeout and proxy-send-timeout; null: kernel default
+ * @param protocol upstream protocol from backend-protocol
+ * @param upstreamTls backend-protocol HTTPS or GRPCS
+ * @param canary canary settings when this is a canary Ingress; null otherwise
+ * @param policies policy bindings (ip-access, rate-limit, basic-auth, ext-auth)
+ * @param upstreamVhost Host header sent upstream; null: the client's
+ * @param appRoot app-root: {@code /} redirects there; null: none
+ * @param redirect permanent-redirect or temporal-redirect; null: forward
+ * @param failClosed when non-null, a security annotation could not be applied: every path answers 503
+ */
+record IngressOptions(boolean regex, String rewriteTarget, boolean sslRedirect, boolean forceSslRedirect,
+                      Long maxRequestBodyBytes, Duration connectTimeout, Duration idleTimeout,
+                      Cluster.UpstreamProtocol protocol, boolean upstreamTls, Canary canary, List<PolicyRef> policies,
+                      String upstreamVhost, String appRoot, RouteAction.Redirect redirect, String failClosed) {
+
+    IngressOptions {
+        policies = List.copyOf(policies);
+    }
+
+    /**
+     * ingress-nginx canary settings.
+     *
+     * @param weight share of traffic (of {@code total}) sent to the canary; 0: none by weight
+     * @param total canary-weight-total, default 100
+     * @param header canary-by-header; null: none
+     * @param headerValue canary-by-header-value; null: "always"/"never"
+     * @param headerPattern canary-by-header-pattern (regex); null: none
+     * @param cookie canary-by-cookie; null: none
+     */
+    record Canary(int weight, int total, String header, String headerValue, String headerPattern, String cookie) {
+    }
+}
