@@ -20,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li><b>churn limit:</b> two queries of one watch start at least {@code minInterval} apart, so a
  *       flapping service cannot make the loop spin;
  *   <li><b>back off on errors:</b> after a failure the loop waits {@code initial}, doubling up to
- *       {@code max} (with 20% jitter), and keeps its index.
+ *       {@code max} (with 20% jitter), then asks with index 0: a recovered agent answers at once,
+ *       instead of holding the retry for a whole {@code wait} when nothing changed meanwhile.
  * </ol>
  *
  * @param <T> the query's value
@@ -98,6 +99,7 @@ final class BlockingWatch<T> implements Runnable {
                     return;
                 }
                 failures++;
+                index = 0;
                 listener.failed(e, failures);
                 if (!pause(backoff(failures))) {
                     return;
@@ -107,11 +109,10 @@ final class BlockingWatch<T> implements Runnable {
             if (closed) {
                 return;
             }
-            boolean recovered = failures > 0;
             failures = 0;
             long got = result.index();
-            // Same index: the wait expired and nothing changed (after an outage, say we are back anyway).
-            boolean deliver = index == 0 || got != index || recovered;
+            // Same index: the wait expired and nothing changed. (After an error the index is 0: delivered.)
+            boolean deliver = index == 0 || got != index;
             long asked = index;
             if (got < 1) {
                 index = 1; // never block on index 0: it would return at once, every time

@@ -29,14 +29,17 @@ import java.util.regex.Pattern;
  * The catalog part of the translation, a pure function: services, their instances and tags in;
  * clusters, tag routes and diagnostics out.
  *
- * <p><b>Clusters.</b> One per service and port, {@code <service>.service.consul:<port>} (the name Consul's
- * DNS gives the service, with the port as every cluster name carries one). Endpoints are the instances
- * on that port: host {@code Service.Address}, or {@code Node.Address} when empty; weight
- * {@code Weights.Passing} (or {@code Weights.Warning} for a warning instance); labels from
- * {@code Service.Meta} and tags. A port stays known once seen, so a service whose instances all failed
- * keeps its (empty) cluster and its routes answer 503 rather than falling through to another route.
- * For each tag of {@code clusterPerTag}, services carrying it also get
- * {@code <tag>.<service>.service.consul:<port>} with the instances that carry it.
+ * <p><b>Clusters.</b> Per service, named as Consul's DNS names it: {@code <service>.service.consul} holds
+ * every instance, each at its own {@code Service.Port} (what an SRV lookup gives; instances of one
+ * service may listen on different ports, as Nomad's dynamic ports do); and for each port seen,
+ * {@code <service>.service.consul:<port>} holds the instances on that port (for routes of other sources
+ * that name a port, as the spi's {@code web.service.consul:80} does). Endpoint host: {@code Service.Address},
+ * or {@code Node.Address} when empty; weight {@code Weights.Passing} (or {@code Weights.Warning} for a
+ * warning instance); labels from {@code Service.Meta} and tags. A service in the catalog keeps its
+ * clusters while it has no healthy instance (empty: its routes answer 503 rather than falling through
+ * to another route); a port stays known once seen. For each tag of {@code clusterPerTag}, services
+ * carrying it also get {@code <tag>.<service>.service.consul} (and {@code ...:<port>}) with the
+ * instances that carry it.
  *
  * <p><b>Routes from tags.</b> A service tagged {@code tidegate.host=...} and/or {@code tidegate.path=...}
  * gets one route ({@code docs/source-consul.md}, "Routes from tags"). A malformed {@code tidegate.*} tag
@@ -65,6 +68,16 @@ final class CatalogTranslator {
         this.settings = requireNonNull(settings, "settings");
     }
 
+    /** The cluster of every instance of a service, each at its own port (Consul DNS SRV). */
+    static String clusterName(String service) {
+        return service + ".service.consul";
+    }
+
+    /** The cluster of a tag's instances of a service, each at its own port. */
+    static String clusterName(String tag, String service) {
+        return tag + "." + service + ".service.consul";
+    }
+
     /** The cluster name of a service's port. */
     static String clusterName(String service, int port) {
         return service + ".service.consul:" + port;
@@ -88,13 +101,20 @@ final class CatalogTranslator {
             SortedSet<Integer> ports = new TreeSet<>(catalog.knownPorts().getOrDefault(service, new TreeSet<>()));
             instances.forEach(i -> ports.add(i.port()));
             Provenance origin = provenance(service);
+            List<String> tags = catalog.serviceTags().get(service);
+            clusters.add(cluster(clusterName(service), instances, null, null, origin));
+            for (String tag : settings.clusterPerTag()) {
+                if (tags.contains(tag)) {
+                    clusters.add(cluster(clusterName(tag, service), instances, null, tag, origin.withRule("tag " + tag)));
+                }
+            }
             for (int port : ports) {
                 if (port < 1 || port > 65535) {
-                    diagnostics.add(Diagnostic.error(origin, "Service.Port", "port " + port + " (expected: 1-65535); instances on it are left out"));
+                    diagnostics.add(Diagnostic.error(origin, "Service.Port", "port " + port
+                            + " (expected: 1-65535); instances on it are left out"));
                     continue;
                 }
                 clusters.add(cluster(clusterName(service, port), instances, port, null, origin));
-                List<String> tags = catalog.serviceTags().get(service);
                 for (String tag : settings.clusterPerTag()) {
                     if (tags.contains(tag)) {
                         clusters.add(cluster(clusterName(tag, service, port), instances, port, tag,
@@ -103,18 +123,18 @@ final class CatalogTranslator {
                 }
             }
             if (settings.routesFromTags()) {
-                tagRoute(service, catalog.serviceTags().get(service), ports, origin, routes, diagnostics);
+                tagRoute(service, catalog.serviceTags().get(service), origin, routes, diagnostics);
             }
         }
         routes.sort(ROUTE_ORDER);
         return new Result(routes, clusters, diagnostics);
     }
 
-    private Cluster cluster(String name, List<Instance> instances, int port, String tag, Provenance origin) {
+    private Cluster cluster(String name, List<Instance> instances, Integer port, String tag, Provenance origin) {
         List<Endpoint> endpoints = new ArrayList<>();
         boolean allIps = true;
         for (Instance i : instances) {
-            if (i.port() != port || (tag != null && !i.tags().contains(tag)) || i.status() == Status.CRITICAL) {
+            if ((port != null && i.port() != port) || i.port() < 1 || i.port() > 65535 || (tag != null && !i.tags().contains(tag)) || i.status() == Status.CRITICAL) {
                 continue;
             }
             if (i.status() == Status.WARNING && !settings.includeWarning()) {
@@ -126,7 +146,7 @@ final class CatalogTranslator {
                 continue; // weight 0 takes no traffic; an instance without any address cannot be reached
             }
             allIps &= isIpLiteral(host);
-            endpoints.add(new Endpoint(new SocketAddress(host, port), Math.min(weight, 1_000_000), labels(i),
+            endpoints.add(new Endpoint(new SocketAddress(host, i.port()), Math.min(weight, 1_000_000), labels(i),
                     HealthStatus.HEALTHY));
         }
         endpoints.sort(Comparator.comparing((Endpoint e) -> e.address().host()).thenComparing(e -> e.labels().getOrDefault("consul.service-id", "")));
@@ -161,7 +181,7 @@ final class CatalogTranslator {
         return IPV4.matcher(host).matches() || host.indexOf(':') >= 0;
     }
 
-    private void tagRoute(String service, List<String> tags, SortedSet<Integer> ports, Provenance origin,
+    private void tagRoute(String service, List<String> tags, Provenance origin,
                           List<Route> routes, List<Diagnostic> diagnostics) {
         List<String> hosts = new ArrayList<>();
         String path = null;
@@ -262,20 +282,7 @@ final class CatalogTranslator {
                     + ": tidegate.strip-prefix needs a prefix path-type (not exact); route not published"));
             return;
         }
-        int target;
-        if (port != null) {
-            target = port;
-        } else if (ports.size() == 1) {
-            target = ports.first();
-        } else if (ports.isEmpty()) {
-            diagnostics.add(Diagnostic.warning(origin, "Tags", "service " + service
-                    + " has no instance yet, so its port is unknown; its route is published once one registers (or set tidegate.port)"));
-            return;
-        } else {
-            diagnostics.add(Diagnostic.error(origin, "Tags", "service " + service + " has instances on ports " + ports
-                    + " (expected: a tidegate.port=PORT tag choosing one); route not published"));
-            return;
-        }
+        String target = port != null ? clusterName(service, port) : clusterName(service);
         PathMatch match = null;
         if (path != null) {
             match = switch (pathType == null ? "prefix" : pathType) {
@@ -286,7 +293,7 @@ final class CatalogTranslator {
         }
         Route.Builder route = Route.builder(service + ".service.consul", origin.withRule("tags"))
                 .match(RouteMatch.hostsAndPath(hosts, match))
-                .forwardTo(clusterName(service, target))
+                .forwardTo(target)
                 .metadata(Map.of("consul.service", service));
         if (Boolean.TRUE.equals(strip) && match != null && !path.equals("/")) {
             route.rewrite(PathRewrite.prefix("/"));

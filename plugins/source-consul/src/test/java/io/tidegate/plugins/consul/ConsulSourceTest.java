@@ -88,7 +88,9 @@ class ConsulSourceTest {
 
         Fragment first = sink.awaitPublish(0, f -> true, T);
         assertThat(endpoints(first, "web.service.consul:8080")).containsExactly("10.0.0.1:8080");
-        assertThat(first.clusters()).extracting(Cluster::name).containsExactly("web.service.consul:8080");
+        assertThat(first.clusters()).extracting(Cluster::name)
+                .containsExactly("web.service.consul", "web.service.consul:8080");
+        assertThat(endpoints(first, "web.service.consul")).containsExactly("10.0.0.1:8080");
         // ?passing is asked for: the agent filters.
         assertThat(consul.requests()).anySatisfy(r -> {
             assertThat(r.path()).isEqualTo(WEB);
@@ -368,10 +370,10 @@ class ConsulSourceTest {
                 "tidegate.strip-prefix=true");
         consul.register("api", "api-1", "10.0.0.3", 9000, "tidegate.path=no-slash");
         start("");
-        Fragment f = sink.awaitPublish(0, x -> x.clusters().size() == 2, T);
+        Fragment f = sink.awaitPublish(0, x -> x.clusters().size() == 4, T);
         assertThat(f.routes()).extracting(Route::name).containsExactly("web.service.consul");
-        assertThat(f.clusters()).extracting(Cluster::name)
-                .containsExactly("api.service.consul:9000", "web.service.consul:8080");
+        assertThat(f.clusters()).extracting(Cluster::name).containsExactly("api.service.consul",
+                "api.service.consul:9000", "web.service.consul", "web.service.consul:8080");
         assertThat(f.diagnostics()).singleElement().satisfies(d -> {
             assertThat(d.object().object()).isEqualTo("Service api");
             assertThat(d.field()).isEqualTo("Tags[tidegate.path=no-slash]");
@@ -405,8 +407,10 @@ class ConsulSourceTest {
         consul.register("db", "db-1", "10.0.0.5", 5432);
         start("services: {names: [web]}\nclusterPerTag: [v1, v2]");
         Fragment f = sink.awaitPublish(0, x -> true, T);
-        assertThat(f.clusters()).extracting(Cluster::name).containsExactly("web.service.consul:8080",
+        assertThat(f.clusters()).extracting(Cluster::name).containsExactly("web.service.consul",
+                "v1.web.service.consul", "v2.web.service.consul", "web.service.consul:8080",
                 "v1.web.service.consul:8080", "v2.web.service.consul:8080");
+        assertThat(endpoints(f, "v1.web.service.consul")).containsExactly("10.0.0.1:8080");
         assertThat(endpoints(f, "v2.web.service.consul:8080")).containsExactly("10.0.0.2:8080");
         assertThat(consul.requests()).noneMatch(r -> r.path().equals("/v1/health/service/db"));
     }
