@@ -2,6 +2,9 @@ package io.tidegate.plugins.consul.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -22,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Stands for a <b>Consul agent</b> (HTTP API v1) in tests: a real HTTP server on 127.0.0.1, port 0,
@@ -117,8 +122,25 @@ public final class ConsulTestServer implements AutoCloseable {
     private boolean zeroIndex;
     private String requiredToken;
 
-    private ConsulTestServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    private final boolean tls;
+
+    private ConsulTestServer(SSLContext sslContext, boolean needClientAuth) throws IOException {
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (sslContext == null) {
+            server = HttpServer.create(bind, 64);
+        } else {
+            HttpsServer https = HttpsServer.create(bind, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(sslContext) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    SSLParameters p = sslContext.getDefaultSSLParameters();
+                    p.setNeedClientAuth(needClientAuth);
+                    params.setSSLParameters(p);
+                }
+            });
+            server = https;
+        }
+        tls = sslContext != null;
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "consul-test-server");
             t.setDaemon(true);
@@ -130,7 +152,12 @@ public final class ConsulTestServer implements AutoCloseable {
     }
 
     public static ConsulTestServer start() throws IOException {
-        return new ConsulTestServer();
+        return new ConsulTestServer(null, false);
+    }
+
+    /** An agent serving HTTPS (Consul's {@code https} port) with {@code sslContext}; optionally requiring client certificates ({@code verify_incoming}). */
+    public static ConsulTestServer startHttps(SSLContext sslContext, boolean needClientAuth) throws IOException {
+        return new ConsulTestServer(sslContext, needClientAuth);
     }
 
     public int port() {
@@ -138,7 +165,7 @@ public final class ConsulTestServer implements AutoCloseable {
     }
 
     public URI address() {
-        return URI.create("http://127.0.0.1:" + port());
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port());
     }
 
     // ---- scripting -------------------------------------------------------------------------------
