@@ -69,6 +69,7 @@ class ConsulSourceGatewayTest {
                   - id: consul
                     address: %s
                     wait: 10s
+                    kvPrefix: tidegate/routes/
                     debounce: 20ms
                     backoff: {initial: 50ms, max: 300ms}
                 accessLog:
@@ -191,6 +192,65 @@ class ConsulSourceGatewayTest {
         assertThat(failures).as("failed requests during the drain").isEmpty();
         System.out.println("consul e2e: added instance live in " + addedMs + " ms, drained in " + drainMs + " ms, "
                 + ok.get() + " requests, 0 failed");
+    }
+
+    /** Polls until {@code count} responses in a row start with {@code prefix}; returns when the first of them came. */
+    private long awaitSteady(String path, String prefix, int count, long sinceNanos, Duration timeout) throws Exception {
+        long deadline = sinceNanos + timeout.toNanos();
+        int run = 0;
+        long runStart = 0;
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            long at = System.nanoTime();
+            HttpResponse<String> r = get(path);
+            last = r.statusCode() + " " + r.body();
+            assertThat(r.statusCode()).as("no failed request; got " + last).isEqualTo(200);
+            if (r.body().startsWith(prefix)) {
+                if (run++ == 0) {
+                    runStart = at;
+                }
+                if (run == count) {
+                    return (runStart - sinceNanos) / 1_000_000;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        throw new AssertionError(count + " responses in a row starting with '" + prefix + "' not seen within "
+                + timeout + "; last: " + last);
+    }
+
+    @Test
+    void removedAndRecoveredInstancesAndKvRoutesApplyWithinASecond() throws Exception {
+        consul.register("app", "app-green", "node-green", "127.0.0.1", "", green.port(),
+                List.of("tidegate.path=/app", "tidegate.strip-prefix=true"), java.util.Map.of(), 1, 1);
+        awaitBody("/app/x", "green GET /x", WITHIN);
+
+        long removed = System.nanoTime();
+        consul.deregister("app-blue");
+        long removedMs = awaitSteady("/app/r", "green GET /r", 20, removed, WITHIN);
+
+        consul.register("app", "app-blue", "node-blue", "127.0.0.1", "", blue.port(),
+                List.of("tidegate.path=/app", "tidegate.strip-prefix=true"), java.util.Map.of(), 1, 1);
+        awaitBody("/app/x", "blue GET /x", WITHIN);
+        consul.setCheck("app-green", "critical");
+        long critical = System.nanoTime();
+        awaitSteady("/app/c", "blue GET /c", 20, critical, WITHIN);
+        consul.setCheck("app-green", "passing");
+        long backMs = awaitBody("/app/b", "green GET /b", WITHIN);
+
+        // A route kept in KV, in the native format, pointing at the discovered cluster.
+        consul.putKv("tidegate/routes/legacy", """
+                routes:
+                  - name: legacy
+                    match: {path: {prefix: /legacy}}
+                    forward: app.service.consul:%d
+                    rewrite: {prefix: /v1}
+                """.formatted(blue.port()));
+        long kvMs = awaitBody("/legacy/users", "blue GET /v1/users", WITHIN);
+        assertThat(admin("/config")).contains("consul:KV tidegate/routes/legacy#routes[0]");
+        System.out.println("consul e2e: removed instance out in " + removedMs + " ms, recovered instance back in "
+                + backMs + " ms, KV route live in " + kvMs + " ms");
     }
 
     @Test
