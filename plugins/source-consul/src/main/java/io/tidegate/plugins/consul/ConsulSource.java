@@ -61,6 +61,7 @@ final class ConsulSource implements ConfigSource {
     private List<KvEntry> kv; // null until the KV prefix answered (or when there is none)
     private final Map<String, String> failing = new LinkedHashMap<>();
     private boolean reportedUnavailable;
+    private boolean initialPublished;
     private BlockingWatch<Map<String, List<String>>> catalogWatch;
     private BlockingWatch<List<KvEntry>> kvWatch;
 
@@ -252,13 +253,18 @@ final class ConsulSource implements ConfigSource {
             FragmentSink target;
             synchronized (this) {
                 publishPending = false;
-                if (closed || services == null || !instances.keySet().containsAll(services.keySet())
-                        || (settings.kvPrefix() != null && kv == null)) {
+                if (closed || services == null || (settings.kvPrefix() != null && kv == null)
+                        || (!initialPublished && !instances.keySet().containsAll(services.keySet()))) {
                     return; // not loaded yet: the first fragment is the whole initial state
                 }
+                // After the first fragment, a service that just joined the catalog waits for its first
+                // health answer alone; it does not hold back changes of the others.
+                Map<String, List<String>> loaded = new TreeMap<>(services);
+                loaded.keySet().retainAll(instances.keySet());
                 Map<String, SortedSet<Integer>> ports = new TreeMap<>();
                 knownPorts.forEach((s, p) -> ports.put(s, new TreeSet<>(p)));
-                catalog = new CatalogTranslator.Catalog(new TreeMap<>(services), new TreeMap<>(instances), ports);
+                catalog = new CatalogTranslator.Catalog(loaded, new TreeMap<>(instances), ports);
+                initialPublished = true;
                 kvNow = kv;
                 force = reportedUnavailable && failing.isEmpty();
                 if (force) {

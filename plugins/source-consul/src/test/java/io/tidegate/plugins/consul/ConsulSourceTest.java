@@ -418,6 +418,23 @@ class ConsulSourceTest {
     }
 
     @Test
+    void aNewServiceWhoseHealthFailsDoesNotHoldBackTheOthers() throws Exception {
+        consul.register("web", "web-1", "10.0.0.1", 8080);
+        start("");
+        sink.awaitPublish(0, f -> true, T);
+        consul.awaitHeld(WEB, consul.healthIndex("web"), T);
+        consul.failPath("/v1/health/service/api", 500); // the new service's health cannot be read
+        consul.register("api", "api-1", "10.0.0.3", 9000);
+        sink.awaitUnavailable("health of service api", T);
+        consul.register("web", "web-2", "10.0.0.2", 8080);
+        Fragment f = sink.awaitPublish(1, x -> hasEndpoints(x, "web.service.consul", "10.0.0.1:8080", "10.0.0.2:8080"), T);
+        assertThat(cluster(f, "api.service.consul")).as("not loaded yet: left out").isEmpty();
+        consul.failPath("/v1/health/service/api", 0);
+        Fragment g = sink.awaitPublish(1, x -> cluster(x, "api.service.consul").isPresent(), T);
+        assertThat(endpoints(g, "api.service.consul")).containsExactly("10.0.0.3:9000");
+    }
+
+    @Test
     void closeStopsEveryWatchPromptly() throws Exception {
         consul.register("web", "web-1", "10.0.0.1", 8080);
         start("kvPrefix: tidegate/");

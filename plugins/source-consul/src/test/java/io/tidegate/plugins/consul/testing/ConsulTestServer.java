@@ -52,7 +52,7 @@ import javax.net.ssl.SSLParameters;
  *       "ACL not found".
  * </ul>
  * Scripting: {@link #register}, {@link #deregister}, {@link #setCheck}, {@link #putKv},
- * {@link #deleteKv}; faults: {@link #failNext} (HTTP errors), {@link #dropNext} (connections closed
+ * {@link #deleteKv}; faults: {@link #failNext} and {@link #failPath} (HTTP errors), {@link #dropNext} (connections closed
  * without an answer), {@link #setDown} (an agent that is gone), {@link #restoreIndex} (the index goes
  * backwards, as after a snapshot restore), {@link #reportZeroIndex} (the index-0 bug Consul's docs warn
  * about). Tests await held queries with {@link #awaitHeld} rather than sleeping.
@@ -121,6 +121,7 @@ public final class ConsulTestServer implements AutoCloseable {
     private boolean down;
     private boolean zeroIndex;
     private String requiredToken;
+    private final Map<String, Integer> failingPaths = new LinkedHashMap<>();
 
     private final boolean tls;
 
@@ -287,6 +288,21 @@ public final class ConsulTestServer implements AutoCloseable {
         }
     }
 
+    /** Every request on {@code path} answers {@code status} until called again with status 0. */
+    public void failPath(String path, int status) {
+        lock.lock();
+        try {
+            if (status == 0) {
+                failingPaths.remove(path);
+            } else {
+                failingPaths.put(path, status);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The next {@code n} requests have their connection closed without an answer. */
     public void dropNext(int n) {
         lock.lock();
@@ -444,6 +460,9 @@ public final class ConsulTestServer implements AutoCloseable {
                 if (failNext > 0) {
                     failNext--;
                     answer = new Answer(failStatus, "Unexpected response code: " + failStatus + " (rpc error: scripted)", raft, false);
+                } else if (failingPaths.containsKey(request.path())) {
+                    int status = failingPaths.get(request.path());
+                    answer = new Answer(status, "Unexpected response code: " + status + " (rpc error: scripted)", raft, false);
                 } else if (requiredToken != null && !requiredToken.equals(token)) {
                     answer = new Answer(403, "ACL not found", raft, false);
                 } else if (query.containsKey("dc") && !query.get("dc").equals("dc1")) {
