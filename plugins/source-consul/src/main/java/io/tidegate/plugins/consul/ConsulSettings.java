@@ -43,7 +43,7 @@ record ConsulSettings(URI address, String token, Tls tls, String datacenter, Str
     static final URI DEFAULT_ADDRESS = URI.create("http://127.0.0.1:8500");
     static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
-    static final Duration MIN_WAIT = Duration.ofMillis(100);
+    static final Duration MIN_WAIT = Duration.ofSeconds(1);
 
     /**
      * TLS to the agent.
@@ -112,8 +112,8 @@ record ConsulSettings(URI address, String token, Tls tls, String datacenter, Str
             throw settings.get("kvPrefix").error("'" + kvPrefix + "' starts with '/' (expected: a key prefix such as tidegate/routes/)");
         }
         Duration wait = settings.duration("wait", DEFAULT_WAIT);
-        if (wait.compareTo(MIN_WAIT) < 0 || wait.compareTo(MAX_WAIT) > 0) {
-            throw settings.get("wait").error(wait.toMillis() + "ms (expected: 100ms to 10m, Consul's limit)");
+        if (wait.compareTo(MIN_WAIT) < 0 || wait.compareTo(MAX_WAIT) > 0 || wait.toMillis() % 1000 != 0) {
+            throw settings.get("wait").error(wait.toMillis() + "ms (expected: 1s to 10m, Consul's limit; whole seconds)");
         }
         Duration initial = Duration.ofSeconds(1);
         Duration max = Duration.ofSeconds(30);

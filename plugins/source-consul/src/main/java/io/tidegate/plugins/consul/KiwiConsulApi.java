@@ -76,7 +76,9 @@ final class KiwiConsulApi implements ConsulApi {
     private QueryOptions options(long index, Duration wait) {
         ImmutableQueryOptions.Builder b = ImmutableQueryOptions.builder();
         if (index > 0) {
-            b.index(BigInteger.valueOf(index)).wait(wait.toMillis() + "ms");
+            // Whole seconds: the client's timeout interceptor reads only "<n>s" or "<n>m" (as Consul documents).
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            b.index(BigInteger.valueOf(index)).wait(seconds + "s");
         }
         if (settings.datacenter() != null) {
             b.datacenter(settings.datacenter());

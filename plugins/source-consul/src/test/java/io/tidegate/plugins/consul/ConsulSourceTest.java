@@ -145,7 +145,7 @@ class ConsulSourceTest {
         sink.awaitPublish(0, f -> true, T);
         long index = consul.healthIndex("web");
         ConsulTestServer.Seen held = awaitHeldSeen(index);
-        assertThat(held.query()).containsEntry("wait", "1000ms");
+        assertThat(held.query()).containsEntry("wait", "1s");
         // A write elsewhere bumps the raft index but not this query's: nothing may change.
         consul.unrelatedWrite();
         // Two more blocking queries with the same index: the first wait expired and was answered.
