@@ -152,20 +152,27 @@ final class ConsulSource implements ConfigSource {
     private BlockingWatch<List<Instance>> startHealthWatch(String service) {
         String what = healthWhat(service);
         boolean passingOnly = !settings.includeWarning();
-        BlockingWatch<List<Instance>>[] self = new BlockingWatch[1];
-        self[0] = new BlockingWatch<>(what, (index, wait) -> api.health(service, passingOnly, index, wait),
-                new BlockingWatch.Listener<>() {
+        java.util.concurrent.atomic.AtomicReference<BlockingWatch<List<Instance>>> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        BlockingWatch<List<Instance>> watch = new BlockingWatch<>(what,
+                (index, wait) -> api.health(service, passingOnly, index, wait), new BlockingWatch.Listener<>() {
                     @Override
                     public void changed(List<Instance> value) {
-                        healthChanged(service, self[0], value);
+                        healthChanged(service, self.get(), value);
                     }
 
                     @Override
                     public void failed(Exception error, int consecutive) {
+                        synchronized (ConsulSource.this) {
+                            if (healthWatches.get(service) != self.get()) {
+                                return; // the service left the catalog meanwhile
+                            }
+                        }
                         ConsulSource.this.failed(what, error, consecutive);
                     }
                 }, settings);
-        return self[0].start("tidegate-consul-" + name + "-health-" + service);
+        self.set(watch);
+        return watch.start("tidegate-consul-" + name + "-health-" + service);
     }
 
     private synchronized void healthChanged(String service, BlockingWatch<List<Instance>> watch, List<Instance> value) {
