@@ -1,0 +1,40 @@
+package io.tidegate.plugins.consul;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** What makes this JAR a plugin the kernel can load, and keeps it one. */
+class PluginPackagingTest {
+
+    @Test
+    void theClassesDirectoryIndexesTheExtension() throws Exception {
+        Path classes = Path.of(ConsulSourceFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path index = classes.resolve("META-INF/extensions.idx");
+
+        assertThat(index).exists();
+        assertThat(Files.readAllLines(index, StandardCharsets.UTF_8)).contains(ConsulSourceFactory.class.getName());
+        assertThat(new ConsulSourceFactory().id()).isEqualTo("consul");
+    }
+
+    @Test
+    void productionCodeUsesOnlyTheSpiPf4jTheConsulClientAndTheJdk() {
+        JavaClasses production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.tidegate.plugins.consul");
+        assertThat(production.contain(ConsulSourceFactory.class)).isTrue();
+        assertThat(production.contain(PluginPackagingTest.class)).isFalse();
+
+        classes().should().onlyDependOnClassesThat()
+                .resideInAnyPackage("io.tidegate.plugins.consul..", "io.tidegate.spi..", "org.pf4j..", "java..",
+                        "javax.net.ssl..", "org.kiwiproject.consul..", "okhttp3..")
+                .check(production);
+    }
+}
