@@ -56,9 +56,17 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param maxRequestLineBytes longer request lines get 414
      * @param maxHeaderBytes larger header blocks get 431
      * @param maxBodyBytes larger request bodies get 413; 0: unlimited
+     * @param tls handshake settings of an {@code https} listener; null for the others
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
-                                 int maxHeaderBytes, long maxBodyBytes) {
+                                 int maxHeaderBytes, long maxBodyBytes, ListenerTls tls) {
+
+        /** A listener without TLS. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, null);
+        }
+
         public String name() {
             return listener.name();
         }

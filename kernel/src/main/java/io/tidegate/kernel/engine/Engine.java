@@ -37,8 +37,9 @@ public final class Engine implements AutoCloseable {
         int threads = config.engine().eventLoops() > 0 ? config.engine().eventLoops()
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
-        this.connector = new UpstreamConnector(transport, loops);
-        this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
+        EngineMetrics engineMetrics = new EngineMetrics(metrics);
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics);
+        this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
     }
 
     /** Binds every listener; fails (and unbinds what was bound) when one cannot bind. */

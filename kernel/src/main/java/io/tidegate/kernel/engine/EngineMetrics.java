@@ -18,6 +18,8 @@ final class EngineMetrics {
     private final Metrics.CounterFamily requests;
     private final Metrics.HistogramFamily latency;
     private final Metrics.CounterFamily upstreamConnects;
+    private final Metrics.CounterFamily tlsHandshakes;
+    private final Metrics.CounterFamily upstreamTlsHandshakes;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -29,6 +31,11 @@ final class EngineMetrics {
                 "Time from request head to last response byte, by route.", LATENCY_BUCKETS, "route");
         upstreamConnects = registry.counter("tidegate_upstream_connections_opened_total",
                 "Upstream connections opened, by cluster.", "cluster");
+        tlsHandshakes = registry.counter("tidegate_tls_handshakes_total",
+                "TLS handshakes with clients, by listener, protocol version and result (success, failure).",
+                "listener", "protocol", "result");
+        upstreamTlsHandshakes = registry.counter("tidegate_upstream_tls_handshakes_total",
+                "TLS handshakes with upstreams, by cluster and result (success, failure).", "cluster", "result");
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
         registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
@@ -54,6 +61,15 @@ final class EngineMetrics {
 
     void upstreamConnectionOpened(String cluster) {
         upstreamConnects.labels(cluster).increment();
+    }
+
+    /** A client handshake ended; {@code protocol} is empty when it failed. */
+    void tlsHandshake(String listener, String protocol, boolean success) {
+        tlsHandshakes.labels(listener, protocol == null ? "" : protocol, success ? "success" : "failure").increment();
+    }
+
+    void upstreamTlsHandshake(String cluster, boolean success) {
+        upstreamTlsHandshakes.labels(cluster, success ? "success" : "failure").increment();
     }
 
     void requestEnded(String route, String cluster, int status, long durationNanos) {

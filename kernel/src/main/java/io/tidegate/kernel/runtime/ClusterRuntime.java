@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.kernel.tls.UpstreamTlsContext;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,7 +20,9 @@ public final class ClusterRuntime {
     private final Balancer balancer;
     private final long connectTimeoutMillis;
     private final long idleTimeoutNanos;
+    private final UpstreamTlsContext tls;
 
+    /** @throws IllegalArgumentException when its {@code tls} cannot be used (the compiler reports it) */
     ClusterRuntime(Cluster spec, Duration defaultConnectTimeout, Duration defaultIdleTimeout) {
         this.spec = requireNonNull(spec, "spec");
         List<Endpoint> usable = spec.endpoints().stream().filter(e -> e.health().acceptsTraffic()).toList();
@@ -28,6 +31,7 @@ public final class ClusterRuntime {
         this.connectTimeoutMillis = (spec.connectTimeout() != null ? spec.connectTimeout() : defaultConnectTimeout)
                 .toMillis();
         this.idleTimeoutNanos = (spec.idleTimeout() != null ? spec.idleTimeout() : defaultIdleTimeout).toNanos();
+        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls());
     }
 
     private static Balancer balancerFor(LoadBalancer lb, Endpoint[] endpoints) {
@@ -80,5 +84,10 @@ public final class ClusterRuntime {
 
     public long idleTimeoutNanos() {
         return idleTimeoutNanos;
+    }
+
+    /** TLS origination, built once with the cluster; null: plaintext. */
+    public UpstreamTlsContext tls() {
+        return tls;
     }
 }
