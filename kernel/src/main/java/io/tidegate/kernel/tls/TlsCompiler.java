@@ -42,7 +42,6 @@ public final class TlsCompiler {
     private final Map<String, ListenerTls> listeners = new LinkedHashMap<>();
     private final Map<String, SniMap.Entry> listenerDefaults = new HashMap<>();
     private Map<CacheKey, SniMap.Entry> cache = new HashMap<>();
-    private Map<CacheKey, List<Diagnostic>> cachedWarnings = new HashMap<>();
 
     /**
      * @throws IllegalArgumentException when a listener's own default certificate cannot be served (the config
@@ -103,7 +102,7 @@ public final class TlsCompiler {
                     } catch (IllegalArgumentException e) {
                         if (first && diags != null) {
                             diags.add(Diagnostic.error(cert.provenance(), field(e.getMessage()),
-                                    e.getMessage() + "; certificate '" + cert.name() + "' rejected"));
+                                    withoutField(e.getMessage()) + "; certificate '" + cert.name() + "' rejected"));
                         }
                         continue;
                     }
@@ -135,7 +134,6 @@ public final class TlsCompiler {
             first = false; // diagnostics once, not once per listener
         }
         cache = nextCache;
-        cachedWarnings = nextWarnings;
         return out;
     }
 
@@ -148,6 +146,16 @@ public final class TlsCompiler {
         }
         return message.contains("private key") || message.contains("PEM key") ? "privateKeyPem"
                 : "certificateChainPem";
+    }
+
+    /** The message without its leading {@code field: } (the diagnostic names the field). */
+    private static String withoutField(String message) {
+        for (String prefix : new String[] {"certificateChainPem: ", "privateKeyPem: ", "certificate: ", "serverNames: "}) {
+            if (message.startsWith(prefix)) {
+                return message.substring(prefix.length());
+            }
+        }
+        return message;
     }
 
     private static List<Diagnostic> expiry(Certificate cert, X509Certificate leaf) {
