@@ -85,6 +85,13 @@ public final class TlsClient implements AutoCloseable {
         return readResponse(socket.getInputStream());
     }
 
+    /** Sends raw request bytes (head and body as given) and reads one response framed by Content-Length. */
+    public String exchange(byte[] request) throws IOException {
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+        return readResponse(socket.getInputStream());
+    }
+
     private static String readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;

@@ -42,6 +42,19 @@ class ServerContextsTest {
     }
 
     @Test
+    void theJdkFallbackServesRealHandshakes() throws Exception {
+        SslContext jdk = ServerContexts.build(ListenerTls.defaults(), TestPki.chainPem(LEAF), LEAF.getPrivateKeyPEM(),
+                "test", SslProvider.JDK);
+        try (io.tidegate.kernel.testing.TestUpstream server = io.tidegate.kernel.testing.TestUpstream.startTls("jdk", jdk);
+             io.tidegate.kernel.testing.TlsClient c = io.tidegate.kernel.testing.TlsClient.connect(
+                     io.tidegate.kernel.testing.TlsClient.context(CA, null), server.port(), "example.com")) {
+            assertThat(c.protocol()).isEqualTo("TLSv1.3");
+            assertThat(c.alpn()).isEqualTo("http/1.1");
+            assertThat(c.get("example.com", "/x")).startsWith("HTTP/1.1 200").contains("jdk GET /x");
+        }
+    }
+
+    @Test
     void opensslIsTheDefaultWhereNettyTcnativeLoads() {
         assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).as("netty-tcnative-boringssl-static loads here").isTrue();
         assertThat(ServerContexts.provider()).isEqualTo(SslProvider.OPENSSL);

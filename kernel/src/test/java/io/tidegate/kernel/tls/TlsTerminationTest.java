@@ -210,6 +210,35 @@ class TlsTerminationTest {
     }
 
     @Test
+    void bodiesStreamBothWaysThroughTls() throws Exception {
+        gateway.publish(fragment(cert("a", certA, "a.test")));
+        int size = 3 * 1024 * 1024;
+        byte[] head = ("POST /count HTTP/1.1\r\nHost: a.test\r\nContent-Length: " + size + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + size);
+        try (TlsClient c = TlsClient.connect(fresh(), gateway.port(), "a.test")) {
+            String counted = c.exchange(request);
+            assertThat(counted).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n" + size);
+            String bytes = c.get("a.test", "/bytes?n=" + size);
+            assertThat(bytes).startsWith("HTTP/1.1 200");
+            assertThat(bytes.length() - bytes.indexOf("\r\n\r\n") - 4).isEqualTo(size);
+        }
+    }
+
+    @Test
+    void aSilentClientIsClosedAfterTheHandshakeTimeout() throws Exception {
+        ListenerTls d = ListenerTls.defaults();
+        ListenerTls quick = new ListenerTls(null, null, null, d.minVersion(), List.of(), ListenerTls.ClientAuth.NONE,
+                null, d.sessionTimeout(), d.sessionCacheSize(), Duration.ofMillis(200));
+        try (TlsHarness h = TlsHarness.start(quick); java.net.Socket s = new java.net.Socket("127.0.0.1", h.port())) {
+            s.setSoTimeout(5000);
+            long start = System.nanoTime();
+            assertThat(s.getInputStream().read()).as("closed without a byte").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        }
+    }
+
+    @Test
     void plainHttpListenerIsUnaffected() throws Exception {
         gateway.publish(fragment(cert("a", certA, "a.test")));
         String raw = io.tidegate.kernel.testing.RawHttp.exchange(gateway.plainPort(),
@@ -264,9 +293,5 @@ class TlsTerminationTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
-    }
-
-    static Duration unused() {
-        return Duration.ZERO;
     }
 }
