@@ -39,9 +39,18 @@ public final class TlsCompiler {
     private record CacheKey(String listener, String chainPem, String keyPem) {
     }
 
+    /** A certificate by identity: the same object of the same source, whatever its content. */
+    private record NameKey(String listener, String source, String name) {
+    }
+
+    /** What a certificate last compiled to: its context and the names it served. */
+    private record Good(SniMap.Entry entry, List<String> names) {
+    }
+
     private final Map<String, ListenerTls> listeners = new LinkedHashMap<>();
     private final Map<String, SniMap.Entry> listenerDefaults = new HashMap<>();
     private Map<CacheKey, SniMap.Entry> cache = new HashMap<>();
+    private Map<NameKey, Good> lastGood = new HashMap<>();
 
     /**
      * @throws IllegalArgumentException when a listener's own default certificate cannot be served (the config
@@ -71,6 +80,7 @@ public final class TlsCompiler {
             diagnosticsBySource) {
         Map<CacheKey, SniMap.Entry> nextCache = new HashMap<>();
         Map<CacheKey, List<Diagnostic>> nextWarnings = new HashMap<>();
+        Map<NameKey, Good> nextGood = new HashMap<>();
         Map<String, SniMap> out = new HashMap<>();
         boolean first = true;
         for (Map.Entry<String, ListenerTls> listener : listeners.entrySet()) {
@@ -100,12 +110,21 @@ public final class TlsCompiler {
                             nextWarnings.put(key, expiry(cert, chain.get(0)));
                         }
                     } catch (IllegalArgumentException e) {
+                        // A renewal caught half-written (new key, old chain) must not take the name down:
+                        // the version that last compiled keeps serving until the new one is whole.
+                        Good previous = lastGood.get(new NameKey(name, source.source(), cert.name()));
                         if (first && diags != null) {
                             diags.add(Diagnostic.error(cert.provenance(), field(e.getMessage()),
-                                    withoutField(e.getMessage()) + "; certificate '" + cert.name() + "' rejected"));
+                                    withoutField(e.getMessage()) + "; certificate '" + cert.name() + "' rejected"
+                                            + (previous != null ? ", its last good version keeps serving" : "")));
                         }
-                        continue;
+                        if (previous == null) {
+                            continue;
+                        }
+                        entry = previous.entry();
+                        names = previous.names();
                     }
+                    nextGood.put(new NameKey(name, source.source(), cert.name()), new Good(entry, names));
                     if (first && diags != null) {
                         diags.addAll(nextWarnings.getOrDefault(key, List.of()));
                     }
@@ -134,6 +153,7 @@ public final class TlsCompiler {
             first = false; // diagnostics once, not once per listener
         }
         cache = nextCache;
+        lastGood = nextGood;
         return out;
     }
 

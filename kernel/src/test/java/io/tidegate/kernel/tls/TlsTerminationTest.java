@@ -161,6 +161,16 @@ class TlsTerminationTest {
             assertThat(a.serverLeaf()).isEqualTo(certA.getCertificate());
             assertThat(c.serverLeaf()).isEqualTo(listenerDefault.getCertificate());
         }
+
+        // A renewal caught half-written (the new key, the old chain): the last good version keeps the name.
+        X509Bundle renewed = TestPki.server(ca, "a.test");
+        gateway.publish(fragment(new Certificate("a", List.of("a.test"), TestPki.chainPem(certA),
+                renewed.getPrivateKeyPEM(), ORIGIN.withRule("a"))));
+        assertThat(gateway.reconciler().sources().get(0).diagnostics()).anySatisfy(d -> assertThat(d.toString())
+                .contains("certificate 'a' rejected, its last good version keeps serving"));
+        try (TlsClient a = TlsClient.connect(fresh(), gateway.port(), "a.test")) {
+            assertThat(a.serverLeaf()).isEqualTo(certA.getCertificate());
+        }
     }
 
     @Test
