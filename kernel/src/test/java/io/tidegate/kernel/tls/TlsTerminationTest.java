@@ -140,6 +140,10 @@ class TlsTerminationTest {
             }
             assertThat(a.get("a.test", "/still")).startsWith("HTTP/1.1 200");
         }
+        Map<String, Object> described = io.tidegate.kernel.admin.ConfigDescriber.describe(
+                gateway.reconciler().current(), List.of("websecure"));
+        assertThat(described.get("certificates").toString())
+                .isEqualTo("{websecure={default=default.pem, serverNames={a.test=a, b.test=b}}}");
     }
 
     @Test

@@ -149,6 +149,9 @@ class FileSourceTest {
         Path demo = Files.writeString(routes.resolve("demo.yaml"), respond("demo", "v1"));
         start("paths: [conf/routes.d]\npollInterval: 200ms");
         next();
+        // The first reload reports itself after it published: wait for that report, or it could be
+        // taken for a reload after the writes below.
+        assertThat(reloads.poll(2, TimeUnit.SECONDS)).as("the first reload").isTrue();
         reloads.clear();
 
         Files.setLastModifiedTime(demo, FileTime.from(Instant.now().plusSeconds(5)));
