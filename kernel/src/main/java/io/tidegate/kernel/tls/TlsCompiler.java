@@ -36,7 +36,16 @@ public final class TlsCompiler {
     public record SourceCertificates(String source, List<Certificate> certificates) {
     }
 
-    private record CacheKey(String listener, String chainPem, String keyPem) {
+    /**
+     * What a compiled certificate depends on. Listeners with equal TLS settings share contexts; the PEM
+     * strings compare by identity first, so a lookup for an unchanged fragment is cheap.
+     */
+    private record CacheKey(ListenerTls settings, String name, List<String> serverNames, String chainPem,
+                            String keyPem) {
+    }
+
+    /** A certificate ready to serve: its context, the names it serves, when it expires. */
+    private record Compiled(SniMap.Entry entry, List<String> names, Instant notAfter) {
     }
 
     /** A certificate by identity: the same object of the same source, whatever its content. */
@@ -49,7 +58,7 @@ public final class TlsCompiler {
 
     private final Map<String, ListenerTls> listeners = new LinkedHashMap<>();
     private final Map<String, SniMap.Entry> listenerDefaults = new HashMap<>();
-    private Map<CacheKey, SniMap.Entry> cache = new HashMap<>();
+    private Map<CacheKey, Compiled> cache = new HashMap<>();
     private Map<NameKey, Good> lastGood = new HashMap<>();
 
     /**
@@ -78,8 +87,7 @@ public final class TlsCompiler {
     /** Compiles; diagnostics are added per source name. */
     public Map<String, SniMap> compile(List<SourceCertificates> sources, Map<String, ? extends Collection<Diagnostic>>
             diagnosticsBySource) {
-        Map<CacheKey, SniMap.Entry> nextCache = new HashMap<>();
-        Map<CacheKey, List<Diagnostic>> nextWarnings = new HashMap<>();
+        Map<CacheKey, Compiled> nextCache = new HashMap<>();
         Map<NameKey, Good> nextGood = new HashMap<>();
         Map<String, SniMap> out = new HashMap<>();
         boolean first = true;
@@ -93,22 +101,26 @@ public final class TlsCompiler {
                 @SuppressWarnings("unchecked")
                 Collection<Diagnostic> diags = (Collection<Diagnostic>) diagnosticsBySource.get(source.source());
                 for (Certificate cert : source.certificates()) {
-                    CacheKey key = new CacheKey(name, cert.certificateChainPem(), cert.privateKeyPem());
-                    SniMap.Entry entry = nextCache.get(key);
+                    CacheKey key = new CacheKey(listener.getValue(), cert.name(), cert.serverNames(),
+                            cert.certificateChainPem(), cert.privateKeyPem());
+                    Compiled compiled = nextCache.get(key);
+                    if (compiled == null) {
+                        compiled = cache.get(key);
+                    }
+                    SniMap.Entry entry;
                     List<String> names;
                     try {
-                        List<X509Certificate> chain = Pem.certificates(cert.certificateChainPem(),
-                                "certificateChainPem");
-                        names = serverNames(cert, chain.get(0));
-                        if (entry == null) {
-                            entry = cache.get(key);
-                            if (entry == null) {
-                                entry = new SniMap.Entry(cert.name(), ServerContexts.build(listener.getValue(),
-                                        cert.certificateChainPem(), cert.privateKeyPem(), "certificate"));
-                            }
-                            nextCache.put(key, entry);
-                            nextWarnings.put(key, expiry(cert, chain.get(0)));
+                        if (compiled == null) {
+                            List<X509Certificate> chain = Pem.certificates(cert.certificateChainPem(),
+                                    "certificateChainPem");
+                            List<String> served = serverNames(cert, chain.get(0));
+                            compiled = new Compiled(new SniMap.Entry(cert.name(), ServerContexts.build(
+                                    listener.getValue(), cert.certificateChainPem(), cert.privateKeyPem(),
+                                    "certificate")), served, chain.get(0).getNotAfter().toInstant());
                         }
+                        nextCache.put(key, compiled);
+                        entry = compiled.entry();
+                        names = compiled.names();
                     } catch (IllegalArgumentException e) {
                         // A renewal caught half-written (new key, old chain) must not take the name down:
                         // the version that last compiled keeps serving until the new one is whole.
@@ -125,8 +137,8 @@ public final class TlsCompiler {
                         names = previous.names();
                     }
                     nextGood.put(new NameKey(name, source.source(), cert.name()), new Good(entry, names));
-                    if (first && diags != null) {
-                        diags.addAll(nextWarnings.getOrDefault(key, List.of()));
+                    if (first && diags != null && compiled != null) {
+                        diags.addAll(expiry(cert, compiled.notAfter()));
                     }
                     if (firstEntry == null) {
                         firstEntry = entry;
@@ -178,8 +190,7 @@ public final class TlsCompiler {
         return message;
     }
 
-    private static List<Diagnostic> expiry(Certificate cert, X509Certificate leaf) {
-        Instant notAfter = leaf.getNotAfter().toInstant();
+    private static List<Diagnostic> expiry(Certificate cert, Instant notAfter) {
         if (notAfter.isBefore(Instant.now())) {
             return List.of(Diagnostic.warning(cert.provenance(), "certificateChainPem", "certificate '"
                     + cert.name() + "' expired on " + notAfter + "; served anyway (clients may refuse it)"));
