@@ -36,6 +36,12 @@ public final class TlsClient implements AutoCloseable {
 
     /** Connects and completes the handshake; {@code sni} null sends none. */
     public static TlsClient connect(SSLContext ctx, int port, String sni, String... protocols) throws IOException {
+        return connectAlpn(ctx, port, sni, new String[] {"h2", "http/1.1"}, protocols);
+    }
+
+    /** As {@link #connect(SSLContext, int, String, String...)}, offering {@code alpn} by ALPN. */
+    public static TlsClient connectAlpn(SSLContext ctx, int port, String sni, String[] alpn, String... protocols)
+            throws IOException {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
         s.setSoTimeout(5000);
         SSLParameters p = s.getSSLParameters();
@@ -45,7 +51,7 @@ public final class TlsClient implements AutoCloseable {
         if (protocols.length > 0) {
             p.setProtocols(protocols);
         }
-        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        p.setApplicationProtocols(alpn);
         s.setSSLParameters(p);
         try {
             s.startHandshake();

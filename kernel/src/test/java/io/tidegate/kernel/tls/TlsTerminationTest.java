@@ -124,6 +124,11 @@ class TlsTerminationTest {
             assertThat(a.protocol()).isEqualTo("TLSv1.3");
             assertThat(a.alpn()).isEqualTo("http/1.1"); // h2 is not offered until the engine speaks it
 
+            try (TlsClient h2only = TlsClient.connectAlpn(fresh(), gateway.port(), "a.test", new String[] {"h2"})) {
+                assertThat(h2only.alpn()).isEmpty(); // nothing negotiated; HTTP/1.1 is spoken
+                assertThat(h2only.get("a.test", "/h1")).startsWith("HTTP/1.1 200");
+            }
+
             String response = a.get("a.test", "/hello");
             assertThat(response).startsWith("HTTP/1.1 200").contains("app GET /hello")
                     .contains("x-forwarded-proto: https").contains("host: a.test");
