@@ -63,8 +63,9 @@ class TlsTerminationTest {
     static X509Bundle certW;
     static TlsHarness gateway;
     static TestUpstream upstream;
-    /** A new client context each time: the JDK's client session cache is keyed by host and port only and
-     *  would offer an a.test session to b.test (browsers key theirs by name). */
+    /** A new client context each time: the JDK's client session cache is keyed by host and port only, and
+     *  when it resumes an a.test session it sends that session's SNI name (a.test) even when b.test was
+     *  set, so the gateway rightly answers for a.test. Browsers key their caches by name. */
     static SSLContext client;
 
     @BeforeAll
