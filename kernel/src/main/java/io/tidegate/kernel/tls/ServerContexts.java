@@ -33,7 +33,7 @@ public final class ServerContexts {
 
     private static SslProvider selectProvider() {
         if (OpenSsl.isAvailable()) {
-            LOG.log(System.Logger.Level.DEBUG, "TLS provider: " + OpenSsl.versionString());
+            LOG.log(System.Logger.Level.INFO, "TLS provider: OpenSSL API, " + OpenSsl.versionString());
             return SslProvider.OPENSSL;
         }
         LOG.log(System.Logger.Level.INFO, "OpenSSL unavailable, TLS uses the JDK: " + OpenSsl.unavailabilityCause());
