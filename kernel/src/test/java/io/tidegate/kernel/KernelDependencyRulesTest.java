@@ -34,4 +34,13 @@ class KernelDependencyRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.tidegate.kernel.engine..", "io.netty..")
                 .check(kernel);
     }
+
+    @Test
+    void tlsContextsAreCompiledWithoutTheEngine() {
+        // kernel.tls is where compiled config holds Netty SslContexts (built once, at compile time).
+        noClasses().that().resideInAnyPackage("io.tidegate.kernel.tls..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.tidegate.kernel.engine..",
+                        "io.tidegate.kernel.runtime..", "io.tidegate.kernel.reconcile..", "io.netty.channel..")
+                .check(kernel);
+    }
 }

@@ -41,6 +41,22 @@ public final class ConfigDescriber {
         Map<String, Object> clusters = new TreeMap<>();
         config.clusters().forEach((name, c) -> clusters.put(name, cluster(c)));
         out.put("clusters", clusters);
+        if (!config.certificates().isEmpty()) {
+            Map<String, Object> certificates = new TreeMap<>();
+            config.certificates().forEach((name, sni) -> certificates.put(name, certificates(sni)));
+            out.put("certificates", certificates);
+        }
+        return out;
+    }
+
+    /** Which certificate (by name) each SNI name gets, and the default; never the PEM or the key. */
+    static Map<String, Object> certificates(io.tidegate.kernel.tls.SniMap sni) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("default", sni.defaultContext() == null ? null : sni.defaultContext().name());
+        Map<String, Object> names = new TreeMap<>();
+        sni.exact().forEach((host, e) -> names.put(host, e.name()));
+        sni.wildcards().forEach((suffix, e) -> names.put("*" + suffix, e.name()));
+        out.put("serverNames", names);
         return out;
     }
 
@@ -77,6 +93,15 @@ public final class ConfigDescriber {
             endpoints.add(ep);
         }
         out.put("endpoints", endpoints);
+        if (c.spec().tls() != null) {
+            io.tidegate.spi.model.UpstreamTls tls = c.spec().tls();
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("sni", tls.sni());
+            t.put("verify", tls.verify());
+            t.put("ca", tls.caPem() != null ? "custom" : "system");
+            t.put("clientCertificate", tls.clientCertificatePem() != null);
+            out.put("tls", t);
+        }
         return out;
     }
 

@@ -58,14 +58,27 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param maxBodyBytes larger request bodies get 413; 0: unlimited
      * @param forwardProxy serve absolute-form requests no route matches and CONNECT as a forward proxy
      *                     (egress listeners only; docs/engine.md, "Forward proxy")
+     * @param tls handshake settings of an {@code https} listener; null for the others
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
-                                 int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy) {
+                                 int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls) {
 
-        /** A listener that is not a forward proxy. */
+        /** A plain listener that is not a forward proxy. */
         public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                               int maxHeaderBytes, long maxBodyBytes) {
-            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, false);
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, false, null);
+        }
+
+        /** A plain listener, a forward proxy or not. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, null);
+        }
+
+        /** A listener with TLS ({@code null}: without), not a forward proxy. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes, ListenerTls tls) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, false, tls);
         }
 
         public String name() {

@@ -51,7 +51,7 @@ public final class GatewayConfigLoader {
     public GatewayConfig parse(ConfigNode root, Path file, Path installDir) {
         root.requireOnlyKeys("listeners", "admin", "plugins", "sources", "policies", "accessLog", "engine",
                 "defaults", "reconcile");
-        List<GatewayConfig.ListenerConfig> listeners = listeners(root.getOrNull("listeners"));
+        List<GatewayConfig.ListenerConfig> listeners = listeners(root.getOrNull("listeners"), installDir);
         ConfigNode admin = root.getOrNull("admin").requireOnlyKeys("address");
         SocketAddress adminAddress = address(admin.getOrNull("address"), "127.0.0.1:9901");
         ConfigNode plugins = root.getOrNull("plugins").requireOnlyKeys("dir");
@@ -94,7 +94,7 @@ public final class GatewayConfigLoader {
                 new GatewayConfig.EngineConfig(eventLoops, transport), timeouts, debounce);
     }
 
-    private static List<GatewayConfig.ListenerConfig> listeners(ConfigNode node) {
+    private static List<GatewayConfig.ListenerConfig> listeners(ConfigNode node, Path installDir) {
         if (node.isNull() || node.items().isEmpty()) {
             throw node.error("is required (expected: at least one listener, e.g. {name: web, address: 0.0.0.0:8080, "
                     + "protocol: http})");
@@ -104,7 +104,7 @@ public final class GatewayConfigLoader {
         Set<SocketAddress> addresses = new HashSet<>();
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
-                    "maxHeaderSize", "maxBodySize", "forwardProxy");
+                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -115,9 +115,15 @@ public final class GatewayConfigLoader {
             }
             ListenerProtocol protocol = item.getOrNull("protocol").isNull() ? ListenerProtocol.HTTP
                     : item.get("protocol").asEnum(ListenerProtocol.class);
-            if (protocol != ListenerProtocol.HTTP) {
+            if (protocol != ListenerProtocol.HTTP && protocol != ListenerProtocol.HTTPS) {
                 throw item.get("protocol").error("'" + item.string("protocol")
-                        + "' is not supported by this build yet (expected: http)");
+                        + "' is not supported by this build yet (expected: http or https)");
+            }
+            ListenerTlsLoader.Loaded tls = null;
+            if (protocol == ListenerProtocol.HTTPS) {
+                tls = ListenerTlsLoader.parse(item.getOrNull("tls"), installDir);
+            } else if (!item.getOrNull("tls").isNull()) {
+                throw item.get("tls").error("is only for protocol https (expected: protocol: https, or no tls)");
             }
             ListenerRole role = item.getOrNull("role").isNull() ? ListenerRole.INGRESS
                     : item.get("role").asEnum(ListenerRole.class);
@@ -127,12 +133,13 @@ public final class GatewayConfigLoader {
                 throw item.get("forwardProxy").error("only an egress listener can be a forward proxy (listener '" + name
                         + "' has role " + role.name().toLowerCase(java.util.Locale.ROOT) + "; expected: role: egress)");
             }
-            Listener listener = new Listener(name, address, protocol, role, null, List.of());
+            Listener listener = new Listener(name, address, protocol, role, tls == null ? null : tls.spi(),
+                    List.of());
             out.add(new GatewayConfig.ListenerConfig(listener,
                     positive(item, "keepAliveTimeout", Duration.ofSeconds(60)),
                     intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
                     intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
-                    item.byteSize("maxBodySize", 0), forwardProxy));
+                    item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config()));
         }
         return out;
     }

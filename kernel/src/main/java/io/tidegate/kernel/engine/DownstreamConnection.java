@@ -18,8 +18,17 @@ final class DownstreamConnection implements ConnectionView {
     private final String listener;
     private final ListenerRole role;
     private final String clientIp;
+    private final boolean tls;
+    private String serverName;
+    private List<X509Certificate> peerCertificates = List.of();
 
     DownstreamConnection(InetSocketAddress remote, InetSocketAddress local, String listener, ListenerRole role) {
+        this(remote, local, listener, role, false);
+    }
+
+    DownstreamConnection(InetSocketAddress remote, InetSocketAddress local, String listener, ListenerRole role,
+                         boolean tls) {
+        this.tls = tls;
         this.remote = remote;
         this.local = local;
         this.listener = listener;
@@ -56,18 +65,24 @@ final class DownstreamConnection implements ConnectionView {
         return role;
     }
 
+    /** Set once the TLS handshake is done, before any policy is asked and any request read. */
+    void handshakeDone(String sni, List<X509Certificate> peers) {
+        this.serverName = sni;
+        this.peerCertificates = List.copyOf(peers);
+    }
+
     @Override
     public boolean isTls() {
-        return false;
+        return tls;
     }
 
     @Override
     public String serverName() {
-        return null;
+        return serverName;
     }
 
     @Override
     public List<X509Certificate> peerCertificates() {
-        return List.of();
+        return peerCertificates;
     }
 }

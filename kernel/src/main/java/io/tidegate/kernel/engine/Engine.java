@@ -47,8 +47,9 @@ public final class Engine implements AutoCloseable {
         int threads = config.engine().eventLoops() > 0 ? config.engine().eventLoops()
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
-        this.connector = new UpstreamConnector(transport, loops);
-        this.context = new EngineContext(liveConfig, connector, accessLog, new EngineMetrics(metrics));
+        EngineMetrics engineMetrics = new EngineMetrics(metrics);
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics);
+        this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
     }

@@ -23,6 +23,8 @@ final class EngineMetrics {
     private final Metrics.CounterFamily retryOverflows;
     private final Metrics.CounterFamily healthChecks;
     private final Metrics.CounterFamily healthTransitions;
+    private final Metrics.CounterFamily tlsHandshakes;
+    private final Metrics.CounterFamily upstreamTlsHandshakes;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -43,6 +45,11 @@ final class EngineMetrics {
                 "Active health checks, by cluster and result (success, failure).", "cluster", "result");
         healthTransitions = registry.counter("tidegate_health_transitions_total",
                 "Endpoints turned unhealthy or healthy by active checks, by cluster and new state.", "cluster", "state");
+        tlsHandshakes = registry.counter("tidegate_tls_handshakes_total",
+                "TLS handshakes with clients, by listener, protocol version and result (success, failure).",
+                "listener", "protocol", "result");
+        upstreamTlsHandshakes = registry.counter("tidegate_upstream_tls_handshakes_total",
+                "TLS handshakes with upstreams, by cluster and result (success, failure).", "cluster", "result");
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
         registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
@@ -87,6 +94,15 @@ final class EngineMetrics {
         if (changed) {
             healthTransitions.labels(cluster, ok ? "healthy" : "unhealthy").increment();
         }
+    }
+
+    /** A client handshake ended; {@code protocol} is empty when it failed. */
+    void tlsHandshake(String listener, String protocol, boolean success) {
+        tlsHandshakes.labels(listener, protocol == null ? "" : protocol, success ? "success" : "failure").increment();
+    }
+
+    void upstreamTlsHandshake(String cluster, boolean success) {
+        upstreamTlsHandshakes.labels(cluster, success ? "success" : "failure").increment();
     }
 
     void requestEnded(String route, String cluster, int status, long durationNanos) {

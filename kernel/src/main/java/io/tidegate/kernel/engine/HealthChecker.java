@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tidegate.kernel.runtime.ClusterRuntime;
+import io.tidegate.kernel.tls.UpstreamTlsContext;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.HealthCheck;
 import java.util.ArrayList;
@@ -88,6 +89,12 @@ final class HealthChecker {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        UpstreamTlsContext tls = cluster.tls();
+                        if (tls != null && check.kind() == HealthCheck.Kind.HTTP) {
+                            // An HTTPS cluster is checked over TLS, verified as its requests are.
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), endpoint.address().host(),
+                                    endpoint.address().port(), check.timeout().toMillis()));
+                        }
                         if (check.kind() == HealthCheck.Kind.HTTP) {
                             ch.pipeline().addLast(new HttpClientCodec(), probe);
                         }

@@ -6,7 +6,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.tidegate.kernel.config.GatewayConfig;
 import java.util.concurrent.TimeUnit;
 
-/** The pipeline of an {@code http} listener's connection: strict codec, keep-alive idle timer, proxy. */
+/**
+ * The pipeline of an {@code http} or {@code https} listener's connection: TLS termination (https only),
+ * strict codec, keep-alive idle timer, proxy.
+ */
 final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final EngineContext engine;
@@ -19,6 +22,9 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (listener.tls() != null) {
+            TlsTermination.addTo(ch.pipeline(), engine, listener);
+        }
         ch.pipeline()
                 .addLast("codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()))
                 .addLast("keepalive", new IdleStateHandler(0, 0, listener.keepAliveTimeout().toNanos(),

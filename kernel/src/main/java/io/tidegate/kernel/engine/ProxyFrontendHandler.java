@@ -79,6 +79,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private final List<Policy> admitted = new ArrayList<>(0);
     private Exchange ex;
     private boolean closing;
+    /** TLS connections: requests wait until the handshake is done and the connection policies admitted it. */
+    private boolean admitting;
 
     ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener) {
         this.engine = requireNonNull(engine, "engine");
@@ -96,11 +98,32 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void channelActive(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         connection = new DownstreamConnection((InetSocketAddress) ch.remoteAddress(),
-                (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role());
+                (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role(),
+                listener.tls() != null);
         engine.metrics().connectionOpened();
+        if (listener.tls() != null) {
+            admitting = true; // policies are asked once the handshake tells them the SNI name and client certificate
+            ctx.read(); // drives the handshake; the TLS handlers keep reading until it is done
+            return;
+        }
+        admit();
+    }
+
+    /** The TLS handshake is done: the connection learns its SNI name and client chain, then policies are asked. */
+    private void onHandshake(ChannelHandlerContext ctx, io.netty.handler.ssl.SslHandshakeCompletionEvent done) {
+        if (!done.isSuccess()) {
+            closing = true; // the TLS handler closes the connection
+            return;
+        }
+        connection.handshakeDone(TlsTermination.serverName(ctx.pipeline()),
+                TlsTermination.peerCertificates(ctx.pipeline()));
+        admit();
+    }
+
+    private void admit() {
         List<Policy> policies = engine.config().connectionPolicies(listener.name());
         if (policies.isEmpty()) {
-            ctx.read();
+            admitted();
         } else {
             admitConnection(policies, 0);
         }
@@ -139,7 +162,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }));
             return;
         }
-        ctx.read();
+        admitted();
+    }
+
+    /** Every connection policy said yes: requests may be read (and those read during the handshake handled). */
+    private void admitted() {
+        admitting = false;
+        if (backlog.isEmpty()) {
+            ctx.read();
+        } else {
+            drainBacklog();
+        }
     }
 
     private void refuseConnection(String reason) {
@@ -172,6 +205,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (admitting) {
+            backlog.add(msg); // read right after the handshake, before the policies answered
             return;
         }
         dispatch(msg);
@@ -216,6 +253,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done) {
+            onHandshake(ctx, done);
+            return;
+        }
         if (evt instanceof IdleStateEvent && ex == null) {
             closing = true;
             ctx.close(); // keep-alive connection idle too long
@@ -233,7 +274,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     /** Reads from the client only when the bytes have somewhere to go. */
     private void maybeReadClient() {
-        if (closing || !ctx.channel().isActive()) {
+        if (closing || admitting || !ctx.channel().isActive()) {
             return;
         }
         Exchange e = ex;
@@ -261,7 +302,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         RequestHead head;
         try {
-            head = RequestHead.parse(request, connection, "http");
+            head = RequestHead.parse(request, connection, connection.isTls() ? "https" : "http");
         } catch (IllegalArgumentException e) {
             reject(request, Rejection.badRequest(e.getMessage()));
             return;
@@ -509,7 +550,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.endpointIndex = index;
         e.cluster.onRequestStart(index);
         Endpoint endpoint = e.cluster.endpoint(index);
-        e.poolKey = new PoolKey(e.cluster.name(), endpoint.address());
+        e.poolKey = new PoolKey(e.cluster.name(), endpoint.address(), e.cluster.tls());
         RetryRules rules = e.route.retries();
         if (rules != null && rules.perTryTimeoutNanos() > 0) {
             e.tryTimer = ctx.executor().schedule(() -> perTryTimeout(e), rules.perTryTimeoutNanos(),
@@ -718,13 +759,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
             if (!f.isSuccess()) {
                 boolean timeout = f.cause() instanceof ConnectTimeoutException;
+                boolean tls = f.cause() instanceof javax.net.ssl.SSLException
+                        || f.cause() instanceof io.netty.handler.codec.DecoderException
+                        && f.cause().getCause() instanceof javax.net.ssl.SSLException;
                 LOG.log(System.Logger.Level.WARNING, "upstream " + e.poolKey.endpoint() + " of cluster "
                         + e.cluster.name() + ": connect failed: " + f.cause());
                 if (retry(e, RetryRules.Failure.CONNECT, 0, null)) {
                     return;
                 }
                 respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
+                        timeout ? "upstream connect timeout" : tls ? "upstream TLS handshake failed"
+                                : "upstream connect failed", "UF");
                 return;
             }
             engine.metrics().upstreamConnectionOpened(e.cluster.name());

@@ -3,6 +3,10 @@ package io.tidegate.kernel.engine;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslHandler;
+import io.tidegate.kernel.tls.UpstreamTlsContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -32,8 +36,14 @@ final class UpstreamConnector implements AutoCloseable {
 
     private final Bootstrap template;
     private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final EngineMetrics metrics;
 
     UpstreamConnector(Transport transport, EventLoopGroup group) {
+        this(transport, group, null);
+    }
+
+    UpstreamConnector(Transport transport, EventLoopGroup group, EngineMetrics metrics) {
+        this.metrics = metrics;
         Class<? extends DatagramChannel> udp = transport.isEpoll() ? EpollDatagramChannel.class
                 : NioDatagramChannel.class;
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
@@ -46,14 +56,23 @@ final class UpstreamConnector implements AutoCloseable {
                 .option(ChannelOption.SO_KEEPALIVE, true);
     }
 
-    /** Starts connecting to the endpoint for {@code key} on {@code loop}. */
+    /**
+     * Starts connecting to the endpoint for {@code key} on {@code loop}. For a TLS cluster the future
+     * completes when the handshake is done (within the cluster's connect timeout), so a connection handed
+     * out is always ready for a request.
+     */
     ChannelFuture connect(EventLoop loop, PoolKey key, ClusterRuntime cluster) {
         long idleNanos = cluster.idleTimeoutNanos();
+        UpstreamTlsContext tls = cluster.tls();
         Bootstrap b = template.clone(loop)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeoutMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), key.endpoint().host(),
+                                    key.endpoint().port(), cluster.connectTimeoutMillis()));
+                        }
                         HttpDecoderConfig decoder = new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
@@ -64,7 +83,32 @@ final class UpstreamConnector implements AutoCloseable {
                         ch.pipeline().addLast("upstream", new UpstreamHandler(key));
                     }
                 });
-        return b.connect(key.endpoint().host(), key.endpoint().port());
+        ChannelFuture connected = b.connect(key.endpoint().host(), key.endpoint().port());
+        return tls == null ? connected : afterHandshake(connected, cluster.name());
+    }
+
+    private ChannelFuture afterHandshake(ChannelFuture connected, String cluster) {
+        ChannelPromise ready = connected.channel().newPromise();
+        connected.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ready.setFailure(f.cause());
+                return;
+            }
+            SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
+            ssl.handshakeFuture().addListener(h -> {
+                if (metrics != null) {
+                    metrics.upstreamTlsHandshake(cluster, h.isSuccess());
+                }
+                if (h.isSuccess()) {
+                    ready.setSuccess();
+                } else {
+                    f.channel().close();
+                    ready.setFailure(h.cause());
+                }
+            });
+            f.channel().read(); // AUTO_READ is off: read the server's handshake messages
+        });
+        return ready;
     }
 
     /** A bootstrap on {@code loop} with the shared resolver and socket options, for other jobs (health checks). */

@@ -2,6 +2,7 @@ package io.tidegate.kernel.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import io.tidegate.kernel.tls.UpstreamTlsContext;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.HashPolicy;
@@ -45,7 +46,9 @@ public final class ClusterRuntime {
     /** Requests in flight to this cluster, for the retry budget. */
     private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicInteger retriesInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final UpstreamTlsContext tls;
 
+    /** @throws IllegalArgumentException when its {@code tls} cannot be used (the compiler reports it) */
     ClusterRuntime(Cluster spec, Duration defaultConnectTimeout, Duration defaultIdleTimeout) {
         this(spec, defaultConnectTimeout, defaultIdleTimeout, System::nanoTime);
     }
@@ -76,6 +79,7 @@ public final class ClusterRuntime {
                 .toMillis();
         this.idleTimeoutNanos = (spec.idleTimeout() != null ? spec.idleTimeout() : defaultIdleTimeout).toNanos();
         this.selection = select();
+        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls());
     }
 
     public String name() {
@@ -313,5 +317,10 @@ public final class ClusterRuntime {
             }
         }
         return true;
+    }
+
+    /** TLS origination, built once with the cluster; null: plaintext. */
+    public UpstreamTlsContext tls() {
+        return tls;
     }
 }

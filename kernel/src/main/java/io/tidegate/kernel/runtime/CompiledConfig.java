@@ -1,6 +1,7 @@
 package io.tidegate.kernel.runtime;
 
 import io.tidegate.kernel.routing.RouteTable;
+import io.tidegate.kernel.tls.SniMap;
 import io.tidegate.spi.policy.Policy;
 import java.time.Instant;
 import java.util.List;
@@ -17,10 +18,11 @@ import java.util.Map;
  * @param clusters clusters by name
  * @param routes every compiled route, in precedence order (for admin and CLI)
  * @param connectionPolicies per listener, the global policies asked about each new connection
+ * @param certificates per {@code https} listener, the certificates by SNI name (read at each handshake)
  */
 public record CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
                              Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes,
-                             Map<String, List<Policy>> connectionPolicies) {
+                             Map<String, List<Policy>> connectionPolicies, Map<String, SniMap> certificates) {
 
     /** Before the first swap: nothing routes. */
     public static final CompiledConfig EMPTY = new CompiledConfig(0, Instant.EPOCH, Map.of(), Map.of(), List.of(),
@@ -31,6 +33,19 @@ public record CompiledConfig(long version, Instant compiledAt, Map<String, Route
         clusters = Map.copyOf(clusters);
         routes = List.copyOf(routes);
         connectionPolicies = Map.copyOf(connectionPolicies);
+        certificates = Map.copyOf(certificates);
+    }
+
+    /** A generation without TLS listeners. */
+    public CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
+                          Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes,
+                          Map<String, List<Policy>> connectionPolicies) {
+        this(version, compiledAt, tables, clusters, routes, connectionPolicies, Map.of());
+    }
+
+    /** The certificates of an {@code https} listener; null for the others and before the first swap. */
+    public SniMap certificates(String listener) {
+        return certificates.get(listener);
     }
 
     /** The policies bound to {@code listener}, asked on every new connection; empty when none. */

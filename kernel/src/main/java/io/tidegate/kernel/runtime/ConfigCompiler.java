@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.routing.InvalidRouteException;
 import io.tidegate.kernel.routing.RouteTable;
+import io.tidegate.kernel.tls.TlsCompiler;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
@@ -48,6 +49,7 @@ public final class ConfigCompiler {
     private final List<GatewayConfig.PluginEntry> globalPolicies;
     private final GatewayConfig.Defaults defaults;
     private final PolicyRegistry policies;
+    private final TlsCompiler tls;
 
     public ConfigCompiler(List<GatewayConfig.ListenerConfig> listeners, List<GatewayConfig.PluginEntry> globalPolicies,
                           GatewayConfig.Defaults defaults, PolicyRegistry policies) {
@@ -55,6 +57,7 @@ public final class ConfigCompiler {
         this.globalPolicies = List.copyOf(globalPolicies);
         this.defaults = requireNonNull(defaults, "defaults");
         this.policies = requireNonNull(policies, "policies");
+        this.tls = new TlsCompiler(this.listeners);
     }
 
     /** A source's accepted fragment, in source order. */
@@ -94,7 +97,7 @@ public final class ConfigCompiler {
     public Result compile(List<SourceFragment> fragments, CompiledConfig previous, long version) {
         Map<String, Set<Diagnostic>> diagnostics = new LinkedHashMap<>();
         fragments.forEach(f -> diagnostics.put(f.source(), new LinkedHashSet<>()));
-        reportUnserved(fragments, diagnostics);
+        reportUnserved(fragments, diagnostics, tls.hasListeners());
 
         Map<String, ClusterRuntime> clusters = compileClusters(fragments, previous, diagnostics);
         Set<PolicyRef> inUse = new HashSet<>();
@@ -116,8 +119,11 @@ public final class ConfigCompiler {
                     g -> compileRoutes(fragments, clusters, g, diagnostics, inUse));
             tables.put(listener.name(), buildTable(listener, routes, diagnostics));
         }
+        Map<String, io.tidegate.kernel.tls.SniMap> certificates = tls.compile(fragments.stream()
+                .map(f -> new TlsCompiler.SourceCertificates(f.source(), f.fragment().certificates())).toList(),
+                diagnostics);
         CompiledConfig config = new CompiledConfig(version, Instant.now(), tables, clusters, served(fragments, tables),
-                connectionPolicies);
+                connectionPolicies, certificates);
         Map<String, List<Diagnostic>> out = new LinkedHashMap<>();
         diagnostics.forEach((source, set) -> out.put(source, List.copyOf(set)));
         return new Result(config, out, inUse);
@@ -156,15 +162,16 @@ public final class ConfigCompiler {
     }
 
     /** Parts of the model this build does not serve yet are reported, never silently dropped. */
-    private static void reportUnserved(List<SourceFragment> fragments, Map<String, Set<Diagnostic>> diagnostics) {
+    private static void reportUnserved(List<SourceFragment> fragments, Map<String, Set<Diagnostic>> diagnostics,
+                                       boolean httpsListeners) {
         for (SourceFragment f : fragments) {
             for (var tcp : f.fragment().tcpRoutes()) {
                 diagnostics.get(f.source()).add(Diagnostic.warning(tcp.provenance(), "",
                         "tcp and tls-passthrough routes are not served by this build yet"));
             }
-            for (var cert : f.fragment().certificates()) {
+            for (var cert : httpsListeners ? List.<io.tidegate.spi.model.Certificate>of() : f.fragment().certificates()) {
                 diagnostics.get(f.source()).add(Diagnostic.warning(cert.provenance(), "",
-                        "certificates are not served by this build yet (no https listeners)"));
+                        "certificates are not served: tidegate.yaml has no https listener"));
             }
         }
     }
@@ -201,8 +208,13 @@ public final class ConfigCompiler {
                     continue;
                 }
                 ClusterRuntime old = previous.clusters().get(cluster.name());
-                out.put(cluster.name(), old != null && old.spec().equals(cluster) ? old
-                        : new ClusterRuntime(cluster, defaults.connectTimeout(), defaults.upstreamIdleTimeout()));
+                try {
+                    out.put(cluster.name(), old != null && old.spec().equals(cluster) ? old
+                            : new ClusterRuntime(cluster, defaults.connectTimeout(), defaults.upstreamIdleTimeout()));
+                } catch (IllegalArgumentException e) { // its tls cannot be used: bad PEM, key mismatch
+                    diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), "tls",
+                            e.getMessage() + "; cluster rejected"));
+                }
             }
         }
         return out;
@@ -263,9 +275,6 @@ public final class ConfigCompiler {
     }
 
     private static String unsupportedClusterFeature(Cluster c) {
-        if (c.tls() != null) {
-            return "tls";
-        }
         if (c.protocol() == Cluster.UpstreamProtocol.HTTP2) {
             return "protocol";
         }

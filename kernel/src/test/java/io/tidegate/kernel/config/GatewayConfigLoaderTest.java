@@ -90,8 +90,8 @@ class GatewayConfigLoaderTest {
 
     @Test
     void protocolsOfLaterIssuesAreRefusedClearly() {
-        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: https}]"))
-                .hasMessageContaining("'https' is not supported by this build yet");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tcp}]"))
+                .hasMessageContaining("'tcp' is not supported by this build yet (expected: http or https)");
     }
 
     @Test

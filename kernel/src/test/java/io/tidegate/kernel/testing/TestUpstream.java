@@ -75,7 +75,13 @@ public final class TestUpstream implements AutoCloseable {
     private volatile int failWith;
     private volatile String retryAfter;
 
+    private final AtomicInteger tlsHandshakes = new AtomicInteger();
+
     private TestUpstream(String name) throws InterruptedException {
+        this(name, null);
+    }
+
+    private TestUpstream(String name, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         this.name = name;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -84,6 +90,9 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HandshakeCounter());
+                        }
                         ch.pipeline().addLast(new ByteCounter(), new HttpServerCodec(), new Handler());
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
@@ -91,6 +100,17 @@ public final class TestUpstream implements AutoCloseable {
 
     public static TestUpstream start(String name) throws InterruptedException {
         return new TestUpstream(name);
+    }
+
+    /** An HTTPS upstream (standing in for a TLS-serving application) that counts its handshakes. */
+    public static TestUpstream startTls(String name, io.netty.handler.ssl.SslContext serverContext)
+            throws InterruptedException {
+        return new TestUpstream(name, serverContext);
+    }
+
+    /** TLS handshakes completed (HTTPS upstreams). */
+    public int tlsHandshakes() {
+        return tlsHandshakes.get();
     }
 
     public int port() {
@@ -149,6 +169,16 @@ public final class TestUpstream implements AutoCloseable {
         }
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class HandshakeCounter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && done.isSuccess()) {
+                tlsHandshakes.incrementAndGet();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     private final class ByteCounter extends ChannelInboundHandlerAdapter {

@@ -11,6 +11,7 @@ import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.SocketAddress;
+import io.tidegate.spi.model.UpstreamTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +21,23 @@ import java.util.Map;
 final class ClusterParser {
 
     private static final String[] KEYS = {"name", "endpoints", "balancer", "protocol", "connectTimeout",
-            "idleTimeout", "resolution", "limits", "hashOn", "healthCheck", "outlierDetection"};
+            "idleTimeout", "resolution", "limits", "hashOn", "healthCheck", "outlierDetection", "tls"};
     private static final String[] LIMITS = {"maxConnections", "maxPendingRequests", "maxRequests", "maxRetries",
             "maxRequestsPerConnection"};
 
     private ClusterParser() {
     }
 
-    /** @throws io.tidegate.spi.config.ConfigException naming the first problem */
+    /** Without {@code tls} file references (tests of other keys). */
     static Cluster parse(ConfigNode node, Provenance provenance) {
+        return parse(node, provenance, ".", FileRefs.FILES);
+    }
+
+    /**
+     * @param origin the YAML file, whose directory {@code tls} file paths are relative to
+     * @throws io.tidegate.spi.config.ConfigException naming the first problem
+     */
+    static Cluster parse(ConfigNode node, Provenance provenance, String origin, FileRefs files) {
         node.requireOnlyKeys(KEYS);
         String name = Syntax.name(node.get("name"));
         ConfigNode endpointsNode = node.get("endpoints");
@@ -45,7 +54,36 @@ final class ClusterParser {
                 balancer(node),
                 node.duration("connectTimeout", null), node.duration("idleTimeout", null),
                 limits(node.getOrNull("limits")), outlierDetection(node.getOrNull("outlierDetection")),
-                healthCheck(node.getOrNull("healthCheck")), null, provenance);
+                healthCheck(node.getOrNull("healthCheck")), tls(node.getOrNull("tls"), origin, files), provenance);
+    }
+
+    /** {@code tls: {sni, caFile, verify, certFile, keyFile}}: TLS origination; {@code tls: {}} uses the system roots. */
+    private static UpstreamTls tls(ConfigNode node, String origin, FileRefs files) {
+        if (node.isNull()) {
+            return null;
+        }
+        if (!node.isMap()) {
+            throw node.error("is a " + node.kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + " (expected: a map, e.g. {sni: api.internal, caFile: ca.pem}; {} for the system roots)");
+        }
+        node.requireOnlyKeys("sni", "caFile", "verify", "certFile", "keyFile");
+        String sni = node.find("sni").map(Syntax::hostName).orElse(null);
+        if (sni != null && IpLiterals.isIp(sni)) {
+            throw node.get("sni").error("\"" + sni + "\" is an IP address (expected: a host name; SNI never carries IPs)");
+        }
+        boolean verify = node.bool("verify", true);
+        if (!verify && node.has("caFile")) {
+            throw node.get("caFile").error("is set but verify is false (expected: one of them)");
+        }
+        String ca = node.find("caFile").map(n -> files.text(n, origin)).orElse(null);
+        if (node.has("certFile") != node.has("keyFile")) {
+            throw node.error((node.has("certFile") ? "keyFile" : "certFile")
+                    + ": is required with " + (node.has("certFile") ? "certFile" : "keyFile")
+                    + " (expected: both, for a client certificate)");
+        }
+        String cert = node.find("certFile").map(n -> files.text(n, origin)).orElse(null);
+        String key = node.find("keyFile").map(n -> files.text(n, origin)).orElse(null);
+        return new UpstreamTls(sni, ca, verify, cert, key, List.of(), List.of());
     }
 
     /** {@code "host:port"} or {@code {address, weight, labels, health}}. */

@@ -111,8 +111,8 @@ final class FileSource implements ConfigSource {
                 Translation translation = translator.translate(snapshot.files());
                 List<Diagnostic> diagnostics = new java.util.ArrayList<>(snapshot.diagnostics());
                 diagnostics.addAll(translation.diagnostics());
-                Fragment fragment = new Fragment(translation.routes(), List.of(), translation.clusters(), List.of(),
-                        diagnostics);
+                Fragment fragment = new Fragment(translation.routes(), List.of(), translation.clusters(),
+                        translation.certificates(), diagnostics);
                 if (!fragment.equals(published)) {
                     report(fragment, snapshot.files().size());
                     published = fragment;

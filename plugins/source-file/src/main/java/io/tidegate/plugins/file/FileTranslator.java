@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.config.ConfigLocation;
 import io.tidegate.spi.config.ConfigNode;
+import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.ListenerProtocol;
@@ -30,19 +31,26 @@ final class FileTranslator {
 
     private final String source;
     private final RouteParser routes;
+    private final FileRefs refs;
 
     /**
      * @param source the source's name, used as provenance {@code source}
      * @param listeners the gateway's listeners by name, which routes may refer to
      */
     FileTranslator(String source, Map<String, ListenerProtocol> listeners) {
+        this(source, listeners, FileRefs.FILES);
+    }
+
+    /** @param files reads the PEM files certificates and cluster {@code tls} refer to */
+    FileTranslator(String source, Map<String, ListenerProtocol> listeners, FileRefs files) {
         this.source = requireNonNull(source, "source");
         this.routes = new RouteParser(listeners);
+        this.refs = requireNonNull(files, "files");
     }
 
     /**
      * Checks what must hold for a file to be used at all: every document is a map with only
-     * {@code clusters} and {@code routes}, each a list. A file failing this is a whole-file error (its
+     * {@code clusters}, {@code routes} and {@code certificates}, each a list. A file failing this is a whole-file error (its
      * last good version stays in use), unlike a bad item, which is rejected alone.
      *
      * @throws ConfigException naming the file, line and key
@@ -53,18 +61,21 @@ final class FileTranslator {
                 throw document.error("the document is a " + document.kind().name().toLowerCase(java.util.Locale.ROOT)
                         + " (expected: a map with clusters: and routes:)");
             }
-            document.requireOnlyKeys("clusters", "routes");
+            document.requireOnlyKeys("clusters", "routes", "certificates");
             document.getOrNull("clusters").items();
             document.getOrNull("routes").items();
+            document.getOrNull("certificates").items();
         }
     }
 
     Translation translate(List<SourceFile> files) {
         List<Route> outRoutes = new ArrayList<>();
         List<Cluster> outClusters = new ArrayList<>();
+        List<Certificate> outCertificates = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
         Map<String, ConfigNode> routeNames = new HashMap<>();
         Map<String, ConfigNode> clusterNames = new HashMap<>();
+        Map<String, ConfigNode> certificateNames = new HashMap<>();
         for (SourceFile file : files) {
             try {
                 checkShape(file.documents());
@@ -77,12 +88,15 @@ final class FileTranslator {
                 String rulePrefix = d == 0 ? "" : "documents[" + d + "].";
                 ConfigNode document = documents.get(d);
                 collect(file, rulePrefix, document.getOrNull("clusters"), "cluster", clusterNames, diagnostics,
-                        ClusterParser::parse, Cluster::name, outClusters);
+                        (node, at) -> ClusterParser.parse(node, at, file.origin(), refs), Cluster::name, outClusters);
+                collect(file, rulePrefix, document.getOrNull("certificates"), "certificate", certificateNames,
+                        diagnostics, (node, at) -> CertificateParser.parse(node, at, file.origin(), refs),
+                        Certificate::name, outCertificates);
                 collect(file, rulePrefix, document.getOrNull("routes"), "route", routeNames, diagnostics,
                         routes::parse, Route::name, outRoutes);
             }
         }
-        return new Translation(outRoutes, outClusters, diagnostics);
+        return new Translation(outRoutes, outClusters, outCertificates, diagnostics);
     }
 
     private <T> void collect(SourceFile file, String rulePrefix, ConfigNode list, String kind,

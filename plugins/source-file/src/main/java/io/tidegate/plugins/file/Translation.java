@@ -1,5 +1,6 @@
 package io.tidegate.plugins.file;
 
+import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Route;
@@ -9,9 +10,15 @@ import java.util.List;
  * What a set of files amounts to: the objects accepted, in precedence order, and what was said about
  * the rejected ones.
  */
-record Translation(List<Route> routes, List<Cluster> clusters, List<Diagnostic> diagnostics) {
+record Translation(List<Route> routes, List<Cluster> clusters, List<Certificate> certificates,
+                   List<Diagnostic> diagnostics) {
+
+    Translation(List<Route> routes, List<Cluster> clusters, List<Diagnostic> diagnostics) {
+        this(routes, clusters, List.of(), diagnostics);
+    }
 
     Translation {
+        certificates = List.copyOf(certificates);
         routes = List.copyOf(routes);
         clusters = List.copyOf(clusters);
         diagnostics = List.copyOf(diagnostics);

@@ -81,8 +81,8 @@ class FileLoaderTest {
         FileLoader.Snapshot broken = loader.load();
 
         assertThat(broken.files()).isEqualTo(good.files());
-        assertThat(messages(broken)).containsExactly(file + ":2:3: route: unknown key (expected one of: clusters, "
-                + "routes); serving the file's last good version");
+        assertThat(messages(broken)).containsExactly(file + ":2:3: route: unknown key (expected one of: certificates, "
+                + "clusters, routes); serving the file's last good version");
     }
 
     @Test

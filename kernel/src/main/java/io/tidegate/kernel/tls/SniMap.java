@@ -1,0 +1,52 @@
+package io.tidegate.kernel.tls;
+
+import io.netty.handler.ssl.SslContext;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One listener's certificates by server name, immutable: exact names in one hash map, {@code *.suffix}
+ * wildcards in another keyed by {@code .suffix} (a wildcard stands for exactly one label, as RFC 6125 and
+ * every browser read certificates: {@code *.example.com} covers {@code a.example.com}, not
+ * {@code example.com} nor {@code a.b.example.com}). A name that matches neither gets the default. A lookup
+ * is at most two hash probes.
+ *
+ * @param listener the listener's name
+ * @param exact lower-case names
+ * @param wildcards lower-case {@code .suffix} keys
+ * @param defaultContext served without SNI or when nothing matches; null: such handshakes fail
+ */
+public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entry> wildcards, Entry defaultContext) {
+
+    /** A compiled certificate: its context, and the name operators know it by. */
+    public record Entry(String name, SslContext context) {
+    }
+
+    public SniMap {
+        exact = Map.copyOf(exact);
+        wildcards = Map.copyOf(wildcards);
+    }
+
+    /** The entry for an SNI name (null: the client sent none); null when there is no certificate to serve. */
+    public Entry lookup(String serverName) {
+        if (serverName == null || serverName.isEmpty()) {
+            return defaultContext;
+        }
+        String host = serverName.toLowerCase(Locale.ROOT);
+        if (host.endsWith(".")) {
+            host = host.substring(0, host.length() - 1);
+        }
+        Entry e = exact.get(host);
+        if (e != null) {
+            return e;
+        }
+        int dot = host.indexOf('.');
+        if (dot > 0) {
+            e = wildcards.get(host.substring(dot));
+            if (e != null) {
+                return e;
+            }
+        }
+        return defaultContext;
+    }
+}
