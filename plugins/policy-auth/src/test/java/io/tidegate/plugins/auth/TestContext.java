@@ -1,168 +1,25 @@
 package io.tidegate.plugins.auth;
 
-import io.tidegate.kernel.config.SnakeYamlReader;
-import io.tidegate.spi.config.ConfigNode;
-import io.tidegate.spi.model.Listener;
-import io.tidegate.spi.model.ListenerProtocol;
-import io.tidegate.spi.model.ListenerRole;
-import io.tidegate.spi.model.SocketAddress;
-import io.tidegate.spi.plugin.DnsResolver;
-import io.tidegate.spi.plugin.Metrics;
-import io.tidegate.spi.plugin.PluginContext;
-import io.tidegate.spi.plugin.YamlReader;
-import java.net.UnknownHostException;
+import io.tidegate.kernel.testing.PluginTestContext;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.DoubleSupplier;
+import java.time.Instant;
 
 /**
- * A {@link PluginContext} as the kernel lends it, minus the kernel: the real YAML reader, a real
- * scheduler of two threads (as the kernel's), and paths resolved against a test's temporary directory
- * (standing for the install directory).
+ * The kernel's plugin test context with a clock the test moves by hand, so expiry and caches are
+ * tested without waiting.
  */
-final class TestContext implements PluginContext, AutoCloseable {
+final class TestContext extends PluginTestContext {
 
-    /** The listeners of a typical tidegate.yaml: two HTTP ones and a TCP one routes may not name. */
-    static final List<Listener> LISTENERS = List.of(
-            listener("web", ListenerProtocol.HTTP),
-            listener("websecure", ListenerProtocol.HTTPS),
-            listener("postgres", ListenerProtocol.TCP));
-
-    static final Map<String, ListenerProtocol> LISTENER_PROTOCOLS = Map.of(
-            "web", ListenerProtocol.HTTP, "websecure", ListenerProtocol.HTTPS, "postgres", ListenerProtocol.TCP);
-
-    static final YamlReader YAML = new SnakeYamlReader();
-
-    private final Path installDir;
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
-        Thread t = new Thread(r, "test-plugin-scheduler");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Starts at the real time (tokens are signed with real timestamps), moves only when the test says. */
+    final ManualClock clock = new ManualClock(Instant.now());
 
     TestContext(Path installDir) {
-        this.installDir = installDir;
+        super(installDir);
     }
-
-    /** Settings as a policies: entry would carry them (without id, name and listeners). */
-    static ConfigNode settings(String yaml) {
-        return YAML.parse("tidegate.yaml", yaml).get(0);
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
-
-    /** The test's clock: starts at the real time, moves only when the test says. */
-    final MutableClock clock = new MutableClock(java.time.Instant.now());
 
     @Override
     public Clock clock() {
         return clock;
-    }
-
-    /** A clock tests move by hand, so expiry and rate limits are tested without waiting. */
-    static final class MutableClock extends Clock {
-        private volatile java.time.Instant now;
-
-        MutableClock(java.time.Instant now) {
-            this.now = now;
-        }
-
-        void advance(java.time.Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return now;
-        }
-    }
-
-    @Override
-    public Metrics metrics() {
-        return NoMetrics.INSTANCE;
-    }
-
-    @Override
-    public System.Logger logger(String name) {
-        return System.getLogger("test." + name);
-    }
-
-    @Override
-    public YamlReader yaml() {
-        return YAML;
-    }
-
-    @Override
-    public DnsResolver dns() {
-        return host -> CompletableFuture.failedFuture(new UnknownHostException(host + " (tests do no DNS)"));
-    }
-
-    @Override
-    public List<Listener> listeners() {
-        return LISTENERS;
-    }
-
-    @Override
-    public Path resolvePath(String path) {
-        Path p = Path.of(path);
-        return p.isAbsolute() ? p : installDir.resolve(p).normalize();
-    }
-
-    @Override
-    public void close() {
-        scheduler.shutdownNow();
-    }
-
-    private static Listener listener(String name, ListenerProtocol protocol) {
-        return new Listener(name, new SocketAddress("127.0.0.1", 0), protocol, ListenerRole.INGRESS, null, List.of());
-    }
-
-    /** Metrics that go nowhere: the auth policies register none today, but the context must offer them. */
-    private enum NoMetrics implements Metrics, Metrics.Counter, Metrics.Histogram {
-        INSTANCE;
-
-        @Override
-        public CounterFamily counter(String name, String help, String... labelNames) {
-            return labels -> this;
-        }
-
-        @Override
-        public HistogramFamily histogram(String name, String help, double[] buckets, String... labelNames) {
-            return labels -> this;
-        }
-
-        @Override
-        public void gauge(String name, String help, DoubleSupplier value) {
-        }
-
-        @Override
-        public void increment() {
-        }
-
-        @Override
-        public void add(long amount) {
-        }
-
-        @Override
-        public void observe(double value) {
-        }
     }
 }
