@@ -3,6 +3,7 @@ package io.tidegate.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.kernel.testing.RawHttp;
+import io.tidegate.kernel.testing.RedisServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +32,7 @@ class RateLimitClusterIT {
     Path tmp;
 
     private final List<Process> gateways = new ArrayList<>();
-    private RateLimitRedis redis;
+    private RedisServer redis;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @AfterEach
@@ -94,7 +95,7 @@ class RateLimitClusterIT {
                     rate: 10/m
                     burst: 10
                     redis: {address: 127.0.0.1:%d, timeout: 250ms, onError: deny, prefix: "it:closed:"}
-                """.formatted(r.open(), r.closed(), r.admin(), routes, redis.port, redis.port));
+                """.formatted(r.open(), r.closed(), r.admin(), routes, redis.port(), redis.port()));
         Process p = new ProcessBuilder(TREE.resolve("bin/tidegate").toString(), "run", "-c", config.toString())
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(r.log().toFile()).start();
         gateways.add(p);
@@ -103,7 +104,7 @@ class RateLimitClusterIT {
 
     @Test
     void twoProcessesShareTheLimitAndRedisDownFailsOpenAndClosed() throws Exception {
-        redis = RateLimitRedis.start(tmp);
+        redis = RedisServer.start(tmp);
         Replica a = start("a");
         Replica b = start("b");
         for (Replica r : List.of(a, b)) {

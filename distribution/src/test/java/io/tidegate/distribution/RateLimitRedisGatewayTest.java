@@ -9,6 +9,7 @@ import io.tidegate.kernel.di.KernelComponent;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RawHttp;
+import io.tidegate.kernel.testing.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
@@ -26,18 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * is killed and restarted; the fail-closed limit answers 503 meanwhile and counts again afterwards.
  */
 @ExtendWith(NoLeaks.class)
-class RateLimitRedisGatewayTest {
+class RedisServerGatewayTest {
 
     @TempDir
     Path home;
 
-    private RateLimitRedis redis;
+    private RedisServer redis;
     private Gateway gateway;
     private final BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() throws Exception {
-        redis = RateLimitRedis.start(home);
+        redis = RedisServer.start(home);
         TestInstall install = new TestInstall(home);
         install.writeRoutes("app.yaml", """
                 routes:
@@ -51,7 +52,7 @@ class RateLimitRedisGatewayTest {
                     burst: 5
                     headers: always
                     redis: {address: 127.0.0.1:%d, timeout: 250ms, onError: deny}
-                """.formatted(redis.port));
+                """.formatted(redis.port()));
         GatewayConfig config = new GatewayConfigLoader().load(file, home);
         gateway = KernelComponent.factory().create(config).gateway();
         gateway.reconciler().addSwapListener(swaps::add);

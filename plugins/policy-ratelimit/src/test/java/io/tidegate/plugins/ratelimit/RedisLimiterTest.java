@@ -2,6 +2,7 @@ package io.tidegate.plugins.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidegate.kernel.testing.RedisServer;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.policy.Decision;
 import io.tidegate.spi.policy.Policy;
@@ -49,7 +50,7 @@ class RedisLimiterTest {
                   address: 127.0.0.1:%d
                   timeout: 500ms
                 %s
-                """.formatted(redis.port, extra)), context);
+                """.formatted(redis.port(), extra)), context);
         policies.add(p);
         awaitConnected(p);
         return p;
@@ -100,7 +101,7 @@ class RedisLimiterTest {
                 rate: 1000000/s
                 burst: 1000000
                 redis: {address: 127.0.0.1:%d}
-                """.formatted(redis.port)), context);
+                """.formatted(redis.port())), context);
         policies.add(p);
         awaitConnected(p);
         RequestView r = Fakes.request("192.0.2.1", "app");

@@ -1,4 +1,4 @@
-package io.tidegate.distribution;
+package io.tidegate.kernel.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,25 +15,29 @@ import java.util.concurrent.TimeUnit;
  * A real {@code redis-server} from the OS packages (installed by .ci/run), on a free loopback port,
  * without persistence. Ready when it answers PING; {@link #kill()} stands for a Redis outage.
  */
-final class RateLimitRedis implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
-    final int port;
+    private final int port;
     private final Path dir;
     private Process process;
 
-    private RateLimitRedis(int port, Path dir) {
+    private RedisServer(int port, Path dir) {
         this.port = port;
         this.dir = dir;
     }
 
-    static RateLimitRedis start(Path dir) throws Exception {
-        RateLimitRedis r = new RateLimitRedis(freePort(), dir);
+    public int port() {
+        return port;
+    }
+
+    public static RedisServer start(Path dir) throws Exception {
+        RedisServer r = new RedisServer(freePort(), dir);
         r.restart();
         return r;
     }
 
     /** Starts (again) on the same port. */
-    void restart() throws Exception {
+    public void restart() throws Exception {
         Path log = dir.resolve("redis-" + port + ".log");
         process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString())
@@ -52,7 +56,7 @@ final class RateLimitRedis implements AutoCloseable {
     }
 
     /** Sends one inline command and returns the first reply line, or null when Redis cannot be reached. */
-    String command(String inline) {
+    public String command(String inline) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
             s.setSoTimeout(2000);
@@ -72,7 +76,7 @@ final class RateLimitRedis implements AutoCloseable {
     }
 
     /** Kills the server at once (SIGKILL): connections drop, nothing answers. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
@@ -84,7 +88,7 @@ final class RateLimitRedis implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
