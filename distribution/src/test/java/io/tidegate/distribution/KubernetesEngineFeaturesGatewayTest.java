@@ -13,6 +13,7 @@ import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RawHttp;
 import io.tidegate.kernel.testing.TestPki;
 import io.tidegate.kernel.testing.TestUpstream;
+import io.tidegate.kernel.testing.TlsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,6 +48,7 @@ class KubernetesEngineFeaturesGatewayTest {
     @TempDir
     Path home;
 
+    private X509Bundle ca;
     private TestUpstream a;
     private TestUpstream b;
     private TestUpstream secure;
@@ -61,7 +63,29 @@ class KubernetesEngineFeaturesGatewayTest {
         X509Bundle untrusted = TestPki.server(TestPki.ca("Cluster-internal CA"), "secure.internal");
         secure = TestUpstream.startTls("secure-app", SslContextBuilder.forServer(
                 untrusted.getKeyPair().getPrivate(), untrusted.getCertificatePath()).build());
+        ca = TestPki.ca("Ingress CA");
+        X509Bundle site = TestPki.server(ca, "tls.k8s.test");
         Path manifests = Files.createDirectories(install.conf.resolve("k8s"));
+        Files.writeString(manifests.resolve("tls.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: site-tls, namespace: t}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: "%s"
+                  tls.key: "%s"
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: site, namespace: t}
+                spec:
+                  ingressClassName: tidegate
+                  tls: [{hosts: [tls.k8s.test], secretName: site-tls}]
+                  rules:
+                    - host: tls.k8s.test
+                      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: pair, port: {number: 80}}}}]}
+                """.formatted(TestPki.chainPem(site).replace("\n", "\\n"),
+                site.getPrivateKeyPEM().replace("\n", "\\n")));
         Files.writeString(manifests.resolve("objects.yaml"), """
                 apiVersion: v1
                 kind: Service
@@ -166,6 +190,9 @@ class KubernetesEngineFeaturesGatewayTest {
                 listeners:
                   - name: web
                     address: 127.0.0.1:0
+                  - name: websecure
+                    address: 127.0.0.1:0
+                    protocol: https
                 admin:
                   address: 127.0.0.1:0
                 plugins:
@@ -269,5 +296,20 @@ class KubernetesEngineFeaturesGatewayTest {
         String r = send("secure.test", "GET /s HTTP/1.1\r\nHost: {host}\r\n");
         assertThat(RawHttp.status(r)).isEqualTo(200);
         assertThat(r).contains("secure-app GET /s");
+    }
+
+    @Test
+    void tlsSecretsAreServedBySniAndPlainHttpIsRedirected() throws Exception {
+        String plain = send("tls.k8s.test", "GET /page?x=1 HTTP/1.1\r\nHost: {host}\r\n");
+        assertThat(RawHttp.status(plain)).isEqualTo(308);
+        assertThat(plain.toLowerCase(Locale.ROOT)).contains("location: https://tls.k8s.test");
+        try (TlsClient tls = TlsClient.connect(TlsClient.context(ca, null), gateway.engine().port("websecure"),
+                "tls.k8s.test")) {
+            assertThat(tls.serverCn()).isEqualTo("tls.k8s.test");
+            String r = tls.get("tls.k8s.test", "/page");
+            assertThat(r).startsWith("HTTP/1.1 200").contains("x-forwarded-proto: https");
+        }
+        // Hosts without a tls section are not redirected.
+        assertThat(RawHttp.status(send("cors.test", "GET / HTTP/1.1\r\nHost: {host}\r\n"))).isEqualTo(200);
     }
 }
