@@ -13,7 +13,6 @@ import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.Provenance;
-import io.tidegate.spi.model.UpstreamTls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +23,9 @@ import java.util.TreeSet;
 /**
  * Services and their ready endpoints: a Service port becomes a cluster named by service identity,
  * {@code <svc>.<ns>.svc.cluster.local:<port>}, whose endpoints are the ready pod addresses of its
- * EndpointSlices (the legacy Endpoints object when a Service has no slices), never the ClusterIP.
+ * EndpointSlices (the legacy Endpoints object when a Service has no slices), never the ClusterIP. An
+ * Ingress asking for consistent hashing or affinity gets a variant of that cluster, named
+ * {@code <svc>.<ns>.svc.cluster.local:<port>#<hash policies>}, so the others keep round robin.
  */
 final class Backends {
 
@@ -173,10 +174,10 @@ final class Backends {
 
     private static Cluster cluster(String name, List<Endpoint> endpoints, boolean dns, IngressOptions o,
                                    Provenance provenance) {
-        UpstreamTls tls = o.upstreamTls() ? new UpstreamTls(null, null, false, null, null,
-                o.protocol() == Cluster.UpstreamProtocol.HTTP2 ? List.of("h2") : List.of(), List.of()) : null;
-        return new Cluster(name, endpoints, dns ? Cluster.Resolution.DNS : Cluster.Resolution.STATIC, o.protocol(),
-                LoadBalancer.ROUND_ROBIN, o.connectTimeout(), null, ConnectionLimits.UNLIMITED, null, null, tls,
+        LoadBalancer lb = o.loadBalancer() == null ? LoadBalancer.ROUND_ROBIN : o.loadBalancer();
+        String variant = o.loadBalancer() == null || o.clusterVariant() == null ? "" : o.clusterVariant();
+        return new Cluster(name + variant, endpoints, dns ? Cluster.Resolution.DNS : Cluster.Resolution.STATIC,
+                o.protocol(), lb, o.connectTimeout(), null, ConnectionLimits.UNLIMITED, null, null, o.upstreamTls(),
                 provenance);
     }
 }

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.CorsPolicy;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderMatch;
@@ -27,6 +28,7 @@ import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.QueryMatch;
+import io.tidegate.spi.model.RetryPolicy;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
@@ -369,6 +371,7 @@ final class GatewayTranslator {
         PathRewrite rewrite = null;
         RouteAction.Redirect redirect = null;
         String rewritePrefix = null;
+        CorsPolicy cors = null;
         List<HTTPRouteFilter> filters = rule.getFilters() == null ? List.of() : rule.getFilters();
         for (int f = 0; f < filters.size(); f++) {
             HTTPRouteFilter filter = filters.get(f);
@@ -398,8 +401,7 @@ final class GatewayTranslator {
                 }
                 case "RequestMirror" -> diagnostics.add(Diagnostic.warning(where, field, "RequestMirror needs "
                         + "engine feature mirrors, not in this build; ignored"));
-                case "CORS" -> diagnostics.add(Diagnostic.warning(where, field, "CORS needs engine feature cors, "
-                        + "not in this build; ignored"));
+                case "CORS" -> cors = cors(filter.getCors(), where, field, diagnostics);
                 default -> {
                     diagnostics.add(Diagnostic.error(where, field, "filter " + filter.getType() + " is not "
                             + "supported; the rule answers 500, as the specification requires"));
@@ -412,6 +414,7 @@ final class GatewayTranslator {
             action = redirect;
         }
         Duration requestTimeout = null;
+        Duration perTry = null;
         if (rule.getTimeouts() != null) {
             if (rule.getTimeouts().getRequest() != null) {
                 requestTimeout = duration(rule.getTimeouts().getRequest());
@@ -421,17 +424,47 @@ final class GatewayTranslator {
                 }
             }
             if (rule.getTimeouts().getBackendRequest() != null) {
-                diagnostics.add(Diagnostic.warning(where, "timeouts.backendRequest", "needs per-try timeouts "
-                        + "(retries), not in this build; the request timeout applies"));
+                perTry = duration(rule.getTimeouts().getBackendRequest());
+                if (perTry == null) {
+                    diagnostics.add(Diagnostic.error(where, "timeouts.backendRequest", "'"
+                            + rule.getTimeouts().getBackendRequest() + "' (expected: a Gateway API duration)"));
+                } else if (rule.getRetry() == null) {
+                    diagnostics.add(Diagnostic.warning(where, "timeouts.backendRequest", "applies only with retry "
+                            + "(as the per-try timeout); without it the request timeout applies"));
+                }
             }
         }
+        RetryPolicy retries = null;
         if (rule.getRetry() != null) {
-            diagnostics.add(Diagnostic.warning(where, "retry", "needs engine feature retries, not in this build; "
-                    + "ignored"));
+            var rt = rule.getRetry();
+            int attempts = rt.getAttempts() == null ? 1 : Math.max(0, rt.getAttempts());
+            Set<String> on = new java.util.TreeSet<>(Set.of("connect-failure"));
+            Set<Integer> codes = new java.util.TreeSet<>(rt.getCodes() == null ? List.of() : rt.getCodes());
+            if (!codes.isEmpty()) {
+                on.add("retriable-status-codes");
+            }
+            Duration backoff = null;
+            if (rt.getBackoff() != null) {
+                backoff = duration(rt.getBackoff());
+                if (backoff == null) {
+                    diagnostics.add(Diagnostic.warning(where, "retry.backoff", "'" + rt.getBackoff()
+                            + "' (expected: a Gateway API duration); 25ms is used"));
+                }
+            }
+            if (perTry != null && codes.contains(504)) {
+                // A try timed out is a 504; the kernel retries per-try timeouts under gateway-error only.
+                on.add("gateway-error");
+                if (!codes.containsAll(List.of(502, 503))) {
+                    diagnostics.add(Diagnostic.warning(where, "retry.codes", "approximated: with backendRequest, "
+                            + "504 retries timed-out tries under the kernel's gateway-error, which retries 502 and "
+                            + "503 answers too"));
+                }
+            }
+            retries = new RetryPolicy(attempts, perTry, on, codes, backoff);
         }
         if (rule.getSessionPersistence() != null) {
-            diagnostics.add(Diagnostic.warning(where, "sessionPersistence", "needs engine feature cookie "
-                    + "affinity, not in this build; ignored"));
+            diagnostics.add(Diagnostic.warning(where, "sessionPersistence", "not translated from Gateway API by "
+                    + "this build (the Ingress annotation affinity: cookie is); ignored"));
         }
 
         List<HTTPRouteMatch> matches = rule.getMatches() == null || rule.getMatches().isEmpty()
@@ -481,6 +514,8 @@ final class GatewayTranslator {
                         .requestHeaders(request)
                         .responseHeaders(response)
                         .timeouts(new Timeouts(requestTimeout, null))
+                        .retries(action instanceof RouteAction.Forward ? retries : null)
+                        .cors(cors)
                         .metadata(Map.of("httproute", id))
                         .build();
                 drafts.add(new Draft(host, r, rank, value.endsWith("/") && value.length() > 1
@@ -489,6 +524,43 @@ final class GatewayTranslator {
             }
         }
         return problem;
+    }
+
+    /** The Gateway API CORS filter (GEP-1767): origins echoed, credentials as given, max age 5s by default. */
+    private static CorsPolicy cors(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPCORSFilter f, Provenance where,
+                                   String field, List<Diagnostic> diagnostics) {
+        if (f == null) {
+            diagnostics.add(Diagnostic.warning(where, field, "CORS filter without cors settings; ignored"));
+            return null;
+        }
+        List<StringMatch> origins = new ArrayList<>();
+        for (String o : f.getAllowOrigins() == null ? List.<String>of() : f.getAllowOrigins()) {
+            if (o.equals("*")) {
+                origins.add(StringMatch.regex(".*"));
+            } else if (o.contains("*")) {
+                // "https://*.example.com": the wildcard stands for one or more host labels
+                StringBuilder re = new StringBuilder();
+                String[] parts = o.split("\\*", -1);
+                for (int p = 0; p < parts.length; p++) {
+                    if (p > 0) {
+                        re.append("[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*");
+                    }
+                    re.append(IngressTranslator.quote(parts[p]));
+                }
+                origins.add(new StringMatch(StringMatch.Kind.REGEX, re.toString(), true));
+            } else {
+                origins.add(new StringMatch(StringMatch.Kind.EXACT, o, true));
+            }
+        }
+        if (origins.isEmpty()) {
+            diagnostics.add(Diagnostic.warning(where, field + ".cors.allowOrigins", "empty: no origin is allowed; "
+                    + "the filter has no effect"));
+            return null;
+        }
+        return new CorsPolicy(origins, f.getAllowMethods() == null ? List.of() : f.getAllowMethods(),
+                f.getAllowHeaders() == null ? List.of() : f.getAllowHeaders(),
+                f.getExposeHeaders() == null ? List.of() : f.getExposeHeaders(),
+                Duration.ofSeconds(f.getMaxAge() == null ? 5 : f.getMaxAge()), Boolean.TRUE.equals(f.getAllowCredentials()));
     }
 
     private static HeaderEdits edits(HTTPHeaderFilter f) {

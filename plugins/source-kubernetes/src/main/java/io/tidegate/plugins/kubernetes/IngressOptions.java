@@ -1,8 +1,12 @@
 package io.tidegate.plugins.kubernetes;
 
 import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.CorsPolicy;
+import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.PolicyRef;
+import io.tidegate.spi.model.RetryPolicy;
 import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.model.UpstreamTls;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,18 +22,28 @@ import java.util.List;
  * @param connectTimeout proxy-connect-timeout; null: kernel default
  * @param idleTimeout the larger of proxy-read-timeout and proxy-send-timeout; null: kernel default
  * @param protocol upstream protocol from backend-protocol
- * @param upstreamTls backend-protocol HTTPS or GRPCS
+ * @param upstreamTls TLS origination (backend-protocol HTTPS or GRPCS, proxy-ssl-*); null: plaintext
  * @param canary canary settings when this is a canary Ingress; null otherwise
  * @param policies policy bindings (ip-access, rate-limit, basic-auth, ext-auth)
  * @param upstreamVhost Host header sent upstream; null: the client's
  * @param appRoot app-root: {@code /} redirects there; null: none
  * @param redirect permanent-redirect or temporal-redirect; null: forward
  * @param failClosed when non-null, a security annotation could not be applied: every path answers 503
+ * @param cors enable-cors and cors-*; null: none
+ * @param retries proxy-next-upstream*: the retries of idempotent requests; null: none
+ * @param nonIdempotentRetries the retries of POST, PATCH and LOCK (nginx's non-idempotent methods) when they
+ *                             differ from {@code retries} (without non_idempotent: connection failures only,
+ *                             as nginx retries only what was never sent); null: the same as {@code retries}
+ * @param loadBalancer affinity / upstream-hash-by; null: round robin on the Service's shared cluster
+ * @param clusterVariant suffix of the cluster name when {@code loadBalancer} is set ({@code #...}), so the
+ *                       Ingresses that do not ask for it keep the shared round-robin cluster
  */
 record IngressOptions(boolean regex, String rewriteTarget, boolean sslRedirect, boolean forceSslRedirect,
                       Long maxRequestBodyBytes, Duration connectTimeout, Duration idleTimeout,
-                      Cluster.UpstreamProtocol protocol, boolean upstreamTls, Canary canary, List<PolicyRef> policies,
-                      String upstreamVhost, String appRoot, RouteAction.Redirect redirect, String failClosed) {
+                      Cluster.UpstreamProtocol protocol, UpstreamTls upstreamTls, Canary canary, List<PolicyRef> policies,
+                      String upstreamVhost, String appRoot, RouteAction.Redirect redirect, String failClosed,
+                      CorsPolicy cors, RetryPolicy retries, RetryPolicy nonIdempotentRetries,
+                      LoadBalancer loadBalancer, String clusterVariant) {
 
     IngressOptions {
         policies = List.copyOf(policies);

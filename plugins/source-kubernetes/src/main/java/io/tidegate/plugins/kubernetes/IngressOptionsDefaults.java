@@ -7,7 +7,8 @@ import java.util.List;
 final class IngressOptionsDefaults {
 
     static final IngressOptions HTTP = new IngressOptions(false, null, true, false, null, null, null,
-            Cluster.UpstreamProtocol.HTTP1, false, null, List.of(), null, null, null, null);
+            Cluster.UpstreamProtocol.HTTP1, null, null, List.of(), null, null, null, null, null, null, null, null,
+            null);
 
     private IngressOptionsDefaults() {
     }

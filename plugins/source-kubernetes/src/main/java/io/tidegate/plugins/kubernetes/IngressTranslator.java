@@ -55,6 +55,9 @@ final class IngressTranslator {
     static final String CLASS_ANNOTATION = "kubernetes.io/ingress.class";
     static final String DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 
+    /** The methods nginx treats as idempotent for proxy-next-upstream (all but POST, LOCK and PATCH). */
+    static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -440,15 +443,15 @@ final class IngressTranslator {
         Cluster existing = clusters.putIfAbsent(c.name(), c);
         if (existing != null && !sameSettings(existing, c)) {
             diagnostics.add(Diagnostic.warning(where, "metadata.annotations", "cluster " + c.name()
-                    + " is shared with " + existing.provenance().object() + ", whose backend-protocol and "
-                    + "proxy-connect-timeout (older) apply"));
+                    + " is shared with " + existing.provenance().object() + ", whose backend-protocol, "
+                    + "proxy-ssl-* and proxy-connect-timeout (older) apply"));
         }
         return c.name();
     }
 
     private static boolean sameSettings(Cluster a, Cluster b) {
         return a.protocol() == b.protocol() && java.util.Objects.equals(a.connectTimeout(), b.connectTimeout())
-                && (a.tls() == null) == (b.tls() == null);
+                && java.util.Objects.equals(a.tls(), b.tls()) && a.loadBalancer().equals(b.loadBalancer());
     }
 
     private static RouteAction unavailable(String why) {
@@ -500,6 +503,8 @@ final class IngressTranslator {
                 .match(match(e.host(), e.match()))
                 .timeouts(new Timeouts(null, o.idleTimeout()))
                 .maxRequestBodyBytes(o.maxRequestBodyBytes())
+                .cors(o.cors())
+                .retries(o.retries())
                 .metadata(Map.of("ingress", e.provenance().object().substring("Ingress ".length())));
         o.policies().forEach(b::addPolicy);
         if (o.redirect() != null) {
@@ -551,6 +556,18 @@ final class IngressTranslator {
         }
         Route route = b.build();
         out.add(route);
+        if (o.nonIdempotentRetries() != null && route.action() instanceof RouteAction.Forward) {
+            // nginx retries POST, PATCH and LOCK only when they were never sent: a route for the idempotent
+            // methods with the retries, and the route itself (every other method) with connect-failure only.
+            List<Route> split = new ArrayList<>();
+            for (Route r : out) {
+                RouteMatch m = r.match();
+                split.add(r.toBuilder().name(r.name() + "/idempotent").match(new RouteMatch(m.hosts(),
+                        m.hostWildcard(), m.path(), IDEMPOTENT, m.headers(), m.queryParams())).build());
+                split.add(r.toBuilder().retries(o.nonIdempotentRetries()).build());
+            }
+            out = split;
+        }
         boolean redirect = !httpsListeners.isEmpty() && o.redirect() == null
                 && (o.forceSslRedirect() || (o.sslRedirect() && e.host() != null && tlsHosts.contains(e.host())));
         if (!redirect) {

@@ -2,15 +2,19 @@ package io.tidegate.plugins.kubernetes;
 
 import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.CorsPolicy;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HeaderMatch;
+import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.PolicyRef;
+import io.tidegate.spi.model.RetryPolicy;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.WeightedCluster;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /** A fragment as readable text, one line per route, cluster, certificate and diagnostic: the fixtures' expectations. */
@@ -29,7 +33,15 @@ final class Dump {
                     .collect(Collectors.joining(",", "[", "]"))
                     + (c.resolution() == Cluster.Resolution.DNS ? " dns" : "")
                     + (c.protocol() == Cluster.UpstreamProtocol.HTTP2 ? " http2" : "")
-                    + (c.tls() != null ? " tls" : "")
+                    + (c.tls() != null ? " tls[verify=" + c.tls().verify() + (c.tls().sni() == null ? ""
+                    : " sni=" + c.tls().sni()) + (c.tls().caPem() == null ? "" : " ca")
+                    + (c.tls().clientCertificatePem() == null ? "" : " client-cert")
+                    + (c.tls().alpn().isEmpty() ? "" : " alpn=" + c.tls().alpn()) + "]" : "")
+                    + (c.loadBalancer().policy() != LoadBalancer.Policy.ROUND_ROBIN ? " " + c.loadBalancer().policy()
+                    + c.loadBalancer().hashPolicies().stream().map(h -> h.kind() + (h.name().isEmpty() ? ""
+                            : ":" + h.name()) + (h.cookieTtl() == null ? "" : " ttl=" + h.cookieTtl().toSeconds() + "s")
+                            + (h.cookiePath() == null ? "" : " path=" + h.cookiePath()))
+                    .collect(Collectors.joining(", ", "[", "]")) : "")
                     + (c.connectTimeout() != null ? " connect=" + c.connectTimeout().toSeconds() + "s" : ""));
         }
         for (Certificate c : f.certificates()) {
@@ -106,6 +118,21 @@ final class Dump {
         }
         if (r.maxRequestBodyBytes() != null) {
             sb.append(" maxBody=").append(r.maxRequestBodyBytes());
+        }
+        if (r.retries() != null) {
+            RetryPolicy rp = r.retries();
+            sb.append(" retries[").append(rp.attempts()).append(" on=").append(new TreeSet<>(rp.retryOn()))
+                    .append(rp.retriableStatusCodes().isEmpty() ? "" : " codes=" + new TreeSet<>(rp.retriableStatusCodes()))
+                    .append(rp.perTryTimeout() == null ? "" : " perTry=" + rp.perTryTimeout().toSeconds() + "s")
+                    .append("]");
+        }
+        if (r.cors() != null) {
+            CorsPolicy c = r.cors();
+            sb.append(" cors[origins=").append(c.allowOrigins().stream().map(o -> o.kind() + (o.ignoreCase() ? "/i" : "")
+                    + ":" + o.value()).toList()).append(" methods=").append(c.allowMethods()).append(" headers=")
+                    .append(c.allowHeaders()).append(c.exposeHeaders().isEmpty() ? "" : " expose=" + c.exposeHeaders())
+                    .append(c.maxAge() == null ? "" : " maxAge=" + c.maxAge().toSeconds())
+                    .append(" credentials=").append(c.allowCredentials()).append("]");
         }
         for (PolicyRef p : r.policies()) {
             sb.append(" policy ").append(p.id()).append(p.settings().toPlain());
