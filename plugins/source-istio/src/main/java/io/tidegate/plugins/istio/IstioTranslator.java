@@ -118,8 +118,11 @@ final class IstioTranslator {
                     default -> { }
                 }
             }
-            Comparator<HasMetadata> byName = Comparator.comparing((HasMetadata h) -> ns(h))
-                    .thenComparing(h -> h.getMetadata().getName());
+            // Istio orders objects by creation time (oldest first), then by namespace and name; manifests
+            // without a creationTimestamp sort by name alone.
+            Comparator<HasMetadata> byName = Comparator.comparing((HasMetadata h) ->
+                            h.getMetadata().getCreationTimestamp() == null ? "" : h.getMetadata().getCreationTimestamp())
+                    .thenComparing(h -> ns(h)).thenComparing(h -> h.getMetadata().getName());
             gw.sort(byName);
             vs.sort(byName);
             dr.sort(byName);

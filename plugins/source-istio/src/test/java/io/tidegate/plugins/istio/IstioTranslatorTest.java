@@ -81,4 +81,22 @@ class IstioTranslatorTest {
         assertThat(expected).as("expectation file").exists();
         assertThat(actual).isEqualTo(Files.readString(expected, StandardCharsets.UTF_8));
     }
+
+    /** The shipped example translates without errors: what the docs tell people to copy works. */
+    @org.junit.jupiter.api.Test
+    void theShippedExampleTranslatesCleanly() throws Exception {
+        String text = Files.readString(Path.of("../../config/examples/istio-manifests.yaml"), StandardCharsets.UTF_8);
+        IstioTranslator translator = new IstioTranslator("istio", java.util.Map.of("istio", "ingressgateway"),
+                List.of(listener("web", "0.0.0.0:8080", io.tidegate.spi.model.ListenerProtocol.HTTP, false),
+                        listener("egress", "127.0.0.1:8081", io.tidegate.spi.model.ListenerProtocol.HTTP, true)),
+                java.util.Map.of(80, List.of("web"), 8081, List.of("egress")), IstioSettings.DEFAULT_SELF, p -> "");
+        io.tidegate.spi.model.Fragment f = translator.translate(IstioTranslator.Snapshot.of(ManifestReader.parse(text)));
+        assertThat(f.diagnostics()).as(Dump.of(f)).noneMatch(d -> d.severity() != io.tidegate.spi.model.Diagnostic
+                .Severity.INFO);
+        assertThat(f.routes()).extracting(io.tidegate.spi.model.Route::name).containsExactly(
+                "shop/partner/http[0]/match[0]", "shop/shop/http[0]/match[0]", "shop/shop/http[1]");
+        assertThat(f.clusters()).extracting(io.tidegate.spi.model.Cluster::name).containsExactly(
+                "api.partner.example:443", "shop.vm.internal:8080", "shop.vm.internal:8080/v1",
+                "shop.vm.internal:8080/v2");
+    }
 }
