@@ -82,7 +82,7 @@ final class ClusterSource implements ConfigSource {
         if (publisher != null) {
             throw new IllegalStateException("istio source " + name + " already started");
         }
-        publisher = new Publisher(name, translator, sink, log);
+        publisher = new Publisher(name, translator, sink, log, settings.kubernetesServices());
         client = clients.get();
         List<String> namespaces = settings.namespaces().isEmpty() ? Collections.singletonList(null)
                 : settings.namespaces();
@@ -92,6 +92,12 @@ final class ClusterSource implements ConfigSource {
                 add(k[0], ns == null ? op.inAnyNamespace() : op.inNamespace(ns));
             }
             add("Secret", ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns));
+            if (settings.kubernetesServices()) {
+                add("Service", ns == null ? client.services().inAnyNamespace() : client.services().inNamespace(ns));
+                var slices = client.discovery().v1().endpointSlices();
+                add("EndpointSlice", ns == null ? slices.inAnyNamespace() : slices.inNamespace(ns));
+                add("Pod", ns == null ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns));
+            }
         }
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (SharedIndexInformer<? extends HasMetadata> informer : informers) {

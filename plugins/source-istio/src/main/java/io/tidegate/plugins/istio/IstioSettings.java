@@ -23,13 +23,15 @@ import java.util.Set;
  * @param selfHosts service hosts that are this gateway: mesh rules sending there are the implicit hop
  * @param debounce delay between a change and the publish it causes
  * @param pollInterval offline mode: the rescan interval
+ * @param kubernetesServices also read Services, EndpointSlices and Pods and publish clusters for the Services
+ *                           VirtualServices and DestinationRules name (with pod labels, for subsets)
  */
 record IstioSettings(Path kubeconfig, String context, List<String> namespaces, List<Path> manifests,
                      Map<String, String> gatewayLabels, Map<Integer, List<String>> listenerPorts,
-                     Set<String> selfHosts, Duration debounce, Duration pollInterval) {
+                     Set<String> selfHosts, Duration debounce, Duration pollInterval, boolean kubernetesServices) {
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "manifests", "gatewayLabels",
-            "listenerPorts", "selfHosts", "debounce", "pollInterval"};
+            "listenerPorts", "selfHosts", "debounce", "pollInterval", "kubernetesServices"};
 
     static final Map<String, String> DEFAULT_LABELS = Map.of("istio", "ingressgateway");
     static final Set<String> DEFAULT_SELF = Set.of("istio-ingressgateway.istio-system.svc.cluster.local",
@@ -82,7 +84,8 @@ record IstioSettings(Path kubeconfig, String context, List<String> namespaces, L
         if (poll.compareTo(Duration.ofMillis(100)) < 0) {
             throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
         }
-        return new IstioSettings(kubeconfig, kubeContext, namespaces, manifests, labels, ports, self, debounce, poll);
+        return new IstioSettings(kubeconfig, kubeContext, namespaces, manifests, labels, ports, self, debounce, poll,
+                settings.bool("kubernetesServices", false));
     }
 
     boolean offline() {

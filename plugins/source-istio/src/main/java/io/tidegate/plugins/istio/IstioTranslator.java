@@ -4,7 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.CorsPolicy;
@@ -93,17 +98,41 @@ final class IstioTranslator {
     /** The Istio objects (and Secrets) a translation reads. */
     record Snapshot(List<GenericKubernetesResource> gateways, List<GenericKubernetesResource> virtualServices,
                     List<GenericKubernetesResource> destinationRules, List<GenericKubernetesResource> serviceEntries,
-                    List<Secret> secrets) {
+                    List<Secret> secrets, List<Service> services, List<EndpointSlice> endpointSlices,
+                    List<Pod> pods) {
 
         static Snapshot of(List<? extends HasMetadata> objects) {
+            return of(objects, false);
+        }
+
+        /** @param kubernetesServices also read Services, EndpointSlices and Pods (else they are ignored) */
+        static Snapshot of(List<? extends HasMetadata> objects, boolean kubernetesServices) {
             List<GenericKubernetesResource> gw = new ArrayList<>();
             List<GenericKubernetesResource> vs = new ArrayList<>();
             List<GenericKubernetesResource> dr = new ArrayList<>();
             List<GenericKubernetesResource> se = new ArrayList<>();
             List<Secret> secrets = new ArrayList<>();
+            List<Service> services = new ArrayList<>();
+            List<EndpointSlice> slices = new ArrayList<>();
+            List<Pod> pods = new ArrayList<>();
             for (HasMetadata o : objects) {
                 if (o instanceof Secret s) {
                     secrets.add(s);
+                    continue;
+                }
+                if (!kubernetesServices && (o instanceof Service || o instanceof EndpointSlice || o instanceof Pod)) {
+                    continue;
+                }
+                if (o instanceof Service s) {
+                    services.add(s);
+                    continue;
+                }
+                if (o instanceof EndpointSlice e) {
+                    slices.add(e);
+                    continue;
+                }
+                if (o instanceof Pod pod) {
+                    pods.add(pod);
                     continue;
                 }
                 if (!(o instanceof GenericKubernetesResource g) || o.getApiVersion() == null
@@ -128,7 +157,9 @@ final class IstioTranslator {
             dr.sort(byName);
             se.sort(byName);
             secrets.sort(byName);
-            return new Snapshot(gw, vs, dr, se, secrets);
+            services.sort(byName);
+            slices.sort(byName);
+            return new Snapshot(gw, vs, dr, se, secrets, services, slices, pods);
         }
     }
 
@@ -169,6 +200,9 @@ final class IstioTranslator {
             guarded(run, gw, () -> gateway(run, gw));
         }
         Map<String, GenericKubernetesResource> rules = destinationRulesByHost(run, s.destinationRules());
+        if (!s.services().isEmpty()) {
+            kubernetesServices(run, s, rules.keySet());
+        }
         for (var e : run.base.entrySet()) {
             BaseCluster b = e.getValue();
             GenericKubernetesResource dr = rules.get(b.host());
@@ -283,6 +317,82 @@ final class IstioTranslator {
                 }
                 run.base.put(key, b);
                 run.seHosts.computeIfAbsent(h, x -> new ArrayList<>()).add(b);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ Kubernetes Services
+
+    /**
+     * Kubernetes Services this source was given (manifests, or informers with {@code kubernetesServices:
+     * true}) become clusters like ServiceEntries: ready EndpointSlice endpoints, with the labels of their
+     * pods (so DestinationRule subsets select pods). Only hosts a VirtualService or DestinationRule names
+     * are published, and a ServiceEntry for the same host takes precedence.
+     */
+    private void kubernetesServices(Run run, Snapshot s, Set<String> ruleHosts) {
+        Set<String> wanted = new LinkedHashSet<>(ruleHosts);
+        for (GenericKubernetesResource vs : s.virtualServices()) {
+            try {
+                for (Node rule : spec(vs).get("http").items()) {
+                    for (Node d : rule.get("route").items()) {
+                        wanted.add(qualify(d.get("destination").get("host").string(""), ns(vs)));
+                    }
+                }
+            } catch (Node.Invalid e) {
+                // reported when the VirtualService itself is translated
+            }
+        }
+        Map<String, Map<String, String>> podLabels = new LinkedHashMap<>();
+        for (Pod p : s.pods()) {
+            podLabels.put(ns(p) + "/" + p.getMetadata().getName(), p.getMetadata().getLabels() == null ? Map.of()
+                    : p.getMetadata().getLabels());
+        }
+        for (Service svc : s.services()) {
+            String host = svc.getMetadata().getName() + "." + ns(svc) + SVC_SUFFIX;
+            if (!wanted.contains(host) || run.seHosts.containsKey(host) || svc.getSpec() == null
+                    || svc.getSpec().getPorts() == null) {
+                continue;
+            }
+            Provenance where = prov(svc);
+            for (ServicePort sp : svc.getSpec().getPorts()) {
+                List<Endpoint> eps = new ArrayList<>();
+                for (EndpointSlice slice : s.endpointSlices()) {
+                    Map<String, String> labels = slice.getMetadata().getLabels();
+                    if (!ns(slice).equals(ns(svc)) || labels == null
+                            || !svc.getMetadata().getName().equals(labels.get("kubernetes.io/service-name"))) {
+                        continue;
+                    }
+                    Integer port = null;
+                    for (EndpointPort ep : slice.getPorts() == null ? List.<EndpointPort>of() : slice.getPorts()) {
+                        String name = ep.getName() == null ? "" : ep.getName();
+                        if (name.equals(sp.getName() == null ? "" : sp.getName())) {
+                            port = ep.getPort();
+                        }
+                    }
+                    if (port == null) {
+                        continue;
+                    }
+                    for (var e : slice.getEndpoints() == null ? List.<io.fabric8.kubernetes.api.model.discovery.v1
+                            .Endpoint>of() : slice.getEndpoints()) {
+                        if (e.getConditions() != null && Boolean.FALSE.equals(e.getConditions().getReady())) {
+                            continue;
+                        }
+                        Map<String, String> labels2 = e.getTargetRef() != null && "Pod".equals(e.getTargetRef()
+                                .getKind()) ? podLabels.getOrDefault(ns(svc) + "/" + e.getTargetRef().getName(),
+                                Map.of()) : Map.of();
+                        for (String a : e.getAddresses()) {
+                            eps.add(new Endpoint(new SocketAddress(a, port), 1, labels2, HealthStatus.HEALTHY));
+                        }
+                    }
+                }
+                eps.sort(Comparator.comparing(e -> e.address().toString()));
+                String protocol = sp.getAppProtocol() != null ? sp.getAppProtocol().toUpperCase(Locale.ROOT)
+                        : sp.getName() != null && sp.getName().contains("-") ? sp.getName().substring(0,
+                        sp.getName().indexOf('-')).toUpperCase(Locale.ROOT) : "HTTP";
+                BaseCluster b = new BaseCluster(host, sp.getPort(), protocol.equals("HTTPS") ? "HTTPS" : "HTTP", eps,
+                        Cluster.Resolution.STATIC, where);
+                run.base.put(host + ":" + sp.getPort(), b);
+                run.seHosts.computeIfAbsent(host, x -> new ArrayList<>()).add(b);
             }
         }
     }
@@ -944,7 +1054,8 @@ final class IstioTranslator {
             cluster = host + ":" + port; // published by the kubernetes source (cross-source reference)
             if (subset != null) {
                 notes.add(Diagnostic.error(where, dest.path() + ".subset", "subsets of Kubernetes Services need pod"
-                        + " labels, which the kubernetes source does not publish; requests get 503"));
+                        + " labels: give this source the Service, its EndpointSlices and Pods (kubernetesServices:"
+                        + " true); requests get 503"));
                 return null;
             }
             return cluster;

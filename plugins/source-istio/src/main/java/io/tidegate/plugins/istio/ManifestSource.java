@@ -63,7 +63,7 @@ final class ManifestSource implements ConfigSource {
         if (publisher != null) {
             throw new IllegalStateException("istio source " + name + " already started");
         }
-        publisher = new Publisher(name, translator, sink, log);
+        publisher = new Publisher(name, translator, sink, log, settings.kubernetesServices());
         Set<Path> dirs = new LinkedHashSet<>();
         for (Path p : settings.manifests()) {
             dirs.add(Files.isDirectory(p) || p.getParent() == null ? p : p.getParent());

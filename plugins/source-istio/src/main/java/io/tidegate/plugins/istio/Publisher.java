@@ -22,10 +22,13 @@ final class Publisher {
     private final IstioTranslator translator;
     private final FragmentSink sink;
     private final System.Logger log;
+    private final boolean kubernetesServices;
     private Fragment published;
     private boolean republish;
 
-    Publisher(String name, IstioTranslator translator, FragmentSink sink, System.Logger log) {
+    Publisher(String name, IstioTranslator translator, FragmentSink sink, System.Logger log,
+              boolean kubernetesServices) {
+        this.kubernetesServices = kubernetesServices;
         this.name = requireNonNull(name, "name");
         this.translator = requireNonNull(translator, "translator");
         this.sink = requireNonNull(sink, "sink");
@@ -33,7 +36,7 @@ final class Publisher {
     }
 
     synchronized Fragment publish(List<? extends HasMetadata> objects, List<Diagnostic> extra) {
-        Fragment f = translator.translate(IstioTranslator.Snapshot.of(objects));
+        Fragment f = translator.translate(IstioTranslator.Snapshot.of(objects, kubernetesServices));
         if (!extra.isEmpty()) {
             List<Diagnostic> all = new ArrayList<>(extra);
             all.addAll(f.diagnostics());

@@ -64,13 +64,16 @@ class IstioTranslatorTest {
         Path input = dir().resolve(name + ".yaml");
         String text = Files.readString(input, StandardCharsets.UTF_8);
         IstioTranslator translator = translator();
-        String actual = Dump.of(translator.translate(IstioTranslator.Snapshot.of(ManifestReader.parse(text))));
+        // A fixture may ask for Kubernetes Services to be read with a first line "# kubernetesServices".
+        boolean services = text.startsWith("# kubernetesServices");
+        String actual = Dump.of(translator.translate(IstioTranslator.Snapshot.of(ManifestReader.parse(text),
+                services)));
 
         // Pure and deterministic: the same objects in another order give the same fragment.
         List<io.fabric8.kubernetes.api.model.HasMetadata> reversed = new java.util.ArrayList<>(
                 ManifestReader.parse(text));
         java.util.Collections.reverse(reversed);
-        assertThat(Dump.of(translator.translate(IstioTranslator.Snapshot.of(reversed)))).isEqualTo(actual);
+        assertThat(Dump.of(translator.translate(IstioTranslator.Snapshot.of(reversed, services)))).isEqualTo(actual);
 
         Path expected = dir().resolve(name + ".expected");
         if (Boolean.getBoolean("fixtures.update")) {
