@@ -55,6 +55,7 @@ class IstioManifestsGatewayTest {
     private TestUpstream bad;
     private TestUpstream good;
     private TestUpstream cnn;
+    private X509Bundle siteCa;
     private Gateway gateway;
     private final BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -74,6 +75,11 @@ class IstioManifestsGatewayTest {
         cnn = up(TestUpstream.startTls("edition.cnn.com", SslContextBuilder.forServer(leaf.getKeyPair().getPrivate(),
                 leaf.getCertificatePath()).build()));
         Files.writeString(install.conf.resolve("external-ca.pem"), ca.getCertificatePEM());
+        siteCa = TestPki.ca("Site CA");
+        X509Bundle fallback = TestPki.server(siteCa, "default.test");
+        Files.writeString(install.conf.resolve("default.crt"), TestPki.chainPem(fallback));
+        Files.writeString(install.conf.resolve("default.key"), fallback.getPrivateKeyPEM());
+        write("secure.yaml", secure(TestPki.server(siteCa, "secure.test")));
         write("bookinfo.yaml", bookinfo());
         write("egress.yaml", egress());
         Path config = install.conf.resolve("tidegate.yaml");
@@ -84,6 +90,12 @@ class IstioManifestsGatewayTest {
                   - name: egress
                     address: 127.0.0.1:0
                     role: egress
+                  - name: websecure
+                    address: 127.0.0.1:0
+                    protocol: https
+                    tls:
+                      certFile: conf/default.crt
+                      keyFile: conf/default.key
                 admin:
                   address: 127.0.0.1:0
                 plugins:
@@ -92,7 +104,7 @@ class IstioManifestsGatewayTest {
                   - id: istio
                     manifests: [conf/istio]
                     gatewayLabels: {app: tidegate}
-                    listenerPorts: {"80": [web], "8080": [egress]}
+                    listenerPorts: {"80": [web], "8080": [egress], "443": [websecure]}
                     debounce: 20ms
                     pollInterval: 500ms
                 accessLog:
@@ -287,6 +299,60 @@ class IstioManifestsGatewayTest {
                     - route: [{destination: {host: edition.cnn.com, port: {number: 443}}}]
                       timeout: soon
                 """.formatted(cnn.port());
+    }
+
+    /** A Gateway with httpsRedirect on 80 and SIMPLE TLS on 443 from a credentialName Secret. */
+    private static String secure(X509Bundle cert) {
+        return """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: secure-cert, namespace: bookinfo}
+                type: kubernetes.io/tls
+                stringData:
+                  tls.crt: |
+                %s
+                  tls.key: |
+                %s
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: secure-gateway, namespace: bookinfo}
+                spec:
+                  selector: {app: tidegate}
+                  servers:
+                    - port: {number: 80, name: http, protocol: HTTP}
+                      hosts: [secure.test]
+                      tls: {httpsRedirect: true}
+                    - port: {number: 443, name: https, protocol: HTTPS}
+                      hosts: [secure.test]
+                      tls: {mode: SIMPLE, credentialName: secure-cert}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: secure, namespace: bookinfo}
+                spec:
+                  hosts: [secure.test]
+                  gateways: [secure-gateway]
+                  http:
+                    - route: [{destination: {host: ratings}}]
+                """.formatted(indent(TestPki.chainPem(cert)), indent(cert.getPrivateKeyPEM()));
+    }
+
+    private static String indent(String pem) {
+        return pem.strip().lines().map(l -> "    " + l).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    @Test
+    void simpleTlsFromACredentialNameSecretAndHttpsRedirect() throws Exception {
+        String redirect = get("web", "secure.test", "/cart?x=1");
+        assertThat(RawHttp.status(redirect)).as(redirect).isEqualTo(301);
+        assertThat(redirect.toLowerCase()).contains("location: https://secure.test/cart?x=1");
+        try (io.tidegate.kernel.testing.TlsClient tls = io.tidegate.kernel.testing.TlsClient.connect(
+                io.tidegate.kernel.testing.TlsClient.context(siteCa, null), gateway.engine().port("websecure"),
+                "secure.test")) {
+            assertThat(tls.serverCn()).isEqualTo("secure.test");
+            assertThat(tls.get("secure.test", "/cart")).startsWith("HTTP/1.1 200").contains("ratings GET /cart");
+        }
     }
 
     private String get(String listener, String host, String path, String... headers) throws Exception {
