@@ -26,7 +26,7 @@ import java.util.function.Supplier;
 
 /**
  * The watch loop against an API server, kept thin: fabric8 shared informers on Gateway, VirtualService,
- * DestinationRule and ServiceEntry ({@code networking.istio.io/v1} as generic resources: no typed model
+ * DestinationRule and ServiceEntry ({@code networking.istio.io}, version {@code apiVersion}, as generic resources: no typed model
  * is needed, the translator reads the spec as a tree) and on Secrets (for {@code credentialName}). Any
  * change schedules one debounced rebuild that translates the caches' whole content; the first fragment
  * is published once every informer has synced. While the API server cannot be reached the source
@@ -73,7 +73,11 @@ final class ClusterSource implements ConfigSource {
     }
 
     static ResourceDefinitionContext context(String kind, String plural) {
-        return new ResourceDefinitionContext.Builder().withGroup(GROUP).withVersion(VERSION).withKind(kind)
+        return context(VERSION, kind, plural);
+    }
+
+    static ResourceDefinitionContext context(String version, String kind, String plural) {
+        return new ResourceDefinitionContext.Builder().withGroup(GROUP).withVersion(version).withKind(kind)
                 .withPlural(plural).withNamespaced(true).build();
     }
 
@@ -88,7 +92,7 @@ final class ClusterSource implements ConfigSource {
                 : settings.namespaces();
         for (String ns : namespaces) {
             for (String[] k : KINDS) {
-                var op = client.genericKubernetesResources(context(k[0], k[1]));
+                var op = client.genericKubernetesResources(context(settings.apiVersion(), k[0], k[1]));
                 add(k[0], ns == null ? op.inAnyNamespace() : op.inNamespace(ns));
             }
             add("Secret", ns == null ? client.secrets().inAnyNamespace() : client.secrets().inNamespace(ns));

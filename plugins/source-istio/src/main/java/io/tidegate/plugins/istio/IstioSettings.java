@@ -23,15 +23,17 @@ import java.util.Set;
  * @param selfHosts service hosts that are this gateway: mesh rules sending there are the implicit hop
  * @param debounce delay between a change and the publish it causes
  * @param pollInterval offline mode: the rescan interval
+ * @param apiVersion the networking.istio.io version watched on an API server: v1 (Istio 1.22+), v1beta1, v1alpha3
  * @param kubernetesServices also read Services, EndpointSlices and Pods and publish clusters for the Services
  *                           VirtualServices and DestinationRules name (with pod labels, for subsets)
  */
 record IstioSettings(Path kubeconfig, String context, List<String> namespaces, List<Path> manifests,
                      Map<String, String> gatewayLabels, Map<Integer, List<String>> listenerPorts,
-                     Set<String> selfHosts, Duration debounce, Duration pollInterval, boolean kubernetesServices) {
+                     Set<String> selfHosts, Duration debounce, Duration pollInterval, String apiVersion,
+                     boolean kubernetesServices) {
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "manifests", "gatewayLabels",
-            "listenerPorts", "selfHosts", "debounce", "pollInterval", "kubernetesServices"};
+            "listenerPorts", "selfHosts", "debounce", "pollInterval", "apiVersion", "kubernetesServices"};
 
     static final Map<String, String> DEFAULT_LABELS = Map.of("istio", "ingressgateway");
     static final Set<String> DEFAULT_SELF = Set.of("istio-ingressgateway.istio-system.svc.cluster.local",
@@ -84,8 +86,12 @@ record IstioSettings(Path kubeconfig, String context, List<String> namespaces, L
         if (poll.compareTo(Duration.ofMillis(100)) < 0) {
             throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
         }
+        String version = settings.string("apiVersion", "v1");
+        if (!Set.of("v1", "v1beta1", "v1alpha3").contains(version)) {
+            throw settings.get("apiVersion").error("'" + version + "' (expected one of: v1, v1beta1, v1alpha3)");
+        }
         return new IstioSettings(kubeconfig, kubeContext, namespaces, manifests, labels, ports, self, debounce, poll,
-                settings.bool("kubernetesServices", false));
+                version, settings.bool("kubernetesServices", false));
     }
 
     boolean offline() {

@@ -811,7 +811,8 @@ final class IstioTranslator {
         Node spec = spec(vs);
         Provenance where = prov(vs);
         String vsNs = ns(vs);
-        List<String> hosts = spec.get("hosts").strings().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        // Istio qualifies short names in every VirtualService host, gateway-bound or not.
+        List<String> hosts = spec.get("hosts").strings().stream().map(h -> qualify(h, vsNs)).toList();
         if (hosts.isEmpty()) {
             throw spec.get("hosts").error("is empty (expected: at least one host)");
         }

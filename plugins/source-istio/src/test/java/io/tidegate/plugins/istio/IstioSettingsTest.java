@@ -36,6 +36,8 @@ class IstioSettingsTest {
         assertThat(s.listenerPorts()).isEqualTo(Map.of(80, List.of("web"), 443, List.of("websecure")));
         assertThat(s.selfHosts()).isEqualTo(IstioSettings.DEFAULT_SELF);
         assertThat(s.debounce()).isEqualTo(Duration.ofMillis(100));
+        assertThat(s.apiVersion()).isEqualTo("v1");
+        assertThat(s.kubernetesServices()).isFalse();
         assertThat(parse("namespaces: [shop]").gatewayLabels()).isEqualTo(Map.of("istio", "ingressgateway"));
     }
 
@@ -47,6 +49,8 @@ class IstioSettingsTest {
                 .hasMessageContaining("listenerPorts").hasMessageContaining("no listener named 'webb'");
         assertThatThrownBy(() -> parse("listenerPorts: {http: web}")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("not a port number");
+        assertThatThrownBy(() -> parse("apiVersion: v2")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("apiVersion").hasMessageContaining("v1beta1");
         assertThatThrownBy(() -> parse("manifests: [a]\nkubeconfig: k")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("exclusive");
     }
