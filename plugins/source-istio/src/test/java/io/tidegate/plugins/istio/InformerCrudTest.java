@@ -134,4 +134,54 @@ class InformerCrudTest {
         assertThat(sink.awaitUnavailable(WAIT)).contains("API server");
         assertThat(sink.fragments).hasSize(published); // the kernel keeps serving the last fragment
     }
+
+    @Test
+    void kubernetesServicesBecomeClustersWithPodLabels() throws Exception {
+        sink.await(f -> !f.routes().isEmpty(), WAIT);
+        client.resource(Serialization.unmarshal("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  ports: [{name: http, port: 9080}]
+                """, io.fabric8.kubernetes.api.model.Service.class)).create();
+        client.resource(Serialization.unmarshal("""
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: reviews-1, namespace: shop, labels: {kubernetes.io/service-name: reviews}}
+                addressType: IPv4
+                ports: [{name: http, port: 9080}]
+                endpoints: [{addresses: [10.4.0.1], targetRef: {kind: Pod, name: reviews-v2}}]
+                """, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)).create();
+        client.resource(Serialization.unmarshal("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: reviews-v2, namespace: shop, labels: {version: v2}}
+                spec: {containers: [{name: app, image: reviews}]}
+                """, io.fabric8.kubernetes.api.model.Pod.class)).create();
+        create("DestinationRule", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  subsets: [{name: v2, labels: {version: v2}}]
+                """);
+        client.genericKubernetesResources(ClusterSource.context("VirtualService", "virtualservices"))
+                .inNamespace("shop").resource(Serialization.unmarshal(vs("/v1").replace("host: app.vm.internal",
+                        "host: reviews, subset: v2"), GenericKubernetesResource.class)).update();
+
+        RecordingSink services = new RecordingSink();
+        try (ConfigSource withServices = new IstioSourceFactory().create("istio", TestContext.settings("""
+                debounce: 10ms
+                listenerPorts: {"80": [web]}
+                kubernetesServices: true
+                """), context, client, f -> { })) {
+            withServices.start(services);
+            Fragment f = services.await(x -> x.clusters().stream()
+                    .anyMatch(c -> c.name().equals("reviews.shop.svc.cluster.local:9080/v2")), WAIT);
+            assertThat(f.clusters().stream().filter(c -> c.name().endsWith("/v2")).findFirst().orElseThrow()
+                    .endpoints()).extracting(e -> e.address().toString()).containsExactly("10.4.0.1:9080");
+        }
+    }
 }
