@@ -1,0 +1,131 @@
+package io.tidegate.plugins.istio;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads manifests as {@code kubectl apply -f} takes them: a file is itself; a directory is every
+ * {@code *.yaml}, {@code *.yml} and {@code *.json} directly inside it (not recursive, as without
+ * {@code -R}), in file-name order; a file holds one or more {@code ---}-separated documents, each an
+ * object or a {@code List}. Hidden files (editor swap files, ConfigMap {@code ..data}) are skipped.
+ */
+final class ManifestReader {
+
+    private ManifestReader() {
+    }
+
+    /** The files {@code root} stands for. */
+    static List<Path> list(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            if (!Files.exists(root)) {
+                throw new java.nio.file.NoSuchFileException(root.toString());
+            }
+            return List.of(root);
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!name.startsWith(".") && (lower.endsWith(".yaml") || lower.endsWith(".yml")
+                        || lower.endsWith(".json")) && Files.isRegularFile(entry)) {
+                    files.add(entry);
+                }
+            }
+        }
+        files.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        return files;
+    }
+
+    /** The objects of one file. */
+    static List<HasMetadata> read(Path file) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The objects of a manifest text.
+     *
+     * @throws IllegalArgumentException naming the document that cannot be read
+     */
+    static List<HasMetadata> parse(String text) {
+        List<HasMetadata> out = new ArrayList<>();
+        List<String> documents = split(text);
+        for (int i = 0; i < documents.size(); i++) {
+            String doc = documents.get(i);
+            if (doc.isBlank() || doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
+                continue;
+            }
+            Object parsed;
+            try {
+                parsed = Serialization.unmarshal(doc);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("document " + (i + 1) + ": " + firstLine(e), e);
+            }
+            add(parsed, out, i + 1);
+        }
+        return out;
+    }
+
+    private static void add(Object parsed, List<HasMetadata> out, int document) {
+        if (parsed instanceof KubernetesList list) {
+            for (var item : list.getItems()) {
+                add(item, out, document);
+            }
+        } else if (parsed instanceof List<?> items) {
+            for (Object item : items) {
+                add(item, out, document);
+            }
+        } else if (parsed instanceof HasMetadata object) {
+            if (object.getMetadata() == null || object.getMetadata().getName() == null) {
+                throw new IllegalArgumentException("document " + document + ": " + object.getKind()
+                        + " has no metadata.name");
+            }
+            if (object.getMetadata().getNamespace() == null && namespaced(object)) {
+                object.getMetadata().setNamespace("default"); // as kubectl apply without -n
+            }
+            out.add(object);
+        } else if (parsed != null && !(parsed instanceof KubernetesResource)) {
+            throw new IllegalArgumentException("document " + document + ": not a Kubernetes object");
+        }
+    }
+
+    private static boolean namespaced(HasMetadata o) {
+        return !(o instanceof io.fabric8.kubernetes.api.model.networking.v1.IngressClass
+                || o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass
+                || o instanceof io.fabric8.kubernetes.api.model.Namespace
+                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole
+                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding);
+    }
+
+    private static List<String> split(String text) {
+        List<String> docs = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : text.split("\n", -1)) {
+            if (line.equals("---") || line.startsWith("--- ") || line.equals("---\r")) {
+                docs.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(line).append('\n');
+            }
+        }
+        docs.add(current.toString());
+        return docs;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}

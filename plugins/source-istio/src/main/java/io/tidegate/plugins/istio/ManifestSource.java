@@ -1,0 +1,164 @@
+package io.tidegate.plugins.istio;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.Provenance;
+import io.tidegate.spi.source.ConfigSource;
+import io.tidegate.spi.source.FragmentSink;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Offline mode ({@code manifests: [dirs]}): the same objects read from files, watched (file events
+ * plus a rescan every {@code pollInterval}), and the same translation. A file that cannot be read
+ * keeps its last good objects and is reported with its name.
+ */
+final class ManifestSource implements ConfigSource {
+
+    private final String name;
+    private final IstioSettings settings;
+    private final ScheduledExecutorService scheduler;
+    private final System.Logger log;
+    private final IstioTranslator translator;
+    private final Consumer<Fragment> afterReload;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Map<Path, List<HasMetadata>> lastGood = new HashMap<>();
+    private final Object lock = new Object();
+
+    private volatile boolean closed;
+    private Publisher publisher;
+    private DirectoryWatcher watcher;
+    private Future<?> poll;
+
+    ManifestSource(String name, IstioSettings settings, ScheduledExecutorService scheduler, System.Logger log,
+                   IstioTranslator translator, Consumer<Fragment> afterReload) {
+        this.name = requireNonNull(name, "name");
+        this.settings = requireNonNull(settings, "settings");
+        this.scheduler = requireNonNull(scheduler, "scheduler");
+        this.log = requireNonNull(log, "log");
+        this.translator = requireNonNull(translator, "translator");
+        this.afterReload = requireNonNull(afterReload, "afterReload");
+    }
+
+    @Override
+    public synchronized void start(FragmentSink sink) {
+        if (publisher != null) {
+            throw new IllegalStateException("istio source " + name + " already started");
+        }
+        publisher = new Publisher(name, translator, sink, log, settings.kubernetesServices());
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Path p : settings.manifests()) {
+            dirs.add(Files.isDirectory(p) || p.getParent() == null ? p : p.getParent());
+        }
+        try {
+            watcher = new DirectoryWatcher("tidegate-source-istio-" + name, List.copyOf(dirs), this::changed,
+                    log);
+            watcher.start();
+        } catch (IOException e) {
+            log.log(Level.WARNING, "istio source " + name + ": no watch service (" + e + "); polling only");
+        }
+        scheduler.execute(this::reload);
+        long every = settings.pollInterval().toNanos();
+        poll = scheduler.scheduleWithFixedDelay(this::reload, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    private void changed() {
+        if (closed || !pending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                pending.set(false);
+                reload();
+            }, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            pending.set(false);
+        }
+    }
+
+    private void reload() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                List<HasMetadata> objects = new ArrayList<>();
+                List<Diagnostic> problems = new ArrayList<>();
+                Set<Path> seen = new LinkedHashSet<>();
+                for (Path root : settings.manifests()) {
+                    List<Path> files;
+                    try {
+                        files = ManifestReader.list(root);
+                    } catch (NoSuchFileException e) {
+                        problems.add(Diagnostic.error(Provenance.of(name, root.toString()), "manifests",
+                                "does not exist"));
+                        continue;
+                    }
+                    for (Path file : files) {
+                        if (!seen.add(file)) {
+                            continue;
+                        }
+                        try {
+                            List<HasMetadata> read = ManifestReader.read(file);
+                            lastGood.put(file, read);
+                            objects.addAll(read);
+                        } catch (IOException | IllegalArgumentException e) {
+                            List<HasMetadata> old = lastGood.getOrDefault(file, List.of());
+                            objects.addAll(old);
+                            problems.add(Diagnostic.error(Provenance.of(name, file.toString()), "",
+                                    e.getMessage() + (old.isEmpty() ? "" : "; its last good objects stay live")));
+                        }
+                    }
+                }
+                lastGood.keySet().retainAll(seen);
+                Fragment t = publisher.publish(objects, problems);
+                afterReload.accept(t);
+            } catch (IOException | RuntimeException e) {
+                log.log(Level.ERROR, "istio source " + name + ": reload failed", e);
+                publisher.unavailable("reading manifests failed: " + e);
+            } finally {
+                if (watcher != null) {
+                    watcher.ensureRegistered();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        DirectoryWatcher w;
+        Future<?> p;
+        synchronized (this) {
+            w = watcher;
+            p = poll;
+        }
+        if (p != null) {
+            p.cancel(false);
+        }
+        if (w != null) {
+            w.close();
+        }
+        synchronized (lock) {
+            // waits for a reload in flight
+        }
+    }
+}
