@@ -14,14 +14,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.spi.policy.Decision;
-import io.tidegate.spi.policy.Policy;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The connection half of downstream HTTP/2 (docs/engine.md, "HTTP/2"): what belongs to the TCP connection
@@ -49,7 +43,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private final EngineContext engine;
     private final GatewayConfig.ListenerConfig listener;
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
-    private final List<Policy> admitted = new ArrayList<>(0);
+    private final ConnectionAdmission admission = new ConnectionAdmission();
     private DownstreamConnection connection;
     private Http2FrameCodec codec;
     private ChannelHandlerContext ctx;
@@ -121,13 +115,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         closed = true;
         release();
         engine.metrics().connectionClosed();
-        for (Policy p : admitted) {
-            try {
-                p.onConnectionClosed(connection);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "policy failed in onConnectionClosed", e);
-            }
-        }
+        admission.closed(connection);
         ctx.fireChannelInactive();
     }
 
@@ -137,44 +125,20 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /** As for HTTP/1.1 ({@link ConnectionAdmission}): in order, before a frame is decoded. */
     private void admit() {
-        admitConnection(engine.config().connectionPolicies(listener.name()), 0);
-    }
+        admission.ask(engine.config().connectionPolicies(listener.name()), connection, ctx,
+                new ConnectionAdmission.Verdict() {
+                    @Override
+                    public void admitted() {
+                        Http2Connection.this.admitted();
+                    }
 
-    /** As {@link ProxyFrontendHandler} does for HTTP/1.1: in order, before a frame is decoded. */
-    private void admitConnection(List<Policy> policies, int from) {
-        for (int i = from; i < policies.size(); i++) {
-            Policy policy = policies.get(i);
-            CompletionStage<Decision> stage;
-            try {
-                stage = policy.onConnection(connection);
-            } catch (RuntimeException failure) {
-                refuse("policy failed: " + failure);
-                return;
-            }
-            if (stage instanceof CompletableFuture<Decision> done && done.isDone() && !done.isCompletedExceptionally()) {
-                if (done.join() instanceof Decision.Deny deny) {
-                    refuse(deny.reason());
-                    return;
-                }
-                admitted.add(policy);
-                continue;
-            }
-            int next = i + 1;
-            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
-                if (!ctx.channel().isActive()) {
-                    return;
-                }
-                if (failure != null || decision instanceof Decision.Deny) {
-                    refuse(failure != null ? "policy failed: " + failure : ((Decision.Deny) decision).reason());
-                    return;
-                }
-                admitted.add(policy);
-                admitConnection(policies, next);
-            }));
-            return;
-        }
-        admitted();
+                    @Override
+                    public void refused(String reason) {
+                        refuse(reason);
+                    }
+                });
     }
 
     private void refuse(String reason) {

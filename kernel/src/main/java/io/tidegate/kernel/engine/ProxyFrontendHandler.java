@@ -75,8 +75,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private ChannelHandlerContext ctx;
     private DownstreamConnection connection;
-    /** Connection policies that admitted this connection: they hear when it closes. */
-    private final List<Policy> admitted = new ArrayList<>(0);
+    /** The connection policies' verdict; those that admitted this connection hear when it closes. */
+    private final ConnectionAdmission admission = new ConnectionAdmission();
     private Exchange ex;
     private boolean closing;
     /** TLS connections: requests wait until the handshake is done and the connection policies admitted it. */
@@ -141,44 +141,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             admitted();
         } else {
             admitting = true; // bytes a ProtocolSelector read already wait in the backlog until the policies answer
-            admitConnection(policies, 0);
-        }
-    }
+            admission.ask(policies, connection, ctx, new ConnectionAdmission.Verdict() {
+                @Override
+                public void admitted() {
+                    ProxyFrontendHandler.this.admitted();
+                }
 
-    /** Asks the listener's policies about the new connection, in order, before reading a byte. */
-    private void admitConnection(List<Policy> policies, int from) {
-        for (int i = from; i < policies.size(); i++) {
-            Policy policy = policies.get(i);
-            CompletionStage<Decision> stage;
-            try {
-                stage = policy.onConnection(connection);
-            } catch (RuntimeException failure) {
-                refuseConnection("policy failed: " + failure);
-                return;
-            }
-            if (stage instanceof CompletableFuture<Decision> done && done.isDone() && !done.isCompletedExceptionally()) {
-                if (done.join() instanceof Decision.Deny deny) {
-                    refuseConnection(deny.reason());
-                    return;
+                @Override
+                public void refused(String reason) {
+                    refuseConnection(reason);
                 }
-                admitted.add(policy);
-                continue;
-            }
-            int next = i + 1;
-            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
-                if (!ctx.channel().isActive()) {
-                    return;
-                }
-                if (failure != null || decision instanceof Decision.Deny) {
-                    refuseConnection(failure != null ? "policy failed: " + failure : ((Decision.Deny) decision).reason());
-                    return;
-                }
-                admitted.add(policy);
-                admitConnection(policies, next);
-            }));
-            return;
+            });
         }
-        admitted();
     }
 
     /** Every connection policy said yes: requests may be read (and those read during the handshake handled). */
@@ -203,13 +177,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (stream == null) {
             engine.metrics().connectionClosed();
         }
-        for (Policy p : admitted) {
-            try {
-                p.onConnectionClosed(connection);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "policy failed in onConnectionClosed", e);
-            }
-        }
+        admission.closed(connection);
         if (ex != null) {
             if (ex.flag == null && !ex.responseDone) {
                 ex.flag = "DC"; // downstream connection terminated

@@ -303,6 +303,54 @@ class Http2EndToEndTest {
         }
     }
 
+    @Test
+    void anIdleConnectionIsClosedWithGoAwayAfterTheKeepAliveTimeout() throws Exception {
+        try (EngineHarness quick = EngineHarness.start(Duration.ofMillis(300),
+                io.tidegate.kernel.config.GatewayConfig.Http2.DEFAULTS)) {
+            quick.publish(fragment());
+            try (H2Client c = H2Client.h2c(quick.port())) {
+                H2Client.Response r = c.open().headers(H2Client.request("GET", "a.test", "/once"), true).response();
+                assertThat(r.status()).isEqualTo("200");
+                Http2GoAwayFrame goAway = c.nextGoAway(); // nothing open for 300 ms
+                assertThat(goAway).isNotNull();
+                assertThat(goAway.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
+                goAway.release();
+                assertThat(c.channel().closeFuture().await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void withHttp2DisabledThePrefaceIsJustAMalformedHttp11Request() throws Exception {
+        try (EngineHarness h1 = EngineHarness.start(Duration.ofSeconds(30),
+                io.tidegate.kernel.config.GatewayConfig.Http2.DISABLED)) {
+            h1.publish(fragment());
+            String raw = io.tidegate.kernel.testing.RawHttp.exchange(h1.port(),
+                    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 3000);
+            assertThat(raw).startsWith("HTTP/1.1 400");
+            assertThat(io.tidegate.kernel.testing.RawHttp.exchange(h1.port(),
+                    "GET /h1 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n", 3000))
+                    .startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void connectionPoliciesAreAskedBeforeAnyFrameIsDecoded() throws Exception {
+        var refuse = new io.tidegate.kernel.config.GatewayConfig.PluginEntry("test-policy", "refuse",
+                EngineHarness.settings(Map.of("mode", "refuse-connections")), List.of());
+        try (EngineHarness guarded = EngineHarness.start(EngineHarness.defaults(), 0,
+                Map.of("test-policy", new PolicyChainTest.TestPolicyFactory()), List.of(refuse))) {
+            guarded.publish(fragment());
+            int before = upstream.requests();
+            try (H2Client c = H2Client.h2c(guarded.port())) {
+                c.open().headers(H2Client.request("GET", "a.test", "/refused"), true);
+                assertThat(c.channel().closeFuture().await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(c.gotSettings()).as("the HTTP/2 codec never ran").isFalse();
+            }
+            assertThat(upstream.requests()).isEqualTo(before);
+        }
+    }
+
     // ---- drain -----------------------------------------------------------------------------------------
 
     @Test

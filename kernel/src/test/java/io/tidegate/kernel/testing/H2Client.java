@@ -87,6 +87,11 @@ public final class H2Client implements AutoCloseable {
         settings.get(5, TimeUnit.SECONDS);
     }
 
+    /** Whether the server's SETTINGS arrived. */
+    public boolean gotSettings() {
+        return settings.isDone();
+    }
+
     public Channel channel() {
         return channel;
     }
