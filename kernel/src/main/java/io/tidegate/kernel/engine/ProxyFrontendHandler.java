@@ -259,6 +259,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             // pseudo-header): reset with the codec's error code (PROTOCOL_ERROR), not the CANCEL of a plain close.
             if (ex != null && ex.flag == null) {
                 ex.flag = "DPE";
+            } else if (ex == null && connection != null) {
+                // Refused before it became a request (a missing pseudo-header): still one access log line.
+                engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(), "-", "-",
+                        "-", 0, 0, 0, null, 0, null, null, "DPE", h2.getMessage(), AccessLog.HTTP_2));
             }
             closing = true;
             ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
