@@ -59,9 +59,25 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param forwardProxy serve absolute-form requests no route matches and CONNECT as a forward proxy
      *                     (egress listeners only; docs/engine.md, "Forward proxy")
      * @param tls handshake settings of an {@code https} listener; null for the others
+     * @param http2 downstream HTTP/2: ALPN {@code h2} on https, prior-knowledge h2c on http
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
-                                 int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls) {
+                                 int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
+                                 Http2 http2) {
+
+        public ListenerConfig {
+            java.util.Objects.requireNonNull(http2, "http2");
+            if (tls != null) {
+                tls = tls.withH2(http2.enabled()); // ALPN offers h2 exactly when the listener speaks it
+            }
+        }
+
+        /** With the default HTTP/2 settings (enabled). */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, tls,
+                    Http2.DEFAULTS);
+        }
 
         /** A plain listener that is not a forward proxy. */
         public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
@@ -83,6 +99,35 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
 
         public String name() {
             return listener.name();
+        }
+    }
+
+    /**
+     * A listener's {@code http2:} block.
+     *
+     * @param enabled ALPN offers {@code h2} (https), or the h2c connection preface is recognised (http)
+     * @param maxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS, streams a client may have open at once
+     * @param initialWindowSize SETTINGS_INITIAL_WINDOW_SIZE, bytes of one stream's body a client may send
+     *                          before the gateway has passed them on
+     */
+    public record Http2(boolean enabled, long maxConcurrentStreams, int initialWindowSize) {
+
+        public static final long DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+        public static final int DEFAULT_INITIAL_WINDOW_SIZE = 65_535;
+        public static final Http2 DEFAULTS = new Http2(true, DEFAULT_MAX_CONCURRENT_STREAMS,
+                DEFAULT_INITIAL_WINDOW_SIZE);
+        public static final Http2 DISABLED = new Http2(false, DEFAULT_MAX_CONCURRENT_STREAMS,
+                DEFAULT_INITIAL_WINDOW_SIZE);
+
+        public Http2 {
+            if (maxConcurrentStreams < 1 || maxConcurrentStreams > 0xFFFFFFFFL) {
+                throw new IllegalArgumentException("maxConcurrentStreams: " + maxConcurrentStreams
+                        + " (expected: 1 to 4294967295)");
+            }
+            if (initialWindowSize < 1) {
+                throw new IllegalArgumentException("initialWindowSize: " + initialWindowSize
+                        + " (expected: 1 to 2147483647)");
+            }
         }
     }
 

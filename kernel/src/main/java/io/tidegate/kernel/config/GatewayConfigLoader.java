@@ -104,7 +104,7 @@ public final class GatewayConfigLoader {
         Set<SocketAddress> addresses = new HashSet<>();
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
-                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls");
+                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -139,9 +139,29 @@ public final class GatewayConfigLoader {
                     positive(item, "keepAliveTimeout", Duration.ofSeconds(60)),
                     intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
                     intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
-                    item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config()));
+                    item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config(),
+                    http2(item.getOrNull("http2"))));
         }
         return out;
+    }
+
+    /** A listener's {@code http2:} block; absent: enabled with the defaults. */
+    private static GatewayConfig.Http2 http2(ConfigNode node) {
+        if (node.isNull()) {
+            return GatewayConfig.Http2.DEFAULTS;
+        }
+        node.requireOnlyKeys("enabled", "maxConcurrentStreams", "initialWindowSize");
+        boolean enabled = node.bool("enabled", true);
+        long streams = node.getOrNull("maxConcurrentStreams").isNull()
+                ? GatewayConfig.Http2.DEFAULT_MAX_CONCURRENT_STREAMS : node.get("maxConcurrentStreams").asLong();
+        if (streams < 1 || streams > 0xFFFFFFFFL) {
+            throw node.get("maxConcurrentStreams").error(streams + " (expected: 1 to 4294967295, e.g. 100)");
+        }
+        long window = node.byteSize("initialWindowSize", GatewayConfig.Http2.DEFAULT_INITIAL_WINDOW_SIZE);
+        if (window < 1 || window > Integer.MAX_VALUE) {
+            throw node.get("initialWindowSize").error(window + " (expected: 1 to 2147483647 bytes, e.g. 64k)");
+        }
+        return new GatewayConfig.Http2(enabled, streams, (int) window);
     }
 
     private static List<GatewayConfig.PluginEntry> entries(ConfigNode node, boolean bindable) {

@@ -19,10 +19,25 @@ import java.util.List;
  * @param sessionTimeout how long a session may be resumed
  * @param sessionCacheSize sessions kept for resumption per certificate
  * @param handshakeTimeout a handshake not done after this closes the connection
+ * @param h2 ALPN offers {@code h2} before {@code http/1.1} (the listener's {@code http2.enabled})
  */
 public record ListenerTls(String certFile, String certificatePem, String privateKeyPem, String minVersion,
                           List<String> ciphers, ClientAuth clientAuth, String clientCaPem, Duration sessionTimeout,
-                          long sessionCacheSize, Duration handshakeTimeout) {
+                          long sessionCacheSize, Duration handshakeTimeout, boolean h2) {
+
+    /** Offering {@code h2}, the default. */
+    public ListenerTls(String certFile, String certificatePem, String privateKeyPem, String minVersion,
+                       List<String> ciphers, ClientAuth clientAuth, String clientCaPem, Duration sessionTimeout,
+                       long sessionCacheSize, Duration handshakeTimeout) {
+        this(certFile, certificatePem, privateKeyPem, minVersion, ciphers, clientAuth, clientCaPem, sessionTimeout,
+                sessionCacheSize, handshakeTimeout, true);
+    }
+
+    /** The same settings, with ALPN offering {@code h2} or not. */
+    public ListenerTls withH2(boolean offer) {
+        return offer == h2 ? this : new ListenerTls(certFile, certificatePem, privateKeyPem, minVersion, ciphers,
+                clientAuth, clientCaPem, sessionTimeout, sessionCacheSize, handshakeTimeout, offer);
+    }
 
     /** Client certificate verification (mutual TLS). */
     public enum ClientAuth {
@@ -52,6 +67,6 @@ public record ListenerTls(String certFile, String certificatePem, String private
     public String toString() {
         return "ListenerTls[certFile=" + certFile + ", minVersion=" + minVersion + ", ciphers=" + ciphers
                 + ", clientAuth=" + clientAuth + ", sessionTimeout=" + sessionTimeout + ", sessionCacheSize="
-                + sessionCacheSize + ", handshakeTimeout=" + handshakeTimeout + "]";
+                + sessionCacheSize + ", handshakeTimeout=" + handshakeTimeout + ", h2=" + h2 + "]";
     }
 }

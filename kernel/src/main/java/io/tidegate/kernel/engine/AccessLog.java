@@ -29,9 +29,20 @@ public final class AccessLog implements AutoCloseable {
      *
      * @param reason why the gateway answered or cut it, for flags that carry one (a policy denial's reason); or null
      */
+    static final String HTTP_1_0 = "HTTP/1.0";
+    static final String HTTP_1_1 = "HTTP/1.1";
+    static final String HTTP_2 = "HTTP/2";
+
     record Entry(long epochMillis, String client, String method, String authority, String path, int status,
                  long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
-                 String requestId, String flag, String reason) {
+                 String requestId, String flag, String reason, String protocol) {
+
+        Entry(long epochMillis, String client, String method, String authority, String path, int status,
+              long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
+              String requestId, String flag, String reason) {
+            this(epochMillis, client, method, authority, path, status, bytesSent, bytesReceived, upstream,
+                    durationMicros, route, requestId, flag, reason, HTTP_1_1);
+        }
 
         Entry(long epochMillis, String client, String method, String authority, String path, int status,
               long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
@@ -127,14 +138,14 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * {@code time client "METHOD authority path" status bytes upstream duration_ms route request_id flag}, then
+     * {@code time client "METHOD authority path PROTOCOL" status bytes upstream duration_ms route request_id flag}, then
      * {@code "reason"} only when the exchange has one (policy denials), so lines without one keep their shape.
      */
     static void formatDefault(Entry e, StringBuilder out) {
         out.append(Instant.ofEpochMilli(e.epochMillis())).append(' ')
                 .append(e.client()).append(" \"")
                 .append(e.method()).append(' ').append(sanitize(e.authority())).append(' ')
-                .append(sanitize(e.path())).append("\" ")
+                .append(sanitize(e.path())).append(' ').append(e.protocol()).append("\" ")
                 .append(e.status()).append(' ')
                 .append(e.bytesSent()).append(' ')
                 .append(e.upstream() == null ? "-" : e.upstream()).append(' ')
@@ -154,6 +165,7 @@ public final class AccessLog implements AutoCloseable {
         field(out, "method", e.method());
         field(out, "authority", e.authority());
         field(out, "path", e.path());
+        field(out, "protocol", e.protocol());
         out.append(",\"status\":").append(e.status());
         out.append(",\"bytes_sent\":").append(e.bytesSent());
         out.append(",\"bytes_received\":").append(e.bytesReceived());

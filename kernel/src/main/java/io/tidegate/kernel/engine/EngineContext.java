@@ -31,6 +31,17 @@ final class EngineContext {
 
     void startDraining() {
         draining = true;
+        for (io.netty.channel.Channel ch : http2) {
+            ch.eventLoop().execute(() -> ch.close()); // the HTTP/2 codec's close: GOAWAY, streams finish, close
+        }
+    }
+
+    private final java.util.Set<io.netty.channel.Channel> http2 = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** An HTTP/2 client connection: told GOAWAY when the engine drains. */
+    void http2Opened(io.netty.channel.Channel ch) {
+        http2.add(ch);
+        ch.closeFuture().addListener(f -> http2.remove(ch));
     }
 
     /** The live generation; read once per request. */

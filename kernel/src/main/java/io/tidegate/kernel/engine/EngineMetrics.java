@@ -25,6 +25,8 @@ final class EngineMetrics {
     private final Metrics.CounterFamily healthTransitions;
     private final Metrics.CounterFamily tlsHandshakes;
     private final Metrics.CounterFamily upstreamTlsHandshakes;
+    private final Metrics.CounterFamily http2Streams;
+    private final Metrics.CounterFamily http2Connections;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -50,6 +52,10 @@ final class EngineMetrics {
                 "listener", "protocol", "result");
         upstreamTlsHandshakes = registry.counter("tidegate_upstream_tls_handshakes_total",
                 "TLS handshakes with upstreams, by cluster and result (success, failure).", "cluster", "result");
+        http2Streams = registry.counter("tidegate_http2_streams_total",
+                "HTTP/2 streams opened by clients, by listener.", "listener");
+        http2Connections = registry.counter("tidegate_http2_connections_total",
+                "Client connections that speak HTTP/2 (ALPN h2 or h2c prior knowledge), by listener.", "listener");
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
         registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
@@ -99,6 +105,14 @@ final class EngineMetrics {
     /** A client handshake ended; {@code protocol} is empty when it failed. */
     void tlsHandshake(String listener, String protocol, boolean success) {
         tlsHandshakes.labels(listener, protocol == null ? "" : protocol, success ? "success" : "failure").increment();
+    }
+
+    void http2Stream(String listener) {
+        http2Streams.labels(listener).increment();
+    }
+
+    void http2ConnectionOpened(String listener) {
+        http2Connections.labels(listener).increment();
     }
 
     void upstreamTlsHandshake(String cluster, boolean success) {

@@ -1,6 +1,7 @@
 package io.tidegate.kernel.engine;
 
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tidegate.kernel.config.GatewayConfig;
@@ -8,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of an {@code http} or {@code https} listener's connection: TLS termination (https only),
- * strict codec, keep-alive idle timer, proxy.
+ * keep-alive idle timer, then HTTP/1.1 (strict codec, proxy) or, when the listener has HTTP/2 enabled,
+ * a {@link ProtocolSelector} that installs HTTP/1.1 or {@link Http2Connection} once ALPN or the first
+ * bytes said which.
  */
 final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -22,13 +25,27 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
-            TlsTermination.addTo(ch.pipeline(), engine, listener);
+            TlsTermination.addTo(p, engine, listener);
         }
-        ch.pipeline()
-                .addLast("codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()))
-                .addLast("keepalive", new IdleStateHandler(0, 0, listener.keepAliveTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS))
-                .addLast("proxy", new ProxyFrontendHandler(engine, listener));
+        if (!listener.http2().enabled()) {
+            p.addLast("codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()))
+                    .addLast("keepalive", keepAlive(listener))
+                    .addLast("proxy", new ProxyFrontendHandler(engine, listener));
+            return;
+        }
+        p.addLast("keepalive", keepAlive(listener))
+                .addLast("select", new ProtocolSelector(engine, listener));
+    }
+
+    static IdleStateHandler keepAlive(GatewayConfig.ListenerConfig listener) {
+        return new IdleStateHandler(0, 0, listener.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The HTTP/1.1 handlers, after {@code base}. */
+    static void addHttp1(ChannelPipeline p, String base, EngineContext engine, GatewayConfig.ListenerConfig listener) {
+        p.addAfter(base, "codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()));
+        p.addAfter("codec", "proxy", new ProxyFrontendHandler(engine, listener));
     }
 }

@@ -75,16 +75,26 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private ChannelHandlerContext ctx;
     private DownstreamConnection connection;
-    /** Connection policies that admitted this connection: they hear when it closes. */
-    private final List<Policy> admitted = new ArrayList<>(0);
+    /** The connection policies' verdict; those that admitted this connection hear when it closes. */
+    private final ConnectionAdmission admission = new ConnectionAdmission();
     private Exchange ex;
     private boolean closing;
     /** TLS connections: requests wait until the handshake is done and the connection policies admitted it. */
     private boolean admitting;
+    /**
+     * Non-null on an HTTP/2 stream channel: the connection it belongs to ({@link Http2Connection} owns the
+     * connection's admission, metrics and keep-alive). The channel then carries exactly one exchange.
+     */
+    private final DownstreamConnection stream;
 
     ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener) {
+        this(engine, listener, null);
+    }
+
+    ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener, DownstreamConnection stream) {
         this.engine = requireNonNull(engine, "engine");
         this.listener = requireNonNull(listener, "listener");
+        this.stream = stream;
     }
 
     // ---- client channel events -----------------------------------------------------------------
@@ -96,6 +106,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (stream != null) {
+            connection = stream; // admitted with its connection
+            admitted();
+            return;
+        }
         Channel ch = ctx.channel();
         connection = new DownstreamConnection((InetSocketAddress) ch.remoteAddress(),
                 (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role(),
@@ -125,44 +140,19 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (policies.isEmpty()) {
             admitted();
         } else {
-            admitConnection(policies, 0);
-        }
-    }
+            admitting = true; // bytes a ProtocolSelector read already wait in the backlog until the policies answer
+            admission.ask(policies, connection, ctx, new ConnectionAdmission.Verdict() {
+                @Override
+                public void admitted() {
+                    ProxyFrontendHandler.this.admitted();
+                }
 
-    /** Asks the listener's policies about the new connection, in order, before reading a byte. */
-    private void admitConnection(List<Policy> policies, int from) {
-        for (int i = from; i < policies.size(); i++) {
-            Policy policy = policies.get(i);
-            CompletionStage<Decision> stage;
-            try {
-                stage = policy.onConnection(connection);
-            } catch (RuntimeException failure) {
-                refuseConnection("policy failed: " + failure);
-                return;
-            }
-            if (stage instanceof CompletableFuture<Decision> done && done.isDone() && !done.isCompletedExceptionally()) {
-                if (done.join() instanceof Decision.Deny deny) {
-                    refuseConnection(deny.reason());
-                    return;
+                @Override
+                public void refused(String reason) {
+                    refuseConnection(reason);
                 }
-                admitted.add(policy);
-                continue;
-            }
-            int next = i + 1;
-            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
-                if (!ctx.channel().isActive()) {
-                    return;
-                }
-                if (failure != null || decision instanceof Decision.Deny) {
-                    refuseConnection(failure != null ? "policy failed: " + failure : ((Decision.Deny) decision).reason());
-                    return;
-                }
-                admitted.add(policy);
-                admitConnection(policies, next);
-            }));
-            return;
+            });
         }
-        admitted();
     }
 
     /** Every connection policy said yes: requests may be read (and those read during the handshake handled). */
@@ -184,14 +174,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        engine.metrics().connectionClosed();
-        for (Policy p : admitted) {
-            try {
-                p.onConnectionClosed(connection);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "policy failed in onConnectionClosed", e);
-            }
+        if (stream == null) {
+            engine.metrics().connectionClosed();
         }
+        admission.closed(connection);
         if (ex != null) {
             if (ex.flag == null && !ex.responseDone) {
                 ex.flag = "DC"; // downstream connection terminated
@@ -268,6 +254,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, "client connection error", cause);
+        if (stream != null && cause instanceof io.netty.handler.codec.http2.Http2Exception h2) {
+            // A malformed stream (RFC 9113 8.1.1: DATA that disagrees with content-length; 8.3.1: a missing
+            // pseudo-header): reset with the codec's error code (PROTOCOL_ERROR), not the CANCEL of a plain close.
+            if (ex != null && ex.flag == null) {
+                ex.flag = "DPE";
+            } else if (ex == null && connection != null) {
+                // Refused before it became a request (a missing pseudo-header): still one access log line.
+                engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(), "-", "-",
+                        "-", 0, 0, 0, null, 0, null, null, "DPE", h2.getMessage(), AccessLog.HTTP_2));
+            }
+            closing = true;
+            ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         closing = true;
         ctx.close();
     }
@@ -296,6 +297,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private void onRequestHead(HttpRequest request) {
         Rejection rejection = RequestValidator.validate(request, listener.forwardProxy());
+        if (rejection == null && stream != null && HttpMethod.CONNECT.equals(request.method())) {
+            rejection = new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported over HTTP/2",
+                    "DPE"); // RFC 9113 8.5; tunnels are HTTP/1.1's here (docs/engine.md, "HTTP/2")
+        }
         if (rejection != null) {
             reject(request, rejection);
             return;
@@ -366,7 +371,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(),
                 request.method().name(), host == null ? "-" : host, truncate(request.uri()),
                 rejection.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
-                rejection.flag()));
+                rejection.flag(), null, protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0))));
     }
 
     private static String truncate(String s) {
@@ -1210,14 +1215,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         RequestHead h = e.head;
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason));
-        if (close || closing || !ctx.channel().isActive()) {
+                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol(e.clientHttp10)));
+        if (stream != null || close || closing || !ctx.channel().isActive()) {
+            // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
+            // client is still sending a body the gateway did not read; nothing if both sides ended).
             closing = true;
             releaseBacklog();
             ctx.close();
             return;
         }
         drainBacklog();
+    }
+
+    private String protocol(boolean http10) {
+        return stream != null ? AccessLog.HTTP_2 : http10 ? AccessLog.HTTP_1_0 : AccessLog.HTTP_1_1;
     }
 
     /** The access log's flags: Envoy's {@code URX} joins a gateway error that retries could not mend. */

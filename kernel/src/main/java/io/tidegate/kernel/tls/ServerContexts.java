@@ -23,7 +23,9 @@ public final class ServerContexts {
 
     private static final System.Logger LOG = System.getLogger(ServerContexts.class.getName());
 
-    /** Offered by ALPN. {@code h2} joins when the engine speaks HTTP/2. */
+    /** Offered by ALPN on listeners with HTTP/2 enabled, in preference order. */
+    static final List<String> ALPN_H2 = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+    /** Offered by ALPN on listeners with HTTP/2 disabled. */
     static final List<String> ALPN = List.of(ApplicationProtocolNames.HTTP_1_1);
 
     private static final SslProvider PROVIDER = selectProvider();
@@ -85,7 +87,8 @@ public final class ServerContexts {
                 .sessionTimeout(settings.sessionTimeout().toSeconds())
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN));
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        settings.h2() ? ALPN_H2 : ALPN));
         if (!settings.ciphers().isEmpty()) {
             b.ciphers(settings.ciphers(), IdentityCipherSuiteFilter.INSTANCE);
         }

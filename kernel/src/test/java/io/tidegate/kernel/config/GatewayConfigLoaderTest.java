@@ -89,6 +89,24 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void http2IsOnByDefaultAndTunablePerListener() {
+        GatewayConfig config = parse("listeners: [{name: web, address: ':80'},"
+                + " {name: off, address: ':81', http2: {enabled: false}},"
+                + " {name: tuned, address: ':82', http2: {maxConcurrentStreams: 16, initialWindowSize: 1m}}]");
+        assertThat(config.listeners().get(0).http2()).isEqualTo(GatewayConfig.Http2.DEFAULTS);
+        assertThat(config.listeners().get(0).http2().maxConcurrentStreams()).isEqualTo(100);
+        assertThat(config.listeners().get(1).http2().enabled()).isFalse();
+        assertThat(config.listeners().get(2).http2()).isEqualTo(new GatewayConfig.Http2(true, 16, 1 << 20));
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', http2: {maxConcurrentStreams: 0}}]"))
+                .hasMessageContaining("listeners[0].http2.maxConcurrentStreams: 0 (expected: 1 to 4294967295");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', http2: {initialWindowSize: 4g}}]"))
+                .hasMessageContaining("listeners[0].http2.initialWindowSize");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', http2: {streams: 5}}]"))
+                .hasMessageContaining("listeners[0].http2.streams: unknown key (expected one of: enabled, "
+                        + "initialWindowSize, maxConcurrentStreams)");
+    }
+
+    @Test
     void protocolsOfLaterIssuesAreRefusedClearly() {
         assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tcp}]"))
                 .hasMessageContaining("'tcp' is not supported by this build yet (expected: http or https)");

@@ -16,7 +16,7 @@ class AccessLogFormatTest {
     void aLineWithoutReasonKeepsItsElevenFields() {
         StringBuilder out = new StringBuilder();
         AccessLog.formatDefault(entry(null, null), out);
-        assertThat(out.toString()).isEqualTo("1970-01-01T00:00:00Z 10.0.0.7 \"GET evil.test http://evil.test/x\" 403 83 "
+        assertThat(out.toString()).isEqualTo("1970-01-01T00:00:00Z 10.0.0.7 \"GET evil.test http://evil.test/x HTTP/1.1\" 403 83 "
                 + "203.0.113.66:80 1.577ms forward-proxy abc -");
     }
 
@@ -34,6 +34,19 @@ class AccessLogFormatTest {
         assertThat(denied.toString()).endsWith(",\"flag\":\"PD\",\"reason\":\"egress local_address rebind.test:80 -> 169.254.169.254\"}");
         StringBuilder plain = new StringBuilder();
         AccessLog.formatJson(entry(null, null), plain);
-        assertThat(plain.toString()).endsWith(",\"flag\":null,\"reason\":null}");
+        assertThat(plain.toString()).endsWith(",\"flag\":null,\"reason\":null}")
+                .contains(",\"path\":\"http://evil.test/x\",\"protocol\":\"HTTP/1.1\",");
+    }
+
+    @Test
+    void theProtocolIsPartOfTheRequestField() {
+        AccessLog.Entry h2 = new AccessLog.Entry(0, "10.0.0.7", "POST", "a.test", "/up", 200, 2, 5, "127.0.0.1:1", 1000,
+                "r", "id", null, null, AccessLog.HTTP_2);
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatDefault(h2, line);
+        assertThat(line.toString()).contains(" \"POST a.test /up HTTP/2\" 200 2 ");
+        StringBuilder json = new StringBuilder();
+        AccessLog.formatJson(h2, json);
+        assertThat(json.toString()).contains(",\"protocol\":\"HTTP/2\",");
     }
 }

@@ -52,10 +52,17 @@ public final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress) {
+        this(defaults, maxBodyBytes, policies, globalPolicies, egress, Duration.ofSeconds(30),
+                GatewayConfig.Http2.DEFAULTS);
+    }
+
+    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
+                          List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
+                          GatewayConfig.Http2 http2) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
                 egress != null ? ListenerRole.EGRESS : ListenerRole.INGRESS, null, List.of());
-        GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, Duration.ofSeconds(30), 8192,
-                16384, maxBodyBytes, egress != null);
+        GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, keepAlive, 8192,
+                16384, maxBodyBytes, egress != null, null, http2);
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
@@ -114,6 +121,13 @@ public final class EngineHarness implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** The listener with this keep-alive timeout and these HTTP/2 settings. */
+    public static EngineHarness start(Duration keepAlive, GatewayConfig.Http2 http2) throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, keepAlive, http2);
+        h.engine.start();
+        return h;
     }
 
     public static EngineHarness start() throws InterruptedException {

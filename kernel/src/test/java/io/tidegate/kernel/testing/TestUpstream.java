@@ -51,6 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /close}: closes the connection without answering
  *   <li>{@code /status/N}: answers status N
  *   <li>{@code /bytes?n=N}: streams N bytes
+ *   <li>{@code /trailers}: a chunked "hello" with trailers {@code X-Checksum: abc}, hop-by-hop headers
+ *       ({@code Keep-Alive}, {@code Connection: X-Private} and {@code X-Private}) and {@code X-Mixed-Case}
  *   <li>while {@link #failWith} is set: that status, for every path
  *   <li>anything else: 200, body "NAME METHOD URI" then one "name: value" line per request header
  * </ul>
@@ -279,6 +281,18 @@ public final class TestUpstream implements AutoCloseable {
                         HttpResponseStatus.valueOf(code), Unpooled.EMPTY_BUFFER);
                 resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
                 ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
+            if (path.equals("/trailers")) {
+                HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                HttpUtil.setTransferEncodingChunked(head, true);
+                head.headers().set("Keep-Alive", "timeout=5").set("Connection", "X-Private")
+                        .set("X-Private", "secret").set("X-Mixed-Case", "v");
+                ctx.write(head);
+                ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8)));
+                io.netty.handler.codec.http.DefaultLastHttpContent last = new io.netty.handler.codec.http.DefaultLastHttpContent();
+                last.trailingHeaders().set("X-Checksum", "abc");
+                ctx.writeAndFlush(last).addListener((ChannelFutureListener) f -> finishExchange(ctx));
                 return;
             }
             if (path.equals("/bytes")) {

@@ -36,7 +36,7 @@ public final class TlsClient implements AutoCloseable {
 
     /** Connects and completes the handshake; {@code sni} null sends none. */
     public static TlsClient connect(SSLContext ctx, int port, String sni, String... protocols) throws IOException {
-        return connectAlpn(ctx, port, sni, new String[] {"h2", "http/1.1"}, protocols);
+        return connectAlpn(ctx, port, sni, new String[] {"http/1.1"}, protocols); // it speaks HTTP/1.1 only
     }
 
     /** As {@link #connect(SSLContext, int, String, String...)}, offering {@code alpn} by ALPN. */

@@ -27,13 +27,16 @@ class ServerContextsTest {
 
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
-    void bothProvidersOfferTls12AndUpOnlyAndAlpnHttp11(SslProvider provider) {
+    void bothProvidersOfferTls12AndUpOnlyAndAlpnH2ThenHttp11(SslProvider provider) {
         SslContext ctx = ServerContexts.build(ListenerTls.defaults(), TestPki.chainPem(LEAF), LEAF.getPrivateKeyPEM(),
                 "test", provider);
         SSLEngine engine = ctx.newEngine(ByteBufAllocator.DEFAULT);
         assertThat(protocols(engine)).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
-        assertThat(ctx.applicationProtocolNegotiator().protocols()).containsExactly("http/1.1");
+        assertThat(ctx.applicationProtocolNegotiator().protocols()).containsExactly("h2", "http/1.1");
         io.netty.util.ReferenceCountUtil.release(engine);
+        SslContext h1 = ServerContexts.build(ListenerTls.defaults().withH2(false), TestPki.chainPem(LEAF),
+                LEAF.getPrivateKeyPEM(), "test", provider);
+        assertThat(h1.applicationProtocolNegotiator().protocols()).containsExactly("http/1.1");
     }
 
     /** Netty's OpenSSL engine always lists the SSLv2Hello pseudo-protocol, a hello format BoringSSL never accepts. */
