@@ -93,7 +93,7 @@ EOF
 }
 
 metric() { # metric URL NAME -> value of the first sample line
-  curl -s "$1" | awk -v m="$2" '$1 == m { print $2; exit }'
+  curl -s "$1" | awk -v m="$2" '$1 == m && !done { print $2; done = 1 }'
 }
 
 now_ms() { date +%s%3N; }
@@ -139,6 +139,27 @@ EOF
   compile_sum=$(metric "http://127.0.0.1:$admin/metrics" tidegate_config_compile_seconds_sum)
   compile_count=$(metric "http://127.0.0.1:$admin/metrics" tidegate_config_compile_seconds_count)
 
+  # Heap the configuration holds: used heap after a full GC.
+  jcmd "$pid" GC.run >/dev/null 2>&1 || true
+  local heap_kb
+  heap_kb=$(jcmd "$pid" GC.heap_info 2>/dev/null | awk '/PSYoungGen|ParOldGen/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); s += v } } END { print s + 0 }')
+
+  # Throughput on one route (the middle Ingress's /b), keep-alive, wrk on CPU 1; measured before the
+  # change below, so the garbage of a full re-translation is not collected during the measurement.
+  local host="h$(( n / 2 )).example.com"
+  local status; status=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "http://127.0.0.1:$port/b")
+  [[ $status == 200 ]] || { echo "ingress-scale: $label: GET $host/b answered $status" >&2; exit 1; }
+  taskset -c 1 wrk -t2 -c50 -d10s -H "Host: $host" "http://127.0.0.1:$port/b" >/dev/null 2>&1 || true # warm-up (JIT)
+  local rps wrk_out cpu0 cpu1 requests
+  cpu0=$(cpu_ticks "$pid")
+  wrk_out=$(taskset -c 1 wrk -t2 -c50 -d"$DURATION" -H "Host: $host" "http://127.0.0.1:$port/b")
+  cpu1=$(cpu_ticks "$pid")
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$wrk_out")
+  requests=$(awk '/requests in/ { print $1 }' <<<"$wrk_out")
+  local cpu_us
+  cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
+
   # A change: one Ingress gains a path; time until the new generation is live (file watch, debounce,
   # re-reading every manifest, translation, compile and swap).
   local version; version=$(metric "http://127.0.0.1:$admin/metrics" tidegate_config_version)
@@ -157,26 +178,6 @@ EOF
   local last_compile_ms
   last_compile_ms=$(awk -v a="$compile_sum" -v b="$compile_sum2" -v ca="$compile_count" -v cb="$compile_count2" \
     'BEGIN { if (cb > ca) printf "%.0f", (b - a) * 1000 / (cb - ca); else print "?" }')
-
-  # Heap the configuration holds: used heap after a full GC.
-  jcmd "$pid" GC.run >/dev/null 2>&1 || true
-  local heap_kb
-  heap_kb=$(jcmd "$pid" GC.heap_info 2>/dev/null | awk '/PSYoungGen|ParOldGen/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); s += v } } END { print s + 0 }')
-
-  # Throughput on one route (the middle Ingress's /b), keep-alive, wrk on CPU 1.
-  local host="h$(( n / 2 )).example.com"
-  local status; status=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "http://127.0.0.1:$port/b")
-  [[ $status == 200 ]] || { echo "ingress-scale: $label: GET $host/b answered $status" >&2; exit 1; }
-  taskset -c 1 wrk -t2 -c50 -d10s -H "Host: $host" "http://127.0.0.1:$port/b" >/dev/null 2>&1 || true # warm-up (JIT)
-  local rps wrk_out cpu0 cpu1 requests
-  cpu0=$(cpu_ticks "$pid")
-  wrk_out=$(taskset -c 1 wrk -t2 -c50 -d"$DURATION" -H "Host: $host" "http://127.0.0.1:$port/b")
-  cpu1=$(cpu_ticks "$pid")
-  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$wrk_out")
-  requests=$(awk '/requests in/ { print $1 }' <<<"$wrk_out")
-  local cpu_us
-  cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
-    'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
 
   kill "$pid"; wait "$pid" 2>/dev/null || true
   eval "R_${label}_READY=$ready_ms R_${label}_ROUTES=${routes:-?} R_${label}_COMPILE=$last_compile_ms \

@@ -40,6 +40,9 @@ final class ManifestSource implements ConfigSource {
     private final Consumer<IngressTranslator.Translation> afterReload;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Map<Path, List<HasMetadata>> lastGood = new HashMap<>();
+    /** The text each file had when it was last parsed: an unchanged file is not parsed again. */
+    private final Map<Path, String> lastText = new HashMap<>();
+    private boolean published;
     private final Object lock = new Object();
 
     private volatile boolean closed;
@@ -102,6 +105,7 @@ final class ManifestSource implements ConfigSource {
                 List<HasMetadata> objects = new ArrayList<>();
                 List<Diagnostic> problems = new ArrayList<>();
                 Set<Path> seen = new LinkedHashSet<>();
+                boolean changed = !published;
                 for (Path root : settings.manifests()) {
                     List<Path> files;
                     try {
@@ -116,10 +120,19 @@ final class ManifestSource implements ConfigSource {
                             continue;
                         }
                         try {
-                            List<HasMetadata> read = ManifestReader.read(file);
+                            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+                            if (text.equals(lastText.get(file))) {
+                                objects.addAll(lastGood.get(file)); // the rescan's common case: nothing to parse
+                                continue;
+                            }
+                            changed = true;
+                            List<HasMetadata> read = ManifestReader.parse(text);
                             lastGood.put(file, read);
+                            lastText.put(file, text);
                             objects.addAll(read);
                         } catch (IOException | IllegalArgumentException e) {
+                            changed = true;
+                            lastText.remove(file);
                             List<HasMetadata> old = lastGood.getOrDefault(file, List.of());
                             objects.addAll(old);
                             problems.add(Diagnostic.error(Provenance.of(name, file.toString()), "",
@@ -127,8 +140,12 @@ final class ManifestSource implements ConfigSource {
                         }
                     }
                 }
-                lastGood.keySet().retainAll(seen);
+                changed |= lastGood.keySet().retainAll(seen) | lastText.keySet().retainAll(seen) || !problems.isEmpty();
+                if (!changed) {
+                    return; // every file as last read: translating 10,000 objects again every rescan is pure cost
+                }
                 IngressTranslator.Translation t = publisher.publish(Snapshot.of(objects, null), problems);
+                published = true;
                 afterReload.accept(t);
             } catch (IOException | RuntimeException e) {
                 log.log(Level.ERROR, "kubernetes source " + name + ": reload failed", e);
