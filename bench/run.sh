@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Tidegate proxy benchmark: nginx-as-proxy, HAProxy and Tidegate in front of the
-# same nginx upstream, each pinned to the same CPU, driven in interleaved rounds
-# by wrk pinned to the other CPU. Prints req/s, p99 latency and the proxy's own
-# CPU time per request, with ratios to nginx, and writes them to docs/performance.md
-# (from bench/performance-template.md). See bench/README.md.
+# Tidegate proxy benchmark: nginx-as-proxy, HAProxy, Tidegate and Tidegate with
+# policies (api-key + local rate-limit) in front of the same nginx upstream, each
+# pinned to the same CPU, driven in interleaved rounds by wrk pinned to the other
+# CPU. Prints req/s, p99 latency and the proxy's own CPU time per request, with
+# ratios to nginx (and the policies' cost as the ratio of the two Tidegates), and
+# writes them to docs/performance.md (from bench/performance-template.md).
+# See bench/README.md.
 set -euo pipefail
 
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -18,7 +20,8 @@ ROUNDS=3
 CONNECTIONS=50
 THREADS=2
 OUT=""
-PROXIES="nginx haproxy tidegate"
+PROXIES="nginx haproxy tidegate tidegate-policies"
+KNOWN_PROXIES="nginx haproxy tidegate tidegate-policies"
 TIDEGATE_HOME=""
 WARMUP=3s            # warm-up for nginx and HAProxy
 JVM_WARMUP=10s       # warm-up for Tidegate (JIT)
@@ -32,6 +35,14 @@ NGINX_PORT=18081
 HAPROXY_PORT=18082
 TIDEGATE_PORT=18083
 TIDEGATE_ADMIN_PORT=19901
+TIDEGATE_POL_PORT=18084
+TIDEGATE_POL_ADMIN_PORT=19902
+# Sent by wrk (and the curl checks) to every proxy, so that all of them get the
+# same request bytes; only tidegate-policies checks it (api-key policy, which
+# holds its SHA-256 and strips the header before forwarding).
+API_KEY_HEADER=X-API-Key
+API_KEY=tidegate-bench-key
+POLICY_COST_TARGET=1.15
 READY_TIMEOUT_TIDEGATE=60
 READY_TIMEOUT_OTHER=15
 
@@ -44,10 +55,10 @@ Usage: bench/run.sh [options]
   --connections N     wrk connections (default $CONNECTIONS)
   --threads N         wrk threads (default $THREADS)
   --out FILE          generated report (default docs/performance.md in the repository)
-  --proxies "LIST"    proxies to measure, from: nginx haproxy tidegate (default "$PROXIES")
+  --proxies "LIST"    proxies to measure, from: $KNOWN_PROXIES (default "$PROXIES")
   --tidegate-home DIR Tidegate install tree (default distribution/target/tidegate in the repository)
   --warmup D          unmeasured wrk warm-up for nginx and HAProxy (default $WARMUP; 0 for none)
-  --jvm-warmup D      unmeasured wrk warm-up for Tidegate (default $JVM_WARMUP; 0 for none)
+  --jvm-warmup D      unmeasured wrk warm-up for each Tidegate (default $JVM_WARMUP; 0 for none)
   --java-opts "OPTS"  JAVA_OPTS for Tidegate (default "$BENCH_JAVA_OPTS")
   --proxy-cpu N       CPU the proxies are pinned to (default $PROXY_CPU)
   --load-cpu N        CPU wrk and the upstream are pinned to (default $LOAD_CPU)
@@ -125,11 +136,11 @@ done
 read -r -a PROXY_LIST <<<"$PROXIES"
 [[ ${#PROXY_LIST[@]} -ge 1 ]] || die "--proxies is empty"
 for p in "${PROXY_LIST[@]}"; do
-  case $p in nginx|haproxy|tidegate) ;; *) die "unknown proxy '$p' (known: nginx haproxy tidegate)" ;; esac
+  case $p in nginx|haproxy|tidegate|tidegate-policies) ;; *) die "unknown proxy '$p' (known: $KNOWN_PROXIES)" ;; esac
 done
 
 # ------------------------------------------------------------ prerequisites ---
-for tool in nginx wrk curl taskset setsid timeout awk; do
+for tool in nginx wrk curl taskset setsid timeout awk sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run bench/setup.sh"
 done
 for cpu in "$PROXY_CPU" "$LOAD_CPU"; do
@@ -137,7 +148,7 @@ for cpu in "$PROXY_CPU" "$LOAD_CPU"; do
 done
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in $UPSTREAM_PORT $NGINX_PORT $HAPROXY_PORT $TIDEGATE_PORT $TIDEGATE_ADMIN_PORT; do
+for port in $UPSTREAM_PORT $NGINX_PORT $HAPROXY_PORT $TIDEGATE_PORT $TIDEGATE_ADMIN_PORT $TIDEGATE_POL_PORT $TIDEGATE_POL_ADMIN_PORT; do
   if port_busy "$port"; then die "127.0.0.1:$port is already in use; stop whatever listens there (ss -ltnp) and retry"; fi
 done
 
@@ -197,13 +208,16 @@ start_env() {
 
 alive() { kill -0 "${PGID[$1]}" 2>/dev/null; }
 
-# wait_http NAME URL TIMEOUT : until URL answers 200, while NAME's process lives.
+# curl arguments for the API key every request carries (see API_KEY above).
+KEY_ARGS=(-H "$API_KEY_HEADER: $API_KEY")
+
+# wait_http NAME URL TIMEOUT : until URL answers 200 (asked with the API key), while NAME's process lives.
 wait_http() {
   local name=$1 url=$2 timeout=$3 deadline code
   deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
     alive "$name" || return 2
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "${KEY_ARGS[@]}" "$url" 2>/dev/null || true)
     [[ $code == 200 ]] && return 0
     sleep 0.2
   done
@@ -250,22 +264,33 @@ render() { # render TEMPLATE OUTPUT
       -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" \
       -e "s|@TIDEGATE_PORT@|$TIDEGATE_PORT|g" \
       -e "s|@TIDEGATE_ADMIN_PORT@|$TIDEGATE_ADMIN_PORT|g" \
+      -e "s|@TIDEGATE_POL_PORT@|$TIDEGATE_POL_PORT|g" \
+      -e "s|@TIDEGATE_POL_ADMIN_PORT@|$TIDEGATE_POL_ADMIN_PORT|g" \
+      -e "s|@API_KEY_HEADER@|$API_KEY_HEADER|g" \
+      -e "s|@API_KEY_SHA256@|$API_KEY_SHA256|g" \
       -e "s|@ROUTES_DIR@|$TMP/routes|g" \
       "$BENCH_DIR/conf/$1" >"$2"
 }
+API_KEY_SHA256=$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)
 mkdir -p "$TMP/routes" "$TMP/wrk" "$TMP/doc" \
   "$TMP/nginx-upstream-temp" "$TMP/nginx-proxy-temp"
 render nginx-upstream.conf "$TMP/nginx-upstream.conf"
 render nginx-proxy.conf "$TMP/nginx-proxy.conf"
 render haproxy.cfg "$TMP/haproxy.cfg"
 render tidegate.yaml "$TMP/tidegate.yaml"
+render tidegate-policies.yaml "$TMP/tidegate-policies.yaml"
 render tidegate-routes-bench.yaml "$TMP/routes/bench.yaml"
 
 port_of() {
   case $1 in
     nginx) echo $NGINX_PORT ;; haproxy) echo $HAPROXY_PORT ;; tidegate) echo $TIDEGATE_PORT ;;
+    tidegate-policies) echo $TIDEGATE_POL_PORT ;;
   esac
 }
+admin_port_of() {
+  case $1 in tidegate) echo $TIDEGATE_ADMIN_PORT ;; tidegate-policies) echo $TIDEGATE_POL_ADMIN_PORT ;; esac
+}
+is_tidegate() { [[ $1 == tidegate || $1 == tidegate-policies ]]; }
 
 declare -A SKIPPED=()   # proxy -> reason
 FAILED_START=0
@@ -274,8 +299,35 @@ EXPECTED_BODY=$'hello, world\n'
 # check_proxy NAME : one request through the proxy gives the upstream's body.
 check_proxy() {
   local body
-  body=$(curl -s --max-time 2 "http://127.0.0.1:$(port_of "$1")/" 2>/dev/null; echo x) || true
+  body=$(curl -s --max-time 2 "${KEY_ARGS[@]}" "http://127.0.0.1:$(port_of "$1")/" 2>/dev/null; echo x) || true
   [[ ${body%x} == "$EXPECTED_BODY" ]]
+}
+
+# check_policies NAME : the policies are in force: no key and a wrong key get 401,
+# the key gets 200. Prints what was wrong, if anything.
+check_policies() {
+  local url code_none code_wrong code_key
+  url="http://127.0.0.1:$(port_of "$1")/"
+  code_none=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
+  code_wrong=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "$API_KEY_HEADER: not-$API_KEY" "$url" 2>/dev/null || true)
+  code_key=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${KEY_ARGS[@]}" "$url" 2>/dev/null || true)
+  log "$1 policy check: no key -> $code_none, wrong key -> $code_wrong, key -> $code_key (expected 401, 401, 200)"
+  [[ $code_none == 401 && $code_wrong == 401 && $code_key == 200 ]]
+}
+
+# policy_counts NAME : "auth_allowed auth_denied rl_allowed rl_denied" from its admin /metrics
+# (each summed over labels; -1 where the metric is absent).
+policy_counts() {
+  curl -s --max-time 5 "http://127.0.0.1:$(admin_port_of "$1")/metrics" 2>/dev/null | awk '
+    BEGIN { aa = ad = ra = rd = -1 }
+    function add(v, cur) { return (cur < 0 ? 0 : cur) + v }
+    /^tidegate_auth_decisions_total\{/ && /policy="api-key"/ {
+      if ($0 ~ /result="allowed"/) aa = add($NF, aa); else if ($0 ~ /result="denied"/) ad = add($NF, ad)
+    }
+    /^tidegate_ratelimit_decisions_total\{/ {
+      if ($0 ~ /result="allowed"/) ra = add($NF, ra); else if ($0 ~ /result="denied"/) rd = add($NF, rd)
+    }
+    END { printf "%.0f %.0f %.0f %.0f\n", aa, ad, ra, rd }'
 }
 
 show_path() { # a path under the repository, shown relative to it
@@ -331,27 +383,43 @@ start_proxy() {
         *) SKIPPED[$p]="did not answer 200 on $url within ${READY_TIMEOUT_OTHER}s"; FAILED_START=1 ;;
       esac
       ;;
-    tidegate)
+    tidegate|tidegate-policies)
+      # Both run the same install tree, each with its own tidegate.yaml, port and admin port.
       if [[ ! -x $TIDEGATE_HOME/bin/tidegate ]]; then
         SKIPPED[$p]="not built: no executable $(show_path "$TIDEGATE_HOME/bin/tidegate") (build it with \`mvn -q -DskipTests package\`)"
         return
       fi
-      start_env tidegate "$PROXY_CPU" "$TMP/tidegate.log" "JAVA_OPTS=$BENCH_JAVA_OPTS" \
-        "$TIDEGATE_HOME/bin/tidegate" run -c "$TMP/tidegate.yaml"
-      rc=0; wait_http tidegate "http://127.0.0.1:$TIDEGATE_ADMIN_PORT/ready" "$READY_TIMEOUT_TIDEGATE" || rc=$?
+      if [[ $p == tidegate-policies ]]; then
+        local jar missing=""
+        for jar in policy-auth policy-ratelimit; do
+          compgen -G "$TIDEGATE_HOME/plugins/tidegate-$jar-*.jar" >/dev/null || missing+=" tidegate-$jar-*.jar"
+        done
+        if [[ -n $missing ]]; then
+          SKIPPED[$p]="not built: missing in $(show_path "$TIDEGATE_HOME/plugins"):$missing"
+          return
+        fi
+      fi
+      local admin="http://127.0.0.1:$(admin_port_of "$p")/ready"
+      start_env "$p" "$PROXY_CPU" "$TMP/$p.log" "JAVA_OPTS=$BENCH_JAVA_OPTS" \
+        "$TIDEGATE_HOME/bin/tidegate" run -c "$TMP/$p.yaml"
+      rc=0; wait_http "$p" "$admin" "$READY_TIMEOUT_TIDEGATE" || rc=$?
       if [[ $rc -eq 0 ]]; then
-        wait_http tidegate "$url" 15 || rc=$((rc + 10 + $?))
+        wait_http "$p" "$url" 15 || rc=$((rc + 10 + $?))
       fi
       case $rc in
         0) ;;
         2|12) SKIPPED[$p]="exited during start-up (see its log above)"; FAILED_START=1 ;;
-        1) SKIPPED[$p]="did not report ready on http://127.0.0.1:$TIDEGATE_ADMIN_PORT/ready within ${READY_TIMEOUT_TIDEGATE}s"; FAILED_START=1 ;;
+        1) SKIPPED[$p]="did not report ready on $admin within ${READY_TIMEOUT_TIDEGATE}s"; FAILED_START=1 ;;
         *) SKIPPED[$p]="ready, but $url did not answer 200 within 15s"; FAILED_START=1 ;;
       esac
       ;;
   esac
   if [[ -z ${SKIPPED[$p]:-} ]] && ! check_proxy "$p"; then
     SKIPPED[$p]="answered, but not with the upstream's body"
+    FAILED_START=1
+  fi
+  if [[ -z ${SKIPPED[$p]:-} && $p == tidegate-policies ]] && ! check_policies "$p"; then
+    SKIPPED[$p]="the policies are not in force: a request without the API key did not get 401, or one with it did not get 200"
     FAILED_START=1
   fi
   if [[ -n ${SKIPPED[$p]:-} ]]; then
@@ -383,7 +451,8 @@ run_wrk() {
   local p=$1 d=$2 out=$3 secs rc=0
   secs=$(dur_secs "$d")
   timeout --kill-after=5 $((secs + 30)) taskset -c "$LOAD_CPU" \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" --latency "http://127.0.0.1:$(port_of "$p")/" >"$out" 2>&1 &
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" --latency -H "$API_KEY_HEADER: $API_KEY" \
+    "http://127.0.0.1:$(port_of "$p")/" >"$out" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || rc=$?
   WRK_PID=""
@@ -419,12 +488,21 @@ if [[ ${#ACTIVE[@]} -eq 0 ]]; then
 else
   # Warm-up: unmeasured, same load shape; longer for the JVM.
   for p in "${ACTIVE[@]}"; do
-    if [[ $p == tidegate ]]; then w=$JVM_WARMUP; ws=$JVM_WARMUP_S; else w=$WARMUP; ws=$WARMUP_S; fi
+    if is_tidegate "$p"; then w=$JVM_WARMUP; ws=$JVM_WARMUP_S; else w=$WARMUP; ws=$WARMUP_S; fi
     [[ $ws -gt 0 ]] || continue
     log "warm-up $p for $w"
     run_wrk "$p" "$w" "$TMP/wrk/warmup-$p.txt" || die "warm-up of $p failed"
+    read -r _ _ _ wsock wnon < <(parse_wrk "$TMP/wrk/warmup-$p.txt")
+    if [[ $wsock -ne 0 || $wnon -ne 0 ]]; then
+      log "WARNING warm-up $p: $wsock socket errors, $wnon non-2xx/3xx responses"
+    fi
   done
 fi
+# Policy decisions before the rounds, to count those the rounds made.
+declare -A POL0=()
+for p in "${ACTIVE[@]}"; do
+  if [[ $p == tidegate-policies ]]; then POL0[$p]=$(policy_counts "$p"); fi
+done
 
 # Rounds: every proxy once per round, the order rotated each round so that no
 # proxy always runs first (or right after the same neighbour).
@@ -466,6 +544,34 @@ for ((r = 1; r <= ROUNDS && n > 0; r++)); do
     fi
   done
 done
+
+# Policies: every measured request of tidegate-policies must have been allowed
+# by both policies (a denied request is cheaper and would flatter the figure).
+POLICY_CHECK=""   # empty: fine or not measured; otherwise why the policy figure is not valid
+POLICY_NOTE=""    # what the policies' own counters say about the rounds
+if [[ -n ${POL0[tidegate-policies]:-} ]]; then
+  read -r aa0 ad0 ra0 rd0 <<<"${POL0[tidegate-policies]}"
+  read -r aa1 ad1 ra1 rd1 < <(policy_counts tidegate-policies)
+  pol_req=$(awk -F'\t' '$2 == "tidegate-policies" { s += $3 } END { print s + 0 }' "$RESULTS")
+  pol_bad=$(awk -F'\t' '$2 == "tidegate-policies" { s += $10 + $11 } END { print s + 0 }' "$RESULTS")
+  if [[ $aa0 -lt 0 || $aa1 -lt 0 || $ra0 -lt 0 || $ra1 -lt 0 ]]; then
+    POLICY_NOTE="the policies' decision counters were not found at http://127.0.0.1:$TIDEGATE_POL_ADMIN_PORT/metrics"
+  else
+    d_aa=$((aa1 - aa0)); d_ad=$(( (ad1 < 0 ? 0 : ad1) - (ad0 < 0 ? 0 : ad0) ))
+    d_ra=$((ra1 - ra0)); d_rd=$(( (rd1 < 0 ? 0 : rd1) - (rd0 < 0 ? 0 : rd0) ))
+    POLICY_NOTE="during the rounds wrk completed $pol_req requests to tidegate-policies; api-key decided $d_aa allowed / $d_ad denied, rate-limit $d_ra allowed / $d_rd denied (from its /metrics)"
+    if [[ $d_ad -ne 0 || $d_rd -ne 0 ]]; then
+      POLICY_CHECK="the policies denied requests during the rounds (api-key $d_ad, rate-limit $d_rd)"
+    elif awk -v a="$d_aa" -v r="$d_ra" -v n="$pol_req" 'BEGIN { exit !(a < n || r < n) }'; then
+      POLICY_CHECK="the policies decided fewer requests ($d_aa, $d_ra) than wrk completed ($pol_req)"
+    fi
+  fi
+  if [[ $pol_bad -ne 0 ]]; then
+    POLICY_CHECK="${POLICY_CHECK:+$POLICY_CHECK; }wrk saw $pol_bad socket errors or non-2xx/3xx responses (401/429) from tidegate-policies"
+  fi
+  log "tidegate-policies: $POLICY_NOTE"
+  [[ -z $POLICY_CHECK ]] || log "WARNING tidegate-policies: $POLICY_CHECK; the policy-cost target is not judged"
+fi
 
 # --------------------------------------------------------------- summary ---
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -533,6 +639,31 @@ TARGET_STATUS=""
     printf '| CPU per request ≤ 2× nginx (kernel issue) | %.1f µs vs %.1f µs = %s× | **%s** |\n' \
       "${MED_CPU[tidegate]}" "${MED_CPU[nginx]}" "$cr" "$TARGET_STATUS"
   fi
+  # Policy cost: tidegate-policies against tidegate, same install tree, same run.
+  T2="API-key auth + local rate limit ≤ ${POLICY_COST_TARGET}× the CPU per request of no policy (policy issue)"
+  if [[ -n ${SKIPPED[tidegate-policies]:-} ]]; then
+    POLICY_STATUS="PENDING"
+    echo "| $T2 | – | PENDING: tidegate-policies ${SKIPPED[tidegate-policies]} |"
+  elif [[ -z ${MED_CPU[tidegate-policies]:-} ]]; then
+    POLICY_STATUS="PENDING"
+    echo "| $T2 | – | PENDING: tidegate-policies was not in --proxies |"
+  elif [[ -n ${SKIPPED[tidegate]:-} || -z ${MED_CPU[tidegate]:-} ]]; then
+    POLICY_STATUS="PENDING"
+    printf '| %s | %.1f µs | PENDING: tidegate (no policy) was not measured, so there is no baseline |\n' "$T2" "${MED_CPU[tidegate-policies]}"
+  else
+    pc=$(ratio "${MED_CPU[tidegate-policies]}" "${MED_CPU[tidegate]}")
+    prr=$(ratio "${MED_RPS[tidegate-policies]}" "${MED_RPS[tidegate]}")
+    if [[ -n $POLICY_CHECK ]]; then
+      POLICY_STATUS="NOT JUDGED"
+    elif awk -v r="$pc" -v t="$POLICY_COST_TARGET" 'BEGIN { exit !(r != "n/a" && r + 0 <= t + 0) }'; then
+      POLICY_STATUS="PASS"
+    else
+      POLICY_STATUS="FAIL"
+    fi
+    printf '| %s | %.1f µs vs %.1f µs = %s× (req/s %s×) | **%s**%s |\n' "$T2" \
+      "${MED_CPU[tidegate-policies]}" "${MED_CPU[tidegate]}" "$pc" "$prr" "$POLICY_STATUS" \
+      "${POLICY_CHECK:+: $POLICY_CHECK}"
+  fi
 } >"$TMP/doc/TARGETS"
 
 # ----------------------------------------------------------------- report ---
@@ -577,14 +708,16 @@ printf '%s\n' "$CMD" >"$TMP/doc/COMMAND"
   done
   [[ " ${PROXY_LIST[*]} " == *" tidegate "* ]] || echo "- **tidegate not measured**: it was not in --proxies."
   echo "- target (Tidegate CPU per request ≤ 2× nginx): **$TARGET_STATUS**"
+  echo "- target (API-key auth + local rate limit ≤ ${POLICY_COST_TARGET}× Tidegate's CPU per request without policies): **$POLICY_STATUS**"
+  [[ -z $POLICY_NOTE ]] || echo "- policies: $POLICY_NOTE"
 } >"$TMP/doc/SUMMARY"
 
 {
   echo "- proxies pinned to CPU $PROXY_CPU (\`taskset -c $PROXY_CPU\`); wrk and the upstream nginx pinned to CPU $LOAD_CPU"
-  echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/\`, a keep-alive GET of a 13-byte body"
+  echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -H '$API_KEY_HEADER: $API_KEY' http://127.0.0.1:PORT/\`, a keep-alive GET of a 13-byte body; every proxy gets the same request, key header included"
   echo "- $ROUNDS interleaved round(s) of $DURATION per proxy, the order rotated each round; figures are medians over rounds"
-  echo "- unmeasured warm-up before the rounds: $JVM_WARMUP for Tidegate (JIT), $WARMUP for nginx and HAProxy"
-  echo "- Tidegate JAVA_OPTS: \`$BENCH_JAVA_OPTS\`"
+  echo "- unmeasured warm-up before the rounds: $JVM_WARMUP for each Tidegate (JIT), $WARMUP for nginx and HAProxy"
+  echo "- Tidegate JAVA_OPTS (both variants): \`$BENCH_JAVA_OPTS\`"
 } >"$TMP/doc/PARAMETERS"
 
 render_doc() {
@@ -614,5 +747,9 @@ echo
 log "wrote $OUT"
 if [[ $FAILED_START -ne 0 ]]; then
   log "a proxy that is installed failed to start; see the messages above"
+  exit 1
+fi
+if [[ -n $POLICY_CHECK ]]; then
+  log "tidegate-policies did not serve every request allowed: $POLICY_CHECK"
   exit 1
 fi
