@@ -41,6 +41,9 @@ final class ManifestSource implements ConfigSource {
     private final Consumer<Fragment> afterReload;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Map<Path, List<HasMetadata>> lastGood = new HashMap<>();
+    /** The text each file had when it was last parsed: an unchanged file is not parsed again. */
+    private final Map<Path, String> lastText = new HashMap<>();
+    private boolean published;
     private final Object lock = new Object();
 
     private volatile boolean closed;
@@ -103,6 +106,7 @@ final class ManifestSource implements ConfigSource {
                 List<HasMetadata> objects = new ArrayList<>();
                 List<Diagnostic> problems = new ArrayList<>();
                 Set<Path> seen = new LinkedHashSet<>();
+                boolean changed = !published;
                 for (Path root : settings.manifests()) {
                     List<Path> files;
                     try {
@@ -117,10 +121,19 @@ final class ManifestSource implements ConfigSource {
                             continue;
                         }
                         try {
-                            List<HasMetadata> read = ManifestReader.read(file);
+                            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+                            if (text.equals(lastText.get(file))) {
+                                objects.addAll(lastGood.get(file)); // the rescan's common case: nothing to parse
+                                continue;
+                            }
+                            changed = true;
+                            List<HasMetadata> read = ManifestReader.parse(text);
                             lastGood.put(file, read);
+                            lastText.put(file, text);
                             objects.addAll(read);
                         } catch (IOException | IllegalArgumentException e) {
+                            changed = true;
+                            lastText.remove(file);
                             List<HasMetadata> old = lastGood.getOrDefault(file, List.of());
                             objects.addAll(old);
                             problems.add(Diagnostic.error(Provenance.of(name, file.toString()), "",
@@ -128,8 +141,12 @@ final class ManifestSource implements ConfigSource {
                         }
                     }
                 }
-                lastGood.keySet().retainAll(seen);
+                changed |= lastGood.keySet().retainAll(seen) | lastText.keySet().retainAll(seen) || !problems.isEmpty();
+                if (!changed) {
+                    return; // every file as last read: translating every object again each rescan is pure cost
+                }
                 Fragment t = publisher.publish(objects, problems);
+                published = true;
                 afterReload.accept(t);
             } catch (IOException | RuntimeException e) {
                 log.log(Level.ERROR, "istio source " + name + ": reload failed", e);
