@@ -156,8 +156,18 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
     /**
      * @param eventLoops event loop threads; 0: one per core
      * @param transport {@code auto} (epoll when available), {@code epoll} or {@code nio}
+     * @param serverHeader the {@code Server} header of every response (replacing an upstream's); null: an
+     *                     upstream's passes through and the gateway's own answers carry none
+     * @param upstreamTimeHeader a response header carrying the milliseconds from sending the request
+     *                           upstream to its response head (Envoy's {@code x-envoy-upstream-service-time});
+     *                           null: none
      */
-    public record EngineConfig(int eventLoops, String transport) {
+    public record EngineConfig(int eventLoops, String transport, String serverHeader, String upstreamTimeHeader) {
+
+        /** Without {@code Server} or upstream-time headers of the gateway's own. */
+        public EngineConfig(int eventLoops, String transport) {
+            this(eventLoops, transport, null, null);
+        }
     }
 
     /**

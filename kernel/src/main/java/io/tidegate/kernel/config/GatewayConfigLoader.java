@@ -72,12 +72,15 @@ public final class GatewayConfigLoader {
         GatewayConfig.AccessLogConfig accessLog =
                 new GatewayConfig.AccessLogConfig(log.bool("enabled", true), target, format);
 
-        ConfigNode engine = root.getOrNull("engine").requireOnlyKeys("eventLoops", "transport");
+        ConfigNode engine = root.getOrNull("engine").requireOnlyKeys("eventLoops", "transport", "serverHeader",
+                "upstreamTimeHeader");
         int eventLoops = engine.find("eventLoops").map(n -> n.asInt(0, 1024)).orElse(0);
         String transport = engine.string("transport", "auto");
         if (!Set.of("auto", "epoll", "nio").contains(transport)) {
             throw engine.get("transport").error("'" + transport + "' (expected one of: auto, epoll, nio)");
         }
+        String serverHeader = engine.find("serverHeader").map(GatewayConfigLoader::headerValue).orElse(null);
+        String upstreamTimeHeader = engine.find("upstreamTimeHeader").map(GatewayConfigLoader::headerName).orElse(null);
 
         ConfigNode defaults = root.getOrNull("defaults")
                 .requireOnlyKeys("connectTimeout", "requestTimeout", "idleTimeout", "upstreamIdleTimeout");
@@ -91,7 +94,8 @@ public final class GatewayConfigLoader {
         Duration debounce = reconcile.duration("debounce", Duration.ofMillis(100));
 
         return new GatewayConfig(file, installDir, listeners, adminAddress, pluginsDir, sources, policies, accessLog,
-                new GatewayConfig.EngineConfig(eventLoops, transport), timeouts, debounce);
+                new GatewayConfig.EngineConfig(eventLoops, transport, serverHeader, upstreamTimeHeader), timeouts,
+                debounce);
     }
 
     private static List<GatewayConfig.ListenerConfig> listeners(ConfigNode node, Path installDir) {
@@ -230,5 +234,24 @@ public final class GatewayConfigLoader {
             throw parent.get(key).error(v + " bytes (expected: 256 to 1m)");
         }
         return (int) v;
+    }
+
+    /** An RFC 9110 field name: a token, lower-cased as it goes on the wire. */
+    private static String headerName(ConfigNode node) {
+        String name = node.asString();
+        if (name.isEmpty() || !name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c)
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+            throw node.error("\"" + name + "\" is not a header name (expected: letters, digits and !#$%&'*+-.^_`|~)");
+        }
+        return name.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A header value a client can be sent: visible ASCII and spaces, one line, at most 256 characters. */
+    private static String headerValue(ConfigNode node) {
+        String value = node.asString().trim();
+        if (value.isEmpty() || value.length() > 256 || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw node.error("'" + value + "' (expected: 1 to 256 visible ASCII characters, e.g. tidegate)");
+        }
+        return value;
     }
 }

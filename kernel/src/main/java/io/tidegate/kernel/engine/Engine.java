@@ -50,6 +50,7 @@ public final class Engine implements AutoCloseable {
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
         this.connector = new UpstreamConnector(transport, loops, engineMetrics);
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
+        context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
     }

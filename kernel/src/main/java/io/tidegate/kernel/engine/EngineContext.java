@@ -13,6 +13,9 @@ final class EngineContext {
     private final AccessLog accessLog;
     private final EngineMetrics metrics;
     private ForwardProxy forwardProxy;
+    /** {@code engine.serverHeader} and {@code engine.upstreamTimeHeader}; null when not set. */
+    private String serverHeader;
+    private String upstreamTimeHeader;
 
     EngineContext(Supplier<CompiledConfig> config, UpstreamConnector connector, AccessLog accessLog,
                   EngineMetrics metrics) {
@@ -20,6 +23,20 @@ final class EngineContext {
         this.connector = requireNonNull(connector, "connector");
         this.accessLog = requireNonNull(accessLog, "accessLog");
         this.metrics = requireNonNull(metrics, "metrics");
+    }
+
+    /** The headers the gateway stamps on responses (set once, before the listeners bind). */
+    void responseStamps(String serverHeader, String upstreamTimeHeader) {
+        this.serverHeader = serverHeader;
+        this.upstreamTimeHeader = upstreamTimeHeader;
+    }
+
+    String serverHeader() {
+        return serverHeader;
+    }
+
+    String upstreamTimeHeader() {
+        return upstreamTimeHeader;
     }
 
     private volatile boolean draining;

@@ -27,6 +27,8 @@ final class Exchange {
     int endpointIndex = -1;
     int destination = -1;
     PoolKey poolKey;
+    /** When the current try was sent upstream (for the upstream-time header). */
+    long attemptStartNanos;
     /** A session-affinity {@code Set-Cookie} value for the response, or null. */
     String affinityCookie;
     /** The allowed {@code Origin} of a CORS request, answered with {@code Access-Control-Allow-*}; or null. */

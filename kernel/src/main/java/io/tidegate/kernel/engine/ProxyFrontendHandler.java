@@ -365,6 +365,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         engine.metrics().requestStarted();
         FullHttpResponse response = Responses.error(ctx.alloc(), rejection.status(), rejection.message());
         Responses.markClose(response);
+        stampServer(response.headers());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         String host = request.headers().get(HttpHeaderNames.HOST);
         engine.metrics().requestEnded(null, null, rejection.status().code(), 0);
@@ -566,6 +567,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     /** Sends to {@code e.poolKey}: on an idle pooled connection of this loop, or a new one. */
     private void sendOnPooledOrNewConnection(Exchange e) {
+        e.attemptStartNanos = System.nanoTime();
         Channel pooled = UpstreamPool.current().poll(e.poolKey);
         if (pooled != null) {
             attach(e, pooled, true);
@@ -945,8 +947,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         applyResponseEdits(e, headers, e.destination);
+        String upstreamTime = engine.upstreamTimeHeader();
+        if (upstreamTime != null) {
+            headers.set(upstreamTime, Long.toString((System.nanoTime() - e.attemptStartNanos) / 1_000_000));
+        }
+        stampServer(headers);
         setConnectionHeader(e, headers);
         ctx.write(response);
+    }
+
+    /** {@code engine.serverHeader}, when set, on every response: the upstream's own is replaced. */
+    private void stampServer(HttpHeaders headers) {
+        String server = engine.serverHeader();
+        if (server != null) {
+            headers.set(HttpHeaderNames.SERVER, server);
+        }
     }
 
     /**
@@ -1119,6 +1134,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.closeConnection = true; // the unread body would be taken for the next request
         }
         e.bytesSent = response.content().readableBytes();
+        stampServer(response.headers());
         setConnectionHeader(e, response.headers());
         boolean close = e.closeConnection || !e.clientKeepAlive;
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));

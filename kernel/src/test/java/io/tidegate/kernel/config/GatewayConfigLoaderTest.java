@@ -89,6 +89,21 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void serverAndUpstreamTimeHeadersAreOptInAndChecked() {
+        GatewayConfig plain = parse("listeners: [{name: web, address: ':80'}]");
+        assertThat(plain.engine().serverHeader()).isNull();
+        assertThat(plain.engine().upstreamTimeHeader()).isNull();
+        GatewayConfig stamped = parse("listeners: [{name: web, address: ':80'}]\n"
+                + "engine: {serverHeader: tidegate, upstreamTimeHeader: X-Envoy-Upstream-Service-Time}");
+        assertThat(stamped.engine().serverHeader()).isEqualTo("tidegate");
+        assertThat(stamped.engine().upstreamTimeHeader()).isEqualTo("x-envoy-upstream-service-time");
+        assertThatThrownBy(() -> parse("listeners: [{name: web, address: ':80'}]\nengine: {upstreamTimeHeader: 'a b'}"))
+                .hasMessageContaining("engine.upstreamTimeHeader: \"a b\" is not a header name");
+        assertThatThrownBy(() -> parse("listeners: [{name: web, address: ':80'}]\nengine: {serverHeader: 'caf\u00e9'}"))
+                .hasMessageContaining("engine.serverHeader: 'caf\u00e9' (expected: 1 to 256 visible ASCII characters");
+    }
+
+    @Test
     void http2IsOnByDefaultAndTunablePerListener() {
         GatewayConfig config = parse("listeners: [{name: web, address: ':80'},"
                 + " {name: off, address: ':81', http2: {enabled: false}},"

@@ -53,12 +53,12 @@ public final class EngineHarness implements AutoCloseable {
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress) {
         this(defaults, maxBodyBytes, policies, globalPolicies, egress, Duration.ofSeconds(30),
-                GatewayConfig.Http2.DEFAULTS);
+                GatewayConfig.Http2.DEFAULTS, new GatewayConfig.EngineConfig(2, "auto"));
     }
 
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
-                          GatewayConfig.Http2 http2) {
+                          GatewayConfig.Http2 http2, GatewayConfig.EngineConfig engineConfig) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
                 egress != null ? ListenerRole.EGRESS : ListenerRole.INGRESS, null, List.of());
         GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, keepAlive, 8192,
@@ -66,7 +66,7 @@ public final class EngineHarness implements AutoCloseable {
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
-                new GatewayConfig.EngineConfig(2, "auto"), defaults, Duration.ofMillis(10));
+                engineConfig, defaults, Duration.ofMillis(10));
         pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC());
         PolicyRegistry registry = new PolicyRegistry(policies, pluginContext);
         ConfigCompiler compiler = new ConfigCompiler(config.listeners(), config.policies(), defaults, registry);
@@ -125,7 +125,16 @@ public final class EngineHarness implements AutoCloseable {
 
     /** The listener with this keep-alive timeout and these HTTP/2 settings. */
     public static EngineHarness start(Duration keepAlive, GatewayConfig.Http2 http2) throws InterruptedException {
-        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, keepAlive, http2);
+        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, keepAlive, http2,
+                new GatewayConfig.EngineConfig(2, "auto"));
+        h.engine.start();
+        return h;
+    }
+
+    /** With these engine settings ({@code engine:} of tidegate.yaml). */
+    public static EngineHarness start(GatewayConfig.EngineConfig engineConfig) throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, Duration.ofSeconds(30),
+                GatewayConfig.Http2.DEFAULTS, engineConfig);
         h.engine.start();
         return h;
     }
