@@ -2,6 +2,7 @@ package io.tidegate.plugins.file;
 
 import static java.util.Objects.requireNonNull;
 
+import io.tidegate.plugins.support.DirectoryWatcher;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.source.ConfigSource;

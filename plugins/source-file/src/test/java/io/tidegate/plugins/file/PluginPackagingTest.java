@@ -34,7 +34,7 @@ class PluginPackagingTest {
         assertThat(production.contain(PluginPackagingTest.class)).isFalse();
 
         classes().should().onlyDependOnClassesThat()
-                .resideInAnyPackage("io.tidegate.plugins.file..", "io.tidegate.spi..", "org.pf4j..", "java..")
+                .resideInAnyPackage("io.tidegate.plugins.file..", "io.tidegate.plugins.support..", "io.tidegate.spi..", "org.pf4j..", "java..")
                 .check(production);
     }
 }

@@ -3,6 +3,7 @@ package io.tidegate.plugins.istio;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.tidegate.plugins.support.DirectoryWatcher;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.Provenance;

@@ -34,7 +34,7 @@ class PluginPackagingTest {
         assertThat(production.contain(PluginPackagingTest.class)).isFalse();
 
         classes().should().onlyDependOnClassesThat()
-                .resideInAnyPackage("io.tidegate.plugins.istio..", "io.tidegate.spi..", "org.pf4j..",
+                .resideInAnyPackage("io.tidegate.plugins.istio..", "io.tidegate.plugins.support..", "io.tidegate.spi..", "org.pf4j..",
                         "io.fabric8.kubernetes..", "java..")
                 .check(production);
     }

@@ -3,6 +3,7 @@ package io.tidegate.plugins.kubernetes;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.tidegate.plugins.support.DirectoryWatcher;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.source.ConfigSource;

@@ -1,4 +1,4 @@
-package io.tidegate.plugins.istio;
+package io.tidegate.plugins.support;
 
 import static java.util.Objects.requireNonNull;
 
@@ -20,8 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * thread. It does not say what changed: the source re-reads everything, which is cheap and cannot miss
  * the renames and symlink swaps editors and Kubernetes use. Events can still be missed (inotify queue
  * overflow, a directory replaced, network file systems), which is why the source also polls.
+ *
+ * <p>Shared by the file, Kubernetes and Istio sources (their offline manifests); each plugin carries its
+ * own copy in its JAR, so this is code reuse, not a runtime dependency between plugins.
  */
-final class DirectoryWatcher implements AutoCloseable {
+public final class DirectoryWatcher implements AutoCloseable {
 
     private final List<Path> directories;
     private final Runnable onChange;
@@ -35,7 +38,7 @@ final class DirectoryWatcher implements AutoCloseable {
      *
      * @throws IOException when no watch service can be created
      */
-    DirectoryWatcher(String threadName, List<Path> directories, Runnable onChange, System.Logger log)
+    public DirectoryWatcher(String threadName, List<Path> directories, Runnable onChange, System.Logger log)
             throws IOException {
         this.directories = List.copyOf(directories);
         this.onChange = requireNonNull(onChange, "onChange");
@@ -46,7 +49,7 @@ final class DirectoryWatcher implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
@@ -54,7 +57,7 @@ final class DirectoryWatcher implements AutoCloseable {
      * Registers directories that have no valid watch: one deleted and created again, or missing when
      * the watcher started. Called after every reload.
      */
-    void ensureRegistered() {
+    public void ensureRegistered() {
         for (Path dir : directories) {
             WatchKey key = keys.get(dir);
             if ((key != null && key.isValid()) || !Files.isDirectory(dir)) {
