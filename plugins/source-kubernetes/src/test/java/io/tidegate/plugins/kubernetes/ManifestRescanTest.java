@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,26 +43,30 @@ class ManifestRescanTest {
     @Test
     void rescansOfUnchangedFilesPublishNothingAndAChangeIsPublishedOnce(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("shop.yaml"), ingress("/cart"));
-        AtomicInteger translations = new AtomicInteger();
+        // One permit per translation. The callback runs after the fragment reaches the sink, so the test
+        // awaits permits rather than reading a counter that may not have moved yet.
+        Semaphore translations = new Semaphore(0);
         RecordingSink sink = new RecordingSink();
         try (TestContext context = new TestContext(dir);
              ConfigSource source = new KubernetesSourceFactory().create("k8s",
                      TestContext.settings("manifests: [" + dir + "]\npollInterval: 100ms\ndebounce: 10ms"), context,
-                     null, t -> translations.incrementAndGet())) {
+                     null, t -> translations.release())) {
             source.start(sink);
             sink.await(f -> hasPath(f, "/cart"), Duration.ofSeconds(10));
-            int afterFirst = translations.get();
+            assertThat(translations.tryAcquire(10, TimeUnit.SECONDS)).as("the first translation").isTrue();
 
             // Ten rescans of the same bytes (and a touch): nothing is translated or published again.
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
             assertThat(sink.fragments.poll(1, TimeUnit.SECONDS)).as("a spurious publish").isNull();
-            assertThat(translations.get()).isEqualTo(afterFirst);
+            assertThat(translations.availablePermits()).as("translations of unchanged bytes").isZero();
 
             Path tmp = Files.writeString(dir.resolve(".shop.yaml.tmp"), ingress("/checkout"));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Fragment changed = sink.await(f -> hasPath(f, "/checkout"), Duration.ofSeconds(10));
             assertThat(hasPath(changed, "/cart")).isFalse();
-            assertThat(translations.get()).isEqualTo(afterFirst + 1);
+            assertThat(translations.tryAcquire(10, TimeUnit.SECONDS)).as("the change's translation").isTrue();
+            assertThat(sink.fragments.poll(500, TimeUnit.MILLISECONDS)).as("a second publish of one change").isNull();
+            assertThat(translations.availablePermits()).as("translations beyond the change's one").isZero();
         }
     }
 }
