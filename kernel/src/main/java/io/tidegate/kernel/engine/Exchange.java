@@ -38,6 +38,8 @@ final class Exchange {
     boolean reusedConnection;
     boolean retried;
 
+    /** The route policies that allowed this exchange, told when it ends. */
+    final PolicyCompletions policyCompletions = new PolicyCompletions();
     /** Edits policies asked for. */
     HeaderEdits policyRequestEdits = HeaderEdits.NONE;
     HeaderEdits policyResponseEdits = HeaderEdits.NONE;

@@ -396,17 +396,22 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 if (!applyDecision(e, done.join())) {
                     return;
                 }
+                e.policyCompletions.allowed(policies, i, e.head);
                 continue;
             }
-            int next = i + 1;
+            int index = i;
             stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
                 if (ex != e || e.finished) {
-                    return; // the client went away meanwhile
+                    if (decision instanceof Decision.Allow) {
+                        e.policyCompletions.allowed(policies, index, e.head); // the client went away meanwhile
+                    }
+                    return;
                 }
                 if (failure != null) {
                     policyFailed(e, failure);
                 } else if (applyDecision(e, decision)) {
-                    runPolicies(e, next);
+                    e.policyCompletions.allowed(policies, index, e.head);
+                    runPolicies(e, index + 1);
                 }
             }));
             return;
@@ -1232,6 +1237,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
                 duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol(e.clientHttp10)));
+        e.policyCompletions.ended(h); // before the next pipelined request asks the same policies
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).

@@ -48,6 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       was written: it never buffers)
  *   <li>{@code /count}: consumes the body and answers its length
  *   <li>{@code /slow?ms=N}: answers after N ms
+ *   <li>{@code /hold}: answers only when the test calls {@link #releaseHeld} ({@link #awaitHeld} waits for
+ *       such requests to arrive)
  *   <li>{@code /close}: closes the connection without answering
  *   <li>{@code /status/N}: answers status N
  *   <li>{@code /bytes?n=N}: streams N bytes
@@ -75,6 +77,8 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicLong bytesReceived = new AtomicLong();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private volatile int failWith;
+    private final BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.Semaphore heldArrivals = new java.util.concurrent.Semaphore(0);
     private volatile String retryAfter;
 
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
@@ -143,6 +147,19 @@ public final class TestUpstream implements AutoCloseable {
 
     public long bytesReceived() {
         return bytesReceived.get();
+    }
+
+    /** Waits (at most 10 s) until {@code count} more requests to {@code /hold} arrived; false if they did not. */
+    public boolean awaitHeld(int count) throws InterruptedException {
+        return heldArrivals.tryAcquire(count, 10, TimeUnit.SECONDS);
+    }
+
+    /** Answers every {@code /hold} request waiting so far (those whose client left answer into a closed socket). */
+    public void releaseHeld() {
+        Runnable answer;
+        while ((answer = held.poll()) != null) {
+            answer.run();
+        }
     }
 
     /** The next request head seen, waiting up to 5 s. */
@@ -260,6 +277,11 @@ public final class TestUpstream implements AutoCloseable {
                     resp.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
                 }
                 ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> finishExchange(ctx));
+                return;
+            }
+            if (path.equals("/hold")) {
+                held.add(() -> ctx.executor().execute(() -> writeDefault(ctx, r)));
+                heldArrivals.release();
                 return;
             }
             if (path.equals("/slow")) {

@@ -14,6 +14,25 @@ public interface Policy extends AutoCloseable {
     CompletionStage<Decision> evaluate(RequestView request);
 
     /**
+     * The exchange of a request this policy allowed has ended: release what {@link #evaluate} took for it
+     * (a concurrency slot, an in-flight counter).
+     *
+     * <p>The contract: called <b>exactly once</b> for every request for which this policy's
+     * {@code evaluate} completed with a {@link Decision.Allow}, and never for one it denied, threw on or
+     * failed. It is called when the exchange ends, for whatever reason: the response was fully written to
+     * the client; the client went away or reset the stream (HTTP/2 {@code RST_STREAM}); the upstream
+     * failed; a later policy in the chain denied the request or failed; a timeout fired; a WebSocket or
+     * {@code CONNECT} tunnel closed. An allow that completes after the exchange already ended (an
+     * asynchronous decision that outlived its client) is followed at once by this call.
+     *
+     * <p>Called on the request's event loop (must not block or throw; an exception is logged and
+     * ignored) with the same view {@code evaluate} saw; the view is valid only during the call. The
+     * policies that allowed a request hear in chain order.
+     */
+    default void onRequestComplete(RequestView request) {
+    }
+
+    /**
      * Decides on a new client connection before any byte is read (IP access, connection limits).
      * Called for policies bound globally or to the connection's listener; a denial closes the
      * connection without a response.
