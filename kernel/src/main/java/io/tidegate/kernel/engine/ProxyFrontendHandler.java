@@ -1230,6 +1230,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.retryInFlight) {
             e.cluster.retryEnded();
         }
+        e.policyCompletions.ended(e.head); // before the request stops counting as active, and before the next one
         long duration = System.nanoTime() - e.startNanos;
         String routeName = e.route == null ? null : e.route.name();
         engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
@@ -1237,7 +1238,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
                 duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol(e.clientHttp10)));
-        e.policyCompletions.ended(h); // before the next pipelined request asks the same policies
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).

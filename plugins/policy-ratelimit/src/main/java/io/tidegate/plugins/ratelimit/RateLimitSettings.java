@@ -47,18 +47,8 @@ record RateLimitSettings(
         } else if (s.has("burst")) {
             throw s.get("burst").error("needs 'rate'");
         }
-        String jwtHeader = s.string("jwtHeader", "authorization").trim().toLowerCase(Locale.ROOT);
-        int ipv6Prefix = s.find("ipv6Prefix").map(n -> n.asInt(1, 128)).orElse(128);
-        RateKey key = RateKey.parse(s.getOrNull("key"), jwtHeader, ipv6Prefix);
-        CidrSet trusted = CidrSet.parse(s.getOrNull("trustedProxies"));
-        boolean shared = s.find("missingKey").map(n -> {
-            String v = n.asString().trim().toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "skip" -> false;
-                case "shared" -> true;
-                default -> throw n.error("'" + v + "' (expected one of: skip, shared)");
-            };
-        }).orElse(false);
+        KeySettings keys = KeySettings.parse(s);
+        RateKey key = keys.key();
         int status = s.find("status").map(n -> n.asInt(400, 599)).orElse(429);
         HeaderMode headers = s.find("headers").map(n -> n.asEnum(HeaderMode.class)).orElse(HeaderMode.DENIED);
         int maxKeys = s.find("maxKeys").map(n -> n.asInt(1, 100_000_000)).orElse(100_000);
@@ -70,7 +60,7 @@ record RateLimitSettings(
             }
             redis = parseRedis(s.get("redis"), rate, burst, key);
         }
-        return new RateLimitSettings(rate, burst, key, trusted, shared, status, headers, maxKeys, connections, redis);
+        return new RateLimitSettings(rate, burst, key, keys.trustedProxies(), keys.missingKeyShared(), status, headers, maxKeys, connections, redis);
     }
 
     private static Redis parseRedis(ConfigNode r, Rate rate, long burst, RateKey key) {

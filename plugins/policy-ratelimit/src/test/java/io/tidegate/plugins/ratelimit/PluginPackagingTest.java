@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 class PluginPackagingTest {
 
     @Test
-    void theClassesDirectoryIndexesBothExtensions() throws Exception {
+    void theClassesDirectoryIndexesEveryExtension() throws Exception {
         Path classes = Path.of(RateLimitFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertThat(Files.readAllLines(classes.resolve("META-INF/extensions.idx"), StandardCharsets.UTF_8))
-                .contains(RateLimitFactory.class.getName(), IpAccessFactory.class.getName());
+                .contains(RateLimitFactory.class.getName(), IpAccessFactory.class.getName(),
+                        ConcurrencyLimitFactory.class.getName());
         assertThat(new RateLimitFactory().id()).isEqualTo("rate-limit");
         assertThat(new IpAccessFactory().id()).isEqualTo("ip-access");
+        assertThat(new ConcurrencyLimitFactory().id()).isEqualTo("concurrency-limit");
     }
 
     @Test
