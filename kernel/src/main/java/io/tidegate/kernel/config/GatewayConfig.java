@@ -60,16 +60,34 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      *                     (egress listeners only; docs/engine.md, "Forward proxy")
      * @param tls handshake settings of an {@code https} listener; null for the others
      * @param http2 downstream HTTP/2: ALPN {@code h2} on https, prior-knowledge h2c on http
+     * @param maxConnections open client connections at most; a connection over it is closed at once; 0: unlimited
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                                  int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
-                                 Http2 http2) {
+                                 Http2 http2, int maxConnections) {
 
         public ListenerConfig {
             java.util.Objects.requireNonNull(http2, "http2");
             if (tls != null) {
                 tls = tls.withH2(http2.enabled()); // ALPN offers h2 exactly when the listener speaks it
             }
+            if (maxConnections < 0) {
+                throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0)");
+            }
+        }
+
+        /** Without a connection limit. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
+                              Http2 http2) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, tls,
+                    http2, 0);
+        }
+
+        /** The same listener with at most {@code max} open connections (0: unlimited). */
+        public ListenerConfig withMaxConnections(int max) {
+            return new ListenerConfig(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes,
+                    forwardProxy, tls, http2, max);
         }
 
         /** With the default HTTP/2 settings (enabled). */

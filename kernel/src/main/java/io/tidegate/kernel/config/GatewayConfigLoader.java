@@ -108,7 +108,7 @@ public final class GatewayConfigLoader {
         Set<SocketAddress> addresses = new HashSet<>();
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
-                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2");
+                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2", "maxConnections");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -144,9 +144,22 @@ public final class GatewayConfigLoader {
                     intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
                     intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
                     item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config(),
-                    http2(item.getOrNull("http2"))));
+                    http2(item.getOrNull("http2")), maxConnections(item)));
         }
         return out;
+    }
+
+    /** A listener's {@code maxConnections}; absent: 0, unlimited. */
+    private static int maxConnections(ConfigNode listener) {
+        ConfigNode n = listener.getOrNull("maxConnections");
+        if (n.isNull()) {
+            return 0;
+        }
+        long max = n.asLong();
+        if (max < 1 || max > Integer.MAX_VALUE) {
+            throw n.error(max + " (expected: 1 to 2147483647; leave it out for no limit)");
+        }
+        return (int) max;
     }
 
     /** A listener's {@code http2:} block; absent: enabled with the defaults. */

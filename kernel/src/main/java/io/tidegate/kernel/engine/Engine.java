@@ -74,6 +74,7 @@ public final class Engine implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ListenerConnections(listener.name(), listener.maxConnections(), context.metrics()))
                     .childHandler(new HttpListenerInitializer(context, listener));
             InetSocketAddress address = new InetSocketAddress(listener.listener().address().host(),
                     listener.listener().address().port());

@@ -27,11 +27,17 @@ final class EngineMetrics {
     private final Metrics.CounterFamily upstreamTlsHandshakes;
     private final Metrics.CounterFamily http2Streams;
     private final Metrics.CounterFamily http2Connections;
+    private final MetricsRegistry registry;
+    private final Metrics.CounterFamily listenerOverflows;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
 
     EngineMetrics(MetricsRegistry registry) {
+        this.registry = registry;
+        listenerOverflows = registry.counter("tidegate_listener_connections_overflow_total",
+                "Client connections closed at once because their listener had maxConnections open, by listener.",
+                "listener");
         requests = registry.counter("tidegate_requests_total", "Requests answered, by route, cluster and status class.",
                 "route", "cluster", "code_class");
         latency = registry.histogram("tidegate_request_duration_seconds",
@@ -69,6 +75,13 @@ final class EngineMetrics {
 
     void requestStarted() {
         active.increment();
+    }
+
+    /** Registers a listener's open-connections gauge; returns its overflow counter. */
+    Metrics.Counter listenerConnections(String listener, java.util.function.IntSupplier open) {
+        registry.gauge("tidegate_listener_connections_active", "Open client connections, by listener.", "listener",
+                listener, open::getAsInt);
+        return listenerOverflows.labels(listener);
     }
 
     void connectionOpened() {

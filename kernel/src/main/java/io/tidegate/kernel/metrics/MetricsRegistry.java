@@ -39,6 +39,17 @@ public final class MetricsRegistry implements Metrics {
         families.put(checkName(name), new GaugeFamily(name, help, value));
     }
 
+    /**
+     * One child of a labelled gauge family (kernel use; the spi's gauges have no labels), e.g. open
+     * connections per listener. Registering the same label values again replaces that child.
+     */
+    public void gauge(String name, String help, String labelName, String labelValue, DoubleSupplier value) {
+        LabelledGaugeFamily family = (LabelledGaugeFamily) register(name,
+                () -> new LabelledGaugeFamily(name, help, labelName), LabelledGaugeFamily.class,
+                new String[] {labelName});
+        family.children.put(labelValue, value);
+    }
+
     private Family register(String name, java.util.function.Supplier<Family> factory, Class<?> type,
                             String[] labelNames) {
         Family family = families.computeIfAbsent(checkName(name), k -> factory.get());
@@ -249,6 +260,34 @@ public final class MetricsRegistry implements Metrics {
         public void render(StringBuilder out) {
             header(out, name, help, "gauge");
             out.append(name).append(' ').append(format(value.getAsDouble())).append('\n');
+        }
+    }
+
+    private static final class LabelledGaugeFamily implements Family {
+        private final String name;
+        private final String help;
+        private final String[] labelNames;
+        private final Map<String, DoubleSupplier> children = new ConcurrentHashMap<>();
+
+        LabelledGaugeFamily(String name, String help, String labelName) {
+            this.name = name;
+            this.help = help;
+            this.labelNames = new String[] {labelName};
+        }
+
+        @Override
+        public String[] labelNames() {
+            return labelNames;
+        }
+
+        @Override
+        public void render(StringBuilder out) {
+            header(out, name, help, "gauge");
+            children.forEach((label, value) -> {
+                out.append(name);
+                writeLabels(out, labelNames, List.of(label), null, null);
+                out.append(' ').append(format(value.getAsDouble())).append('\n');
+            });
         }
     }
 

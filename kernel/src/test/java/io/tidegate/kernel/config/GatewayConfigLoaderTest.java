@@ -122,6 +122,19 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void maxConnectionsIsUnlimitedByDefaultAndCheckedPerListener() {
+        GatewayConfig config = parse("listeners: [{name: web, address: ':80'}, {name: capped, address: ':81',"
+                + " maxConnections: 10000}]");
+        assertThat(config.listeners().get(0).maxConnections()).as("unlimited").isZero();
+        assertThat(config.listeners().get(1).maxConnections()).isEqualTo(10_000);
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', maxConnections: 0}]"))
+                .hasMessageEndingWith("listeners[0].maxConnections: 0 (expected: 1 to 2147483647; leave it out for "
+                        + "no limit)");
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', maxConnections: lots}]"))
+                .hasMessageEndingWith("listeners[0].maxConnections: 'lots' is not an integer");
+    }
+
+    @Test
     void protocolsOfLaterIssuesAreRefusedClearly() {
         assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tcp}]"))
                 .hasMessageContaining("'tcp' is not supported by this build yet (expected: http or https)");

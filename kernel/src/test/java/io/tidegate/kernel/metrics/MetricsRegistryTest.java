@@ -24,6 +24,18 @@ class MetricsRegistryTest {
     }
 
     @Test
+    void labelledGaugesRenderOneLinePerChild() {
+        MetricsRegistry r = new MetricsRegistry();
+        r.gauge("tidegate_listener_connections_active", "Open.", "listener", "web", () -> 3);
+        r.gauge("tidegate_listener_connections_active", "Open.", "listener", "admin\"x", () -> 0);
+        assertThat(r.scrape()).containsOnlyOnce("# TYPE tidegate_listener_connections_active gauge\n")
+                .contains("tidegate_listener_connections_active{listener=\"web\"} 3\n")
+                .contains("tidegate_listener_connections_active{listener=\"admin\\\"x\"} 0\n");
+        assertThatThrownBy(() -> r.gauge("tidegate_listener_connections_active", "Open.", "port", "1", () -> 1))
+                .hasMessageContaining("already registered");
+    }
+
+    @Test
     void refusesConflictingRegistrationsAndBadNames() {
         MetricsRegistry r = new MetricsRegistry();
         r.counter("x_total", "x", "a");

@@ -59,10 +59,18 @@ public final class EngineHarness implements AutoCloseable {
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
                           GatewayConfig.Http2 http2, GatewayConfig.EngineConfig engineConfig) {
+        this(defaults, maxBodyBytes, policies, globalPolicies, egress, keepAlive, http2, engineConfig,
+                java.util.function.UnaryOperator.identity());
+    }
+
+    private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
+                          List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
+                          GatewayConfig.Http2 http2, GatewayConfig.EngineConfig engineConfig,
+                          java.util.function.UnaryOperator<GatewayConfig.ListenerConfig> listenerEdit) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
                 egress != null ? ListenerRole.EGRESS : ListenerRole.INGRESS, null, List.of());
-        GatewayConfig.ListenerConfig lc = new GatewayConfig.ListenerConfig(listener, keepAlive, 8192,
-                16384, maxBodyBytes, egress != null, null, http2);
+        GatewayConfig.ListenerConfig lc = listenerEdit.apply(new GatewayConfig.ListenerConfig(listener, keepAlive, 8192,
+                16384, maxBodyBytes, egress != null, null, http2));
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
@@ -135,6 +143,15 @@ public final class EngineHarness implements AutoCloseable {
     public static EngineHarness start(GatewayConfig.EngineConfig engineConfig) throws InterruptedException {
         EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, Duration.ofSeconds(30),
                 GatewayConfig.Http2.DEFAULTS, engineConfig);
+        h.engine.start();
+        return h;
+    }
+
+    /** The {@code web} listener as {@code edit} makes it (e.g. {@code l -> l.withMaxConnections(2)}). */
+    public static EngineHarness startWithListener(java.util.function.UnaryOperator<GatewayConfig.ListenerConfig> edit)
+            throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, Duration.ofSeconds(30),
+                GatewayConfig.Http2.DEFAULTS, new GatewayConfig.EngineConfig(2, "auto"), edit);
         h.engine.start();
         return h;
     }
