@@ -61,10 +61,15 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param tls handshake settings of an {@code https} listener; null for the others
      * @param http2 downstream HTTP/2: ALPN {@code h2} on https, prior-knowledge h2c on http
      * @param maxConnections open client connections at most; a connection over it is closed at once; 0: unlimited
+     * @param requestHeadersTimeout an HTTP/1.1 request head must be complete this long after its first byte
+     *                              (408 and close otherwise: the slowloris guard); zero: no limit
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                                  int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
-                                 Http2 http2, int maxConnections) {
+                                 Http2 http2, int maxConnections, Duration requestHeadersTimeout) {
+
+        /** nginx's (and ingress-nginx's) {@code client_header_timeout} default. */
+        public static final Duration DEFAULT_REQUEST_HEADERS_TIMEOUT = Duration.ofSeconds(60);
 
         public ListenerConfig {
             java.util.Objects.requireNonNull(http2, "http2");
@@ -74,20 +79,27 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
             if (maxConnections < 0) {
                 throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0)");
             }
+            java.util.Objects.requireNonNull(requestHeadersTimeout, "requestHeadersTimeout");
         }
 
-        /** Without a connection limit. */
+        /** Without a connection limit, with the default request headers timeout. */
         public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                               int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
                               Http2 http2) {
             this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, tls,
-                    http2, 0);
+                    http2, 0, DEFAULT_REQUEST_HEADERS_TIMEOUT);
         }
 
         /** The same listener with at most {@code max} open connections (0: unlimited). */
         public ListenerConfig withMaxConnections(int max) {
             return new ListenerConfig(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes,
-                    forwardProxy, tls, http2, max);
+                    forwardProxy, tls, http2, max, requestHeadersTimeout);
+        }
+
+        /** The same listener with this request headers timeout (zero: none). */
+        public ListenerConfig withRequestHeadersTimeout(Duration timeout) {
+            return new ListenerConfig(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes,
+                    forwardProxy, tls, http2, maxConnections, timeout);
         }
 
         /** With the default HTTP/2 settings (enabled). */

@@ -108,7 +108,8 @@ public final class GatewayConfigLoader {
         Set<SocketAddress> addresses = new HashSet<>();
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
-                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2", "maxConnections");
+                    "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2", "maxConnections",
+                    "requestHeadersTimeout");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -144,7 +145,9 @@ public final class GatewayConfigLoader {
                     intSize(item, "maxRequestLine", DEFAULT_MAX_REQUEST_LINE),
                     intSize(item, "maxHeaderSize", DEFAULT_MAX_HEADERS),
                     item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config(),
-                    http2(item.getOrNull("http2")), maxConnections(item)));
+                    http2(item.getOrNull("http2")), maxConnections(item),
+                    item.duration("requestHeadersTimeout",
+                            GatewayConfig.ListenerConfig.DEFAULT_REQUEST_HEADERS_TIMEOUT)));
         }
         return out;
     }

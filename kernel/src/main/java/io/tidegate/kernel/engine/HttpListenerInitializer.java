@@ -30,7 +30,7 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
             TlsTermination.addTo(p, engine, listener);
         }
         if (!listener.http2().enabled()) {
-            p.addLast("codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()))
+            p.addLast("codec", codec(listener))
                     .addLast("keepalive", keepAlive(listener))
                     .addLast("proxy", new ProxyFrontendHandler(engine, listener));
             return;
@@ -39,13 +39,18 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("select", new ProtocolSelector(engine, listener));
     }
 
+    private static StrictServerCodec codec(GatewayConfig.ListenerConfig listener) {
+        return new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes(),
+                listener.requestHeadersTimeout().toNanos());
+    }
+
     static IdleStateHandler keepAlive(GatewayConfig.ListenerConfig listener) {
         return new IdleStateHandler(0, 0, listener.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The HTTP/1.1 handlers, after {@code base}. */
     static void addHttp1(ChannelPipeline p, String base, EngineContext engine, GatewayConfig.ListenerConfig listener) {
-        p.addAfter(base, "codec", new StrictServerCodec(listener.maxRequestLineBytes(), listener.maxHeaderBytes()));
+        p.addAfter(base, "codec", codec(listener));
         p.addAfter("codec", "proxy", new ProxyFrontendHandler(engine, listener));
     }
 }

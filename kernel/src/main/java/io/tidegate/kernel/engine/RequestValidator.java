@@ -67,6 +67,9 @@ final class RequestValidator {
             return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large",
                     "DPE");
         }
+        if (cause instanceof StrictRequestDecoder.RequestHeadTimeoutException) {
+            return new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "request headers timeout", null);
+        }
         if (cause instanceof ObsFoldException) {
             return Rejection.badRequest("obsolete line folding in headers");
         }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Netty's request decoder plus the one rule it does not enforce: obs-fold. Netty joins a header line
@@ -23,6 +24,12 @@ import java.util.Queue;
  * <p>Netty consumes the head line by line, so when a decode call starts inside a head the reader
  * index sits at a line start; we track whether the request line is behind us to know that a leading
  * space there is a continuation.
+ *
+ * <p>It also bounds how long a head may take to arrive (the listener's {@code requestHeadersTimeout}, Envoy's
+ * {@code request_headers_timeout}, nginx's {@code client_header_timeout}): the timer starts with the first
+ * byte of a head and stops when the head is decoded. The keep-alive idle timer alone cannot do this, because
+ * a slowloris client sends a byte now and then and is never idle. On expiry a failed request
+ * ({@link RequestHeadTimeoutException}) goes up the pipeline, which answers 408 and closes.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
 
@@ -30,10 +37,14 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private boolean inHead = true;
     private boolean requestLineConsumed;
     private boolean failed;
+    private final long headTimeoutNanos;
+    private io.netty.util.concurrent.ScheduledFuture<?> headTimer;
 
-    StrictRequestDecoder(HttpDecoderConfig config, Queue<HttpMethod> methods) {
+    /** @param headTimeoutNanos the time a head may take from its first byte; 0: unbounded */
+    StrictRequestDecoder(HttpDecoderConfig config, Queue<HttpMethod> methods, long headTimeoutNanos) {
         super(config);
         this.methods = methods;
+        this.headTimeoutNanos = headTimeoutNanos;
     }
 
     @Override
@@ -43,6 +54,9 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             return;
         }
         int firstLineEnd = -1;
+        if (inHead && headTimer == null && headTimeoutNanos > 0 && in.isReadable()) {
+            headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), headTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
         if (inHead) {
             if (hasObsFold(in)) {
                 failed = true;
@@ -62,6 +76,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         for (int i = outBefore; i < out.size(); i++) {
             Object o = out.get(i);
             if (o instanceof HttpMessage message) {
+                cancelHeadTimer();
                 inHead = false;
                 requestLineConsumed = false;
                 methods.add(((HttpRequest) message).method());
@@ -73,6 +88,45 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         }
         if (inHead && firstLineEnd >= 0 && in.readerIndex() > firstLineEnd) {
             requestLineConsumed = true;
+        }
+    }
+
+    private void headTimedOut(ChannelHandlerContext ctx) {
+        headTimer = null;
+        if (!inHead || failed || !ctx.channel().isActive()) {
+            return;
+        }
+        failed = true; // what else arrives of this head is dropped; the connection closes after the 408
+        HttpRequest late = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        late.setDecoderResult(DecoderResult.failure(new RequestHeadTimeoutException()));
+        methods.add(late.method());
+        ctx.fireChannelRead(late);
+        ctx.fireChannelReadComplete();
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelHeadTimer();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cancelHeadTimer(); // a tunnel took over the connection
+        super.handlerRemoved0(ctx);
+    }
+
+    /** The request head did not arrive within the listener's {@code requestHeadersTimeout}. */
+    static final class RequestHeadTimeoutException extends RuntimeException {
+        RequestHeadTimeoutException() {
+            super("request headers timeout", null, false, false);
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.ArrayDeque;
 /** The downstream HTTP/1.1 codec: {@link StrictRequestDecoder} and {@link HeadAwareResponseEncoder} sharing the method queue. */
 final class StrictServerCodec extends CombinedChannelDuplexHandler<StrictRequestDecoder, HeadAwareResponseEncoder> {
 
-    StrictServerCodec(int maxRequestLine, int maxHeaderBytes) {
+    /** @param headTimeoutNanos how long a request head may take from its first byte; 0: unbounded */
+    StrictServerCodec(int maxRequestLine, int maxHeaderBytes, long headTimeoutNanos) {
         ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
         HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength(maxRequestLine)
@@ -18,6 +19,6 @@ final class StrictServerCodec extends CombinedChannelDuplexHandler<StrictRequest
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false)
                 .setAllowPartialChunks(true);
-        init(new StrictRequestDecoder(config, methods), new HeadAwareResponseEncoder(methods));
+        init(new StrictRequestDecoder(config, methods, headTimeoutNanos), new HeadAwareResponseEncoder(methods));
     }
 }

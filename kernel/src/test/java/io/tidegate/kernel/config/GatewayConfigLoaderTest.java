@@ -135,6 +135,17 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void requestHeadersTimeoutDefaultsToNginxsClientHeaderTimeout() {
+        GatewayConfig config = parse("listeners: [{name: web, address: ':80'}, {name: edge, address: ':81',"
+                + " requestHeadersTimeout: 10s}, {name: off, address: ':82', requestHeadersTimeout: 0s}]");
+        assertThat(config.listeners().get(0).requestHeadersTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.listeners().get(1).requestHeadersTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.listeners().get(2).requestHeadersTimeout()).isZero();
+        assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80', requestHeadersTimeout: 10}]"))
+                .hasMessageContaining("listeners[0].requestHeadersTimeout: '10' is not a duration");
+    }
+
+    @Test
     void protocolsOfLaterIssuesAreRefusedClearly() {
         assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tcp}]"))
                 .hasMessageContaining("'tcp' is not supported by this build yet (expected: http or https)");
