@@ -27,13 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The listener's {@code requestHeadersTimeout}, the slowloris guard: a head that trickles in a byte at a time
+ * Timeouts that stop slow clients from holding the gateway's resources. The listener's
+ * {@code requestHeadersTimeout}, the slowloris guard: a head that trickles in a byte at a time
  * (so the keep-alive idle timer never fires) is answered 408 and closed once it has taken longer than the
  * timeout since its first byte, and nothing reaches the upstream; the timer starts at a head's first byte, so
- * a keep-alive connection that waits between requests longer than the timeout is not affected.
+ * a keep-alive connection that waits between requests longer than the timeout is not affected. The route's idle
+ * timeout: a request body that stops arriving ends the exchange with 504 {@code idle timeout}.
  */
 @ExtendWith(NoLeaks.class)
-class RequestHeadersTimeoutTest {
+class SlowClientTimeoutsTest {
 
     static final Duration TIMEOUT = Duration.ofMillis(400);
     static EngineHarness gateway;
@@ -43,8 +45,12 @@ class RequestHeadersTimeoutTest {
     static void start() throws Exception {
         gateway = EngineHarness.startWithListener(l -> l.withRequestHeadersTimeout(TIMEOUT));
         upstream = TestUpstream.start("u");
-        Provenance p = Provenance.of("test", "RequestHeadersTimeoutTest");
-        gateway.publish(Fragment.of(List.of(Route.builder("all", p).forwardTo("u").build()),
+        Provenance p = Provenance.of("test", "SlowClientTimeoutsTest");
+        gateway.publish(Fragment.of(List.of(
+                Route.builder("stalled-body", p).match(io.tidegate.spi.model.RouteMatch.path(
+                        io.tidegate.spi.model.PathMatch.exact("/count"))).timeouts(new io.tidegate.spi.model.Timeouts(
+                        null, Duration.ofMillis(300))).forwardTo("u").build(),
+                Route.builder("all", p).forwardTo("u").build()),
                 List.of(Cluster.of("u", List.of(Endpoint.of("127.0.0.1", upstream.port())), p))));
     }
 
@@ -104,6 +110,23 @@ class RequestHeadersTimeoutTest {
             // The upstream takes 2 x the timeout: the connection waits that long between two heads.
             assertThat(exchange(s, "/slow?ms=" + 2 * TIMEOUT.toMillis())).isEqualTo(200);
             assertThat(exchange(s, "/after-a-wait")).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRequestBodyThatStopsArrivingEndsWithTheIdleTimeout() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /count HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"
+                    + "ten bytes.").getBytes(StandardCharsets.US_ASCII));
+            // ... and the other 90 never come.
+            long started = System.nanoTime();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            readToClose(s.getInputStream(), answer);
+            String text = answer.toString(StandardCharsets.US_ASCII);
+            assertThat(RawHttp.status(text)).as(text).isEqualTo(504);
+            assertThat(text).contains("idle timeout");
+            assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
         }
     }
 
