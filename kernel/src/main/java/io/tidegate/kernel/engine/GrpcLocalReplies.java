@@ -54,7 +54,7 @@ final class GrpcLocalReplies {
                 Unpooled.EMPTY_BUFFER);
         HttpHeaders headers = grpc.headers();
         headers.set(response.headers());
-        headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, 0); // HTTP/1.1 needs the framing; true on h2 as well
         headers.set(HttpHeaderNames.CONTENT_TYPE, GRPC);
         headers.set(GRPC_STATUS, Integer.toString(status(code, flag)));
         if (!message.isEmpty()) {
