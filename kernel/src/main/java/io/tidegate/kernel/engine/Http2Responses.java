@@ -10,8 +10,10 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 
@@ -33,6 +35,7 @@ final class Http2Responses extends ChannelInboundHandlerAdapter {
     private static final CharSequence SCHEME = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text();
 
     private boolean responded;
+    private boolean refused;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -61,7 +64,7 @@ final class Http2Responses extends ChannelInboundHandlerAdapter {
         if (evt instanceof Http2GoAwayFrame goAway) {
             // Sent only to streams above its last stream id: this one was never processed.
             ReferenceCountUtil.release(goAway);
-            refused(ctx, "the upstream sent GOAWAY before processing the stream");
+            refused(ctx, GOAWAY);
             return;
         }
         if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
@@ -71,8 +74,40 @@ final class Http2Responses extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The codec closes the streams above GOAWAY's last stream id before it passes the GOAWAY on.
+        if (aboveGoAway(ctx)) {
+            refused(ctx, GOAWAY);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A HEADERS write after GOAWAY fails ("GOAWAY received"): the stream was never opened.
+        if (!(cause instanceof RefusedStreamException) && aboveGoAway(ctx)) {
+            refused(ctx, GOAWAY);
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    private static final String GOAWAY = "the upstream sent GOAWAY before processing the stream";
+
+    /** Whether the connection received GOAWAY whose last stream id is below this stream's (or it had none yet). */
+    private static boolean aboveGoAway(ChannelHandlerContext ctx) {
+        Http2FrameCodec codec = ctx.channel().parent().pipeline().get(Http2FrameCodec.class);
+        if (codec == null || !codec.connection().goAwayReceived()) {
+            return false;
+        }
+        int id = ((Http2StreamChannel) ctx.channel()).stream().id();
+        return id < 0 || id > codec.connection().local().lastStreamKnownByPeer();
+    }
+
     private void refused(ChannelHandlerContext ctx, String why) {
-        if (!responded) {
+        if (!responded && !refused) {
+            refused = true;
             ctx.fireExceptionCaught(new RefusedStreamException(why));
         }
     }
