@@ -1,5 +1,6 @@
 package io.tidegate.kernel.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -10,7 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
@@ -104,6 +105,14 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                                 .validateHeaders(true)
                                 .gracefulShutdownTimeoutMillis(-1) // close on idle only with no stream open
                                 .build();
+                        // Before the codec closes the streams GOAWAY refused (and so before their retries ask
+                        // the pool for a connection), this one leaves the pool.
+                        codec.connection().addListener(new Http2ConnectionAdapter() {
+                            @Override
+                            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                                conn.goAwayReceived(lastStreamId, errorCode);
+                            }
+                        });
                         ch.pipeline().addLast("h2-codec", codec)
                                 .addLast("h2-mux", new Http2MultiplexHandler(new RefusePush()))
                                 .addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
@@ -206,17 +215,19 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                     ready = true;
                     handOutWaiting();
                 }
-            } else if (msg instanceof Http2GoAwayFrame goAway) {
-                LOG.log(System.Logger.Level.DEBUG, "upstream " + key.endpoint() + " of cluster " + cluster
-                        + " sent GOAWAY " + goAway.errorCode() + ", last stream " + goAway.lastStreamId());
-                goingAway = true;
-                pool.remove(this); // in-flight streams finish; new ones go to another connection
-                if (open == 0) {
-                    ctx.close();
-                }
             }
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void goAwayReceived(int lastStreamId, long errorCode) {
+        LOG.log(System.Logger.Level.DEBUG, "upstream " + key.endpoint() + " of cluster " + cluster + " sent GOAWAY "
+                + errorCode + ", last stream " + lastStreamId);
+        goingAway = true;
+        pool.remove(this); // in-flight streams finish; new ones go to another connection
+        if (open == 0) {
+            channel.close();
         }
     }
 

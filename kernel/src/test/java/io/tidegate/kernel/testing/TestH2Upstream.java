@@ -135,10 +135,13 @@ public final class TestH2Upstream implements AutoCloseable {
         held.clear();
     }
 
-    /** GOAWAY(NO_ERROR) on every open connection: streams it already has finish, it takes no new one. */
+    /**
+     * GOAWAY(NO_ERROR) on every open connection, returning once it is written: streams it already has finish,
+     * it takes no new one (a stream the client opens after this is refused).
+     */
     public void goAway() {
         for (Channel c : connections) {
-            c.eventLoop().execute(() -> c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)));
+            c.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).syncUninterruptibly();
         }
     }
 
