@@ -155,10 +155,6 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         return key;
     }
 
-    Target target() {
-        return target;
-    }
-
     /** Whether this connection may take one more stream now or once it is ready. */
     boolean hasRoom() {
         return !goingAway && !closed && open < maxStreams;

@@ -69,13 +69,4 @@ final class Http2UpstreamPool {
             connections.remove(c.key());
         }
     }
-
-    /** Connections held (this loop), for tests. */
-    int size() {
-        int n = 0;
-        for (List<Http2UpstreamConnection> l : connections.values()) {
-            n += l.size();
-        }
-        return n;
-    }
 }
