@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -136,7 +137,17 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         connected.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 conn.failed(f.cause());
-            } else if (tls != null) {
+                return;
+            }
+            // A server that never says SETTINGS (an HTTP/1.1 server that waits for more of a request line) must
+            // not hold the requests waiting for it: within the connect timeout, as a TLS handshake must.
+            f.channel().eventLoop().schedule(() -> {
+                if (!conn.ready) {
+                    conn.failed(new ConnectTimeoutException("no HTTP/2 SETTINGS from the upstream within "
+                            + cluster.connectTimeoutMillis() + " ms"));
+                }
+            }, cluster.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+            if (tls != null) {
                 f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                     metrics.upstreamTlsHandshake(conn.cluster, h.isSuccess());
                     if (!h.isSuccess()) {
@@ -262,7 +273,8 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.upstreamHttp2ConnectionClosed(cluster);
-        failed(new java.nio.channels.ClosedChannelException());
+        failed(ready ? new java.nio.channels.ClosedChannelException() : new java.io.IOException(
+                "the upstream closed the connection before its HTTP/2 SETTINGS (not an HTTP/2 server?)"));
         ctx.fireChannelInactive();
     }
 

@@ -158,6 +158,7 @@ class Http2UpstreamTest {
             }
             upstream.awaitHeld(5);
             assertThat(upstream.connections()).isEqualTo(3); // 2 + 2 + 1: never above the server's limit
+            assertThat(counter("tidegate_upstream_http2_connections_active")).isEqualTo(3);
             upstream.releaseHeld();
             for (H2Client.Stream s : streams) {
                 H2Client.Response r = s.response();
@@ -234,6 +235,20 @@ class Http2UpstreamTest {
         while (!(seen = upstream.nextStream()).header(":path").equals("/still")) {
             assertThat(seen.ended()).as("a stream the client broke").isFalse();
             assertThat(seen.body()).doesNotContain("/admin");
+        }
+    }
+
+    @Test
+    void anH2cClusterWhoseServerSpeaksOnlyHttp11FailsAsAConnectFailure() throws Exception {
+        try (TestUpstream http11 = TestUpstream.start("http11")) {
+            gateway.publish(Fragment.of(List.of(Route.builder("h2", ORIGIN.withRule("h2")).forwardTo("h2").build()),
+                    List.of(h2Cluster("h2", http11.port(), null))));
+            String response = RawHttp.exchange(gateway.port(), "GET / HTTP/1.1\r\nHost: app.test\r\n"
+                    + "Connection: close\r\n\r\n", 10_000);
+            // The server answers the preface with a 400 and closes, or waits for more: 502, or 504 once the
+            // connect timeout passes without SETTINGS. Never a response the server did not give.
+            assertThat(RawHttp.status(response)).isIn(502, 504);
+            assertThat(response).contains("upstream connect");
         }
     }
 
