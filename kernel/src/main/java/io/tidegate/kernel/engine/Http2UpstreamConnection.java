@@ -70,6 +70,8 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long maxStreams = Long.MAX_VALUE;
     /** Streams opened or promised on this connection and not yet closed. */
     private int open;
+    /** Streams this connection was asked to carry so far. */
+    private int carried;
     private boolean ready;
     private boolean goingAway;
     private boolean closed;
@@ -182,6 +184,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void startStream(Promise<Channel> promise) {
+        boolean reused = carried++ > 0;
         streams.open().addListener((io.netty.util.concurrent.Future<Http2StreamChannel> f) -> {
             if (!f.isSuccess()) {
                 streamClosed();
@@ -189,6 +192,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             Http2StreamChannel stream = f.getNow();
+            if (reused) {
+                stream.attr(UpstreamChannels.REUSED).set(Boolean.TRUE);
+            }
             metrics.upstreamHttp2Stream(cluster);
             stream.closeFuture().addListener(c -> streamClosed());
             if (!promise.trySuccess(stream)) {

@@ -781,7 +781,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                                 : "upstream connect failed", "UF");
                 return;
             }
-            attach(e, f.getNow(), false);
+            attach(e, f.getNow(), UpstreamChannels.reused(f.getNow()));
         });
     }
 

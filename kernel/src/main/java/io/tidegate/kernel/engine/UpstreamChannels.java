@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.tidegate.kernel.runtime.ClusterRuntime;
@@ -16,7 +17,19 @@ import io.tidegate.spi.model.Cluster;
  */
 final class UpstreamChannels {
 
+    /**
+     * Set on a stream of an HTTP/2 connection that carried streams before it: a failure before any response
+     * byte may then be the connection dying under it (as a reused HTTP/1.1 connection's idle race), and an
+     * idempotent request without a body gets the one retry.
+     */
+    static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("tidegate.upstream.reused");
+
     private UpstreamChannels() {
+    }
+
+    /** Whether a channel {@link #open} returned went out on a connection that was used before. */
+    static boolean reused(Channel ch) {
+        return Boolean.TRUE.equals(ch.attr(REUSED).get());
     }
 
     static boolean isHttp2(ClusterRuntime cluster) {

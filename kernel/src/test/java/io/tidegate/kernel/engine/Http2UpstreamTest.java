@@ -216,6 +216,23 @@ class Http2UpstreamTest {
     }
 
     @Test
+    void anIdempotentRequestOnAReusedConnectionThatDiesGetsTheOneRetry() throws Exception {
+        serve(TestH2Upstream.start());
+        try (H2Client c = H2Client.h2c(gateway.port())) {
+            assertThat(c.open().headers(H2Client.request("GET", "app.test", "/first"), true).response().status())
+                    .isEqualTo("200");
+            H2Client.Stream silent = c.open().headers(H2Client.request("GET", "app.test", "/silent"), true);
+            upstream.awaitHeld(1);
+            upstream.dropConnections();
+            upstream.awaitHeld(1); // sent again, once, on a new connection
+            upstream.dropConnections();
+            H2Client.Response r = silent.response();
+            assertThat(r.status()).isEqualTo("502");
+            assertThat(upstream.connections()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void anH2RequestWhoseContentLengthDisagreesWithItsDataNeverReachesTheUpstreamWhole() throws Exception {
         serve(TestH2Upstream.start());
         try (H2Client c = H2Client.h2c(gateway.port())) {
