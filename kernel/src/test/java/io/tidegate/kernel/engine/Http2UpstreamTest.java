@@ -256,6 +256,31 @@ class Http2UpstreamTest {
     }
 
     @Test
+    void activeHttpHealthChecksOfAnHttp2ClusterAreStreams() throws Exception {
+        upstream = TestH2Upstream.start();
+        Cluster checked = new Cluster("h2", List.of(Endpoint.of("127.0.0.1", upstream.port())),
+                Cluster.Resolution.STATIC, Cluster.UpstreamProtocol.HTTP2, LoadBalancer.ROUND_ROBIN, null, null,
+                ConnectionLimits.UNLIMITED, null, new io.tidegate.spi.model.HealthCheck(
+                        io.tidegate.spi.model.HealthCheck.Kind.HTTP, "/healthz", "health.test", Set.of(),
+                        java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(5), 1, 1),
+                null, ORIGIN.withRule("h2"));
+        gateway.publish(Fragment.of(List.of(Route.builder("h2", ORIGIN.withRule("h2")).forwardTo("h2").build()),
+                List.of(checked)));
+        TestH2Upstream.Seen check = upstream.nextStream();
+        assertThat(check.header(":path")).isEqualTo("/healthz");
+        assertThat(check.header(":authority")).isEqualTo("health.test");
+        assertThat(check.header("user-agent")).isEqualTo("tidegate-health-check");
+        assertThat(check.headers()).doesNotContainKey("connection");
+        // The verdict: polls a counter the event loop updates (as HealthEndToEndTest); the condition is the event.
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        String success = "tidegate_health_checks_total{cluster=\"h2\",result=\"success\"}";
+        while (counter(success) < 1) {
+            assertThat(System.nanoTime()).as("a successful check within 15s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void anH2cClusterWhoseServerSpeaksOnlyHttp11FailsAsAConnectFailure() throws Exception {
         try (TestUpstream http11 = TestUpstream.start("http11")) {
             gateway.publish(Fragment.of(List.of(Route.builder("h2", ORIGIN.withRule("h2")).forwardTo("h2").build()),
