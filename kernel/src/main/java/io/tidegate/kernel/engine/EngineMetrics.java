@@ -29,6 +29,10 @@ final class EngineMetrics {
     private final Metrics.CounterFamily http2Connections;
     private final MetricsRegistry registry;
     private final Metrics.CounterFamily listenerOverflows;
+    private final Metrics.CounterFamily upstreamH2Opened;
+    private final Metrics.CounterFamily upstreamH2Closed;
+    private final Metrics.CounterFamily upstreamH2Streams;
+    private final LongAdder upstreamH2Active = new LongAdder();
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -62,6 +66,14 @@ final class EngineMetrics {
                 "HTTP/2 streams opened by clients, by listener.", "listener");
         http2Connections = registry.counter("tidegate_http2_connections_total",
                 "Client connections that speak HTTP/2 (ALPN h2 or h2c prior knowledge), by listener.", "listener");
+        upstreamH2Opened = registry.counter("tidegate_upstream_http2_connections_opened_total",
+                "HTTP/2 connections opened to upstreams, by cluster.", "cluster");
+        upstreamH2Closed = registry.counter("tidegate_upstream_http2_connections_closed_total",
+                "HTTP/2 upstream connections closed, by cluster (opened minus closed: open now).", "cluster");
+        upstreamH2Streams = registry.counter("tidegate_upstream_http2_streams_total",
+                "HTTP/2 streams opened to upstreams (one a request try), by cluster.", "cluster");
+        registry.gauge("tidegate_upstream_http2_connections_active", "Open HTTP/2 upstream connections.",
+                upstreamH2Active::sum);
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
         registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
@@ -126,6 +138,22 @@ final class EngineMetrics {
 
     void http2ConnectionOpened(String listener) {
         http2Connections.labels(listener).increment();
+    }
+
+    /** An HTTP/2 upstream connection is up (it counts as an upstream connection too). */
+    void upstreamHttp2ConnectionOpened(String cluster) {
+        upstreamConnects.labels(cluster).increment();
+        upstreamH2Opened.labels(cluster).increment();
+        upstreamH2Active.increment();
+    }
+
+    void upstreamHttp2ConnectionClosed(String cluster) {
+        upstreamH2Closed.labels(cluster).increment();
+        upstreamH2Active.decrement();
+    }
+
+    void upstreamHttp2Stream(String cluster) {
+        upstreamH2Streams.labels(cluster).increment();
     }
 
     void upstreamTlsHandshake(String cluster, boolean success) {

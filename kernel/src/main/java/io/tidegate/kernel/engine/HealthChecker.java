@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Active health checks of one cluster: every endpoint is checked on an event loop of its own, every
  * {@code interval}, by a TCP connect or an HTTP {@code GET} on a fresh connection
- * ({@code Connection: close}, so a check never borrows or poisons a pooled connection). A check
+ * ({@code Connection: close}, so a check never borrows or poisons a pooled connection; an HTTP/2 cluster's
+ * {@code GET} is a stream of the loop's pooled connection instead). A check
  * that does not finish within {@code timeout} fails. Results go to the cluster, which moves the
  * endpoint out of or back into its selection by the thresholds.
  */
@@ -83,6 +84,10 @@ final class HealthChecker {
         }
         Endpoint endpoint = cluster.endpoint(index);
         Probe probe = new Probe(loop, index);
+        if (check.kind() == HealthCheck.Kind.HTTP && UpstreamChannels.isHttp2(cluster)) {
+            runOnStream(loop, endpoint, probe);
+            return;
+        }
         Bootstrap b = connector.bootstrap(loop)
                 .option(ChannelOption.AUTO_READ, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, check.timeout().toMillis()))
@@ -109,19 +114,54 @@ final class HealthChecker {
             } else if (check.kind() == HealthCheck.Kind.TCP) {
                 probe.done(true, f.channel());
             } else {
-                String host = check.host() != null ? check.host() : cluster.name();
-                DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                        check.path() == null || check.path().isEmpty() ? "/" : check.path(), Unpooled.EMPTY_BUFFER);
-                request.headers().set(HttpHeaderNames.HOST, host)
-                        .set(HttpHeaderNames.USER_AGENT, "tidegate-health-check")
-                        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                f.channel().writeAndFlush(request).addListener((ChannelFutureListener) w -> {
+                f.channel().writeAndFlush(checkRequest(true)).addListener((ChannelFutureListener) w -> {
                     if (!w.isSuccess()) {
                         probe.done(false, w.channel());
                     }
                 });
             }
         });
+    }
+
+    /**
+     * An HTTP/2 cluster's check is a stream of this loop's pooled connection to the endpoint, as its requests
+     * are (an h2c-only server such as a gRPC one would not answer HTTP/1.1); a stream cannot poison the
+     * connection for the requests sharing it.
+     */
+    private void runOnStream(EventLoop loop, Endpoint endpoint, Probe probe) {
+        io.netty.util.concurrent.Future<Channel> opened = Http2UpstreamPool.current().openStream(loop,
+                new PoolKey(cluster.name(), endpoint.address(), cluster.tls()), cluster, connector, metrics);
+        probe.timeout = loop.schedule(() -> probe.done(false, opened.isSuccess() ? opened.getNow() : null),
+                check.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        opened.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                probe.done(false, null);
+                return;
+            }
+            Channel stream = f.getNow();
+            if (probe.reported) {
+                stream.close(); // timed out while the connection was being made
+                return;
+            }
+            stream.pipeline().replace(UpstreamHandler.class, "probe", probe);
+            stream.config().setAutoRead(true);
+            stream.writeAndFlush(checkRequest(false)).addListener((ChannelFutureListener) w -> {
+                if (!w.isSuccess()) {
+                    probe.done(false, w.channel());
+                }
+            });
+        });
+    }
+
+    private DefaultFullHttpRequest checkRequest(boolean close) {
+        String host = check.host() != null ? check.host() : cluster.name();
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                check.path() == null || check.path().isEmpty() ? "/" : check.path(), Unpooled.EMPTY_BUFFER);
+        request.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "tidegate-health-check");
+        if (close) {
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return request;
     }
 
     private boolean healthy(int status) {

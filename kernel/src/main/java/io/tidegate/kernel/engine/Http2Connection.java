@@ -172,6 +172,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                 engine.metrics().http2Stream(listener.name());
                 stream.pipeline()
                         .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
+                        .addLast("h2-end", new Http2EndStreamCoalescer()) // trailers-only answers stay one HEADERS
                         .addLast("h2-request", new Http2Requests())
                         .addLast("proxy", new ProxyFrontendHandler(engine, listener, conn));
             }

@@ -363,15 +363,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void reject(HttpRequest request, Rejection rejection) {
         closing = true;
         engine.metrics().requestStarted();
-        FullHttpResponse response = Responses.error(ctx.alloc(), rejection.status(), rejection.message());
+        FullHttpResponse response = GrpcLocalReplies.adapt(request,
+                Responses.error(ctx.alloc(), rejection.status(), rejection.message()), rejection.flag());
         Responses.markClose(response);
         stampServer(response.headers());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         String host = request.headers().get(HttpHeaderNames.HOST);
-        engine.metrics().requestEnded(null, null, rejection.status().code(), 0);
+        engine.metrics().requestEnded(null, null, response.status().code(), 0);
         engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(),
                 request.method().name(), host == null ? "-" : host, truncate(request.uri()),
-                rejection.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
+                response.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
                 rejection.flag(), null, protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0))));
     }
 
@@ -761,11 +762,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private void connect(Exchange e) {
-        ChannelFuture future = engine.connector().connect(ctx.channel().eventLoop(), e.poolKey, e.cluster);
-        future.addListener((ChannelFutureListener) f -> {
+        io.netty.util.concurrent.Future<Channel> future = UpstreamChannels.open(engine, ctx.channel().eventLoop(),
+                e.poolKey, e.cluster);
+        future.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
             if (ex != e || e.finished) {
                 if (f.isSuccess()) {
-                    f.channel().close();
+                    f.getNow().close();
                 }
                 return;
             }
@@ -784,8 +786,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                                 : "upstream connect failed", "UF");
                 return;
             }
-            engine.metrics().upstreamConnectionOpened(e.cluster.name());
-            attach(e, f.channel(), false);
+            attach(e, f.getNow(), UpstreamChannels.reused(f.getNow()));
         });
     }
 
@@ -1063,7 +1064,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.upstream.close();
             e.upstream = null;
         }
-        upstreamFailed(e, "upstream connection failed", "UC");
+        if (cause instanceof RefusedStreamException) {
+            upstreamFailed(e, cause.getMessage(), "UC", true);
+        } else {
+            upstreamFailed(e, "upstream connection failed", "UC");
+        }
     }
 
     /**
@@ -1072,8 +1077,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      * closed the idle connection just as we sent (the race every keep-alive client has).
      */
     private void upstreamFailed(Exchange e, String detail, String flag) {
-        if (!e.responseStarted && e.reusedConnection && !e.retried && e.requestDone && e.requestBodyBytes == 0
-                && IDEMPOTENT.contains(e.head.request().method())) {
+        upstreamFailed(e, detail, flag, false);
+    }
+
+    /**
+     * @param refused an HTTP/2 stream the upstream refused unprocessed (RFC 9113 section 8.7): without a
+     *                body it is sent once more whatever its method
+     */
+    private void upstreamFailed(Exchange e, String detail, String flag, boolean refused) {
+        if (!e.responseStarted && !e.retried && e.requestDone && e.requestBodyBytes == 0
+                && (refused || e.reusedConnection && IDEMPOTENT.contains(e.head.request().method()))) {
             e.retried = true;
             detachUpstream(e);
             e.lastContentWritten = false;
@@ -1086,7 +1099,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
                 + ": " + detail);
-        if (retry(e, "UPE".equals(flag) ? RetryRules.Failure.STATUS : RetryRules.Failure.RESET, 502, null)) {
+        if (retry(e, refused ? RetryRules.Failure.REFUSED : "UPE".equals(flag) ? RetryRules.Failure.STATUS
+                : RetryRules.Failure.RESET, 502, null)) {
             return;
         }
         respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
@@ -1128,7 +1142,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         respondLocal(e, Responses.error(ctx.alloc(), status, detail), flag);
     }
 
-    private void respondLocal(Exchange e, FullHttpResponse response, String flag) {
+    private void respondLocal(Exchange e, FullHttpResponse local, String flag) {
+        FullHttpResponse response = GrpcLocalReplies.adapt(e.head.request(), local, flag);
         e.status = response.status().code();
         e.flag = flag;
         e.responseStarted = true;

@@ -1,6 +1,7 @@
 package io.tidegate.kernel.engine;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -30,7 +31,14 @@ final class UpstreamRequests {
                         HeaderEdits policyEdits) {
         HttpRequest request = head.request();
         HttpHeaders headers = request.headers();
+        // gRPC needs "te: trailers" (RFC 9113 8.2.2 allows exactly that TE); an HTTP/1.1 hop gets no TE.
+        io.tidegate.kernel.runtime.ClusterRuntime cluster = destination >= 0 ? route.cluster(destination) : null;
+        boolean teTrailers = cluster != null && UpstreamChannels.isHttp2(cluster)
+                && headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HopByHop.strip(headers);
+        if (teTrailers) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         headers.remove(HttpHeaderNames.EXPECT); // answered by the gateway itself
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
 

@@ -79,7 +79,7 @@ public final class ClusterRuntime {
                 .toMillis();
         this.idleTimeoutNanos = (spec.idleTimeout() != null ? spec.idleTimeout() : defaultIdleTimeout).toNanos();
         this.selection = select();
-        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls());
+        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls(), spec.protocol() == Cluster.UpstreamProtocol.HTTP2);
     }
 
     public String name() {

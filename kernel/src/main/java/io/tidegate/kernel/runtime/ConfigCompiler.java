@@ -275,9 +275,6 @@ public final class ConfigCompiler {
     }
 
     private static String unsupportedClusterFeature(Cluster c) {
-        if (c.protocol() == Cluster.UpstreamProtocol.HTTP2) {
-            return "protocol";
-        }
         if (!c.limits().equals(ConnectionLimits.UNLIMITED)) {
             return "limits";
         }

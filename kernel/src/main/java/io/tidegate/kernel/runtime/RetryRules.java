@@ -17,6 +17,8 @@ public final class RetryRules {
         CONNECT,
         /** The connection closed or reset before a response head arrived. */
         RESET,
+        /** An HTTP/2 upstream refused the stream unprocessed: RST_STREAM(REFUSED_STREAM) or above GOAWAY's last id. */
+        REFUSED,
         /** The per-try timeout fired before a response head arrived. */
         TIMEOUT,
         /** A response head arrived with this status. */
@@ -34,6 +36,7 @@ public final class RetryRules {
     private final long perTryTimeoutNanos;
     private final boolean connectFailure;
     private final boolean reset;
+    private final boolean refusedStream;
     private final boolean serverError;
     private final boolean gatewayError;
     private final boolean statusCodes;
@@ -52,6 +55,7 @@ public final class RetryRules {
         Set<String> on = policy.retryOn();
         this.connectFailure = on.contains("connect-failure");
         this.reset = on.contains("reset");
+        this.refusedStream = on.contains("refused-stream");
         this.serverError = on.contains("5xx");
         this.gatewayError = on.contains("gateway-error");
         this.statusCodes = on.contains("retriable-status-codes");
@@ -80,6 +84,7 @@ public final class RetryRules {
         return switch (failure) {
             case CONNECT -> connectFailure || serverError || gatewayError;
             case RESET -> reset || serverError || gatewayError;
+            case REFUSED -> refusedStream || reset || serverError || gatewayError; // Envoy: a refusal is a reset
             case TIMEOUT -> serverError || gatewayError;
             case STATUS -> (serverError && status >= 500)
                     || (gatewayError && (status == 502 || status == 503 || status == 504))

@@ -38,16 +38,27 @@ public final class UpstreamTlsContext {
      * @throws IllegalArgumentException naming the field that cannot be used
      */
     public static UpstreamTlsContext build(UpstreamTls spec) {
+        return build(spec, false);
+    }
+
+    /**
+     * @param http2 the cluster speaks HTTP/2: ALPN offers {@code h2} (the default when {@code alpn} is empty)
+     *              and the connection is refused unless the server selects it
+     * @throws IllegalArgumentException naming the field that cannot be used
+     */
+    public static UpstreamTlsContext build(UpstreamTls spec, boolean http2) {
         if (!spec.subjectAltNames().isEmpty()) {
             throw new IllegalArgumentException("tls.subjectAltNames: is not supported by this build yet "
                     + "(the server certificate is verified against the SNI name)");
         }
+        String speaks = http2 ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1;
         for (String p : spec.alpn()) {
-            if (!p.equals(ApplicationProtocolNames.HTTP_1_1)) {
-                throw new IllegalArgumentException("tls.alpn: '" + p + "' is not supported by this build yet "
-                        + "(expected: http/1.1; upstream HTTP/2 is not built)");
+            if (!p.equals(speaks)) {
+                throw new IllegalArgumentException("tls.alpn: '" + p + "' (expected: " + speaks
+                        + ", the cluster's protocol " + (http2 ? "http2" : "http1") + ")");
             }
         }
+        List<String> alpn = http2 ? List.of(ApplicationProtocolNames.HTTP_2) : spec.alpn();
         SslContextBuilder b = SslContextBuilder.forClient().sslProvider(ServerContexts.provider())
                 .protocols("TLSv1.3", "TLSv1.2");
         if (!spec.verify()) {
@@ -63,10 +74,10 @@ public final class UpstreamTlsContext {
             }
             b.keyManager(key, chain.toArray(new X509Certificate[0]));
         }
-        if (!spec.alpn().isEmpty()) {
+        if (!alpn.isEmpty()) {
             b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, spec.alpn()));
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
         }
         try {
             return new UpstreamTlsContext(spec, b.build());

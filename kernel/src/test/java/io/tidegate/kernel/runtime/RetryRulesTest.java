@@ -44,6 +44,12 @@ class RetryRulesTest {
             "retriable-status-codes, STATUS,  409, true",
             "retriable-status-codes, STATUS,  503, false",
             "refused-stream,         STATUS,  503, false",
+            "refused-stream,         REFUSED, 0,   true",
+            "refused-stream,         RESET,   0,   false",
+            "reset,                  REFUSED, 0,   true",
+            "5xx,                    REFUSED, 0,   true",
+            "gateway-error,          REFUSED, 0,   true",
+            "connect-failure,        REFUSED, 0,   false",
     })
     void conditions(String on, Failure failure, int status, boolean retried) {
         assertThat(rules(on).retries(failure, status)).isEqualTo(retried);

@@ -150,7 +150,7 @@ class UpstreamTlsTest {
         assertThat(diags).anySatisfy(d -> assertThat(d.toString()).contains("#bad-key tls")
                 .contains("the private key does not match the client certificate; cluster rejected"));
         assertThat(diags).anySatisfy(d -> assertThat(d.toString()).contains("#h2 tls")
-                .contains("tls.alpn: 'h2' is not supported by this build yet"));
+                .contains("tls.alpn: 'h2' (expected: http/1.1, the cluster's protocol http1)"));
         assertThat(diags).anySatisfy(d -> assertThat(d.toString()).contains("#bad-ca tls")
                 .contains("tls.caPem: no PEM certificate found"));
         assertThat(get("ok.test")).startsWith("HTTP/1.1 200");

@@ -1,0 +1,93 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.PromiseNotifier;
+
+/**
+ * Sits on an HTTP/2 stream channel above {@code Http2StreamFrameToHttpObjectCodec}: a message head written
+ * just before an empty end (no body byte, no trailer) goes out as one HEADERS frame with END_STREAM, not as
+ * HEADERS and an empty DATA frame. The proxy relays a head and its end as two writes, whatever the other
+ * side's framing; this keeps what HTTP/2 means by it. A gRPC trailers-only response (RFC-less but required by
+ * gRPC's HTTP/2 protocol: {@code grpc-status} in the only HEADERS frame) must stay one, and a GET is then the
+ * HEADERS frame alone that every client sends.
+ *
+ * <p>The head waits here only until the next write or flush, so nothing is delayed past a flush.
+ */
+final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
+
+    private HttpMessage head;
+    private ChannelPromise headPromise;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (head != null) {
+            HttpMessage h = head;
+            ChannelPromise hp = headPromise;
+            head = null;
+            headPromise = null;
+            if (msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+                last.release();
+                ChannelPromise both = ctx.newPromise();
+                both.addListener(new PromiseNotifier<>(hp, promise));
+                ctx.write(full(h), both);
+                return;
+            }
+            ctx.write(h, hp);
+        }
+        if (msg instanceof HttpMessage m && !(msg instanceof FullHttpMessage) && !promise.isVoid()) {
+            head = m;
+            headPromise = promise;
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        writeHead(ctx);
+        ctx.flush();
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        writeHead(ctx);
+        ctx.close(promise);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (head != null) {
+            headPromise.tryFailure(new IllegalStateException("stream closed before the message head was sent"));
+            head = null;
+        }
+    }
+
+    private void writeHead(ChannelHandlerContext ctx) {
+        if (head != null) {
+            HttpMessage h = head;
+            head = null;
+            ctx.write(h, headPromise);
+            headPromise = null;
+        }
+    }
+
+    private static FullHttpMessage full(HttpMessage h) {
+        if (h instanceof HttpRequest r) {
+            return new DefaultFullHttpRequest(r.protocolVersion(), r.method(), r.uri(), Unpooled.EMPTY_BUFFER,
+                    r.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        }
+        HttpResponse r = (HttpResponse) h;
+        return new DefaultFullHttpResponse(r.protocolVersion(), r.status(), Unpooled.EMPTY_BUFFER, r.headers(),
+                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+    }
+}

@@ -1,0 +1,313 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+import io.tidegate.kernel.runtime.ClusterRuntime;
+import io.tidegate.kernel.tls.UpstreamTlsContext;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * One multiplexed HTTP/2 connection to an upstream endpoint (docs/engine.md, "Upstream HTTP/2 and gRPC"):
+ * h2 over TLS (ALPN {@code h2} required) or h2c with prior knowledge.
+ *
+ * <p>Netty's {@link Http2MultiplexHandler} gives every request its own {@link Http2StreamChannel}, with
+ * {@code AUTO_READ} off, {@link Http2StreamFrameToHttpObjectCodec} and the same {@link UpstreamHandler} an
+ * HTTP/1.1 connection ends with: to {@link ProxyFrontendHandler} a stream is an upstream channel that carries
+ * one exchange, so timeouts, retries, outlier detection and the access log work unchanged. A stream channel
+ * has exactly the flow-control semantics the proxy needs: it is writable only while the stream's send window
+ * and the connection are, and the bytes of a DATA frame go back to the upstream's window only when the proxy
+ * reads them, which it does only while the client is writable. The frame codec alone would mean writing
+ * that per-stream bookkeeping again.
+ *
+ * <p>The connection reads continuously (control frames must be read whatever the streams do). A stream is
+ * opened only once the server's first SETTINGS arrived, so {@code SETTINGS_MAX_CONCURRENT_STREAMS} is known
+ * and never exceeded; a full connection makes the pool open another. After GOAWAY the connection takes no
+ * new stream and leaves the pool; its streams below the last stream id finish.
+ */
+final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
+
+    private static final System.Logger LOG = System.getLogger(Http2UpstreamConnection.class.getName());
+
+    /** Where a connection goes and what it needs to get there. */
+    record Target(EventLoop loop, PoolKey key, ClusterRuntime cluster, UpstreamConnector connector,
+                  EngineMetrics metrics) {
+    }
+
+    private final Target target;
+    private final PoolKey key;
+    private final Http2UpstreamPool pool;
+    private final EngineMetrics metrics;
+    private final String cluster;
+    private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>(2);
+    private Channel channel;
+    private Http2StreamChannelBootstrap streams;
+    /** The server's SETTINGS_MAX_CONCURRENT_STREAMS (unlimited until it says otherwise). */
+    private long maxStreams = Long.MAX_VALUE;
+    /** Streams opened or promised on this connection and not yet closed. */
+    private int open;
+    /** Streams this connection was asked to carry so far. */
+    private int carried;
+    private boolean ready;
+    private boolean goingAway;
+    private boolean closed;
+
+    private Http2UpstreamConnection(Target target, Http2UpstreamPool pool) {
+        this.target = target;
+        this.key = target.key();
+        this.pool = pool;
+        this.metrics = target.metrics();
+        this.cluster = target.cluster().name();
+    }
+
+    /** Starts connecting on {@code loop}; streams can be asked for at once and are handed out once it is ready. */
+    static Http2UpstreamConnection connect(Target target, Http2UpstreamPool pool) {
+        Http2UpstreamConnection conn = new Http2UpstreamConnection(target, pool);
+        PoolKey key = target.key();
+        ClusterRuntime cluster = target.cluster();
+        EngineMetrics metrics = target.metrics();
+        UpstreamTlsContext tls = cluster.tls();
+        long idleNanos = cluster.idleTimeoutNanos();
+        ChannelFuture connected = target.connector().bootstrap(target.loop())
+                .option(ChannelOption.AUTO_READ, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeoutMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), key.endpoint().host(),
+                                    key.endpoint().port(), cluster.connectTimeoutMillis()));
+                        }
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                                .validateHeaders(true)
+                                .gracefulShutdownTimeoutMillis(-1) // close on idle only with no stream open
+                                .build();
+                        // Before the codec closes the streams GOAWAY refused (and so before their retries ask
+                        // the pool for a connection), this one leaves the pool.
+                        codec.connection().addListener(new Http2ConnectionAdapter() {
+                            @Override
+                            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                                conn.goAwayReceived(lastStreamId, errorCode);
+                            }
+                        });
+                        ch.pipeline().addLast("h2-codec", codec)
+                                .addLast("h2-mux", new Http2MultiplexHandler(new RefusePush()))
+                                .addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
+                                .addLast("h2-upstream", conn);
+                    }
+                })
+                .connect(key.endpoint().host(), key.endpoint().port());
+        conn.channel = connected.channel();
+        conn.streams = new Http2StreamChannelBootstrap(conn.channel)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline()
+                                .addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, true))
+                                .addLast("h2-end", new Http2EndStreamCoalescer())
+                                .addLast("h2-response", new Http2Responses())
+                                .addLast("upstream", new UpstreamHandler(key));
+                    }
+                });
+        connected.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                conn.failed(f.cause());
+                return;
+            }
+            // A server that never says SETTINGS (an HTTP/1.1 server that waits for more of a request line) must
+            // not hold the requests waiting for it: within the connect timeout, as a TLS handshake must.
+            f.channel().eventLoop().schedule(() -> {
+                if (!conn.ready) {
+                    conn.failed(new ConnectTimeoutException("no HTTP/2 SETTINGS from the upstream within "
+                            + cluster.connectTimeoutMillis() + " ms"));
+                }
+            }, cluster.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+            if (tls != null) {
+                f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                    metrics.upstreamTlsHandshake(conn.cluster, h.isSuccess());
+                    if (!h.isSuccess()) {
+                        conn.failed(h.cause());
+                    } else if (!ApplicationProtocolNames.HTTP_2.equals(
+                            f.channel().pipeline().get(SslHandler.class).applicationProtocol())) {
+                        conn.failed(new SSLHandshakeException("the upstream did not select h2 by ALPN"));
+                    }
+                });
+            }
+        });
+        return conn;
+    }
+
+    PoolKey key() {
+        return key;
+    }
+
+    /** Whether this connection may take one more stream now or once it is ready. */
+    boolean hasRoom() {
+        return !goingAway && !closed && open < maxStreams;
+    }
+
+    /** Promises a stream channel: at once when ready, else when the server's SETTINGS arrive. */
+    void openStream(Promise<Channel> promise) {
+        open++;
+        if (ready) {
+            startStream(promise);
+        } else {
+            waiting.add(promise);
+        }
+    }
+
+    private void startStream(Promise<Channel> promise) {
+        boolean reused = carried++ > 0;
+        streams.open().addListener((io.netty.util.concurrent.Future<Http2StreamChannel> f) -> {
+            if (!f.isSuccess()) {
+                streamClosed();
+                promise.tryFailure(f.cause());
+                return;
+            }
+            Http2StreamChannel stream = f.getNow();
+            if (reused) {
+                stream.attr(UpstreamChannels.REUSED).set(Boolean.TRUE);
+            }
+            metrics.upstreamHttp2Stream(cluster);
+            stream.closeFuture().addListener(c -> streamClosed());
+            if (!promise.trySuccess(stream)) {
+                stream.close(); // the exchange went away meanwhile
+            }
+        });
+    }
+
+    private void streamClosed() {
+        open--;
+        if (goingAway && open == 0) {
+            channel.close(); // the last stream GOAWAY let finish
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        metrics.upstreamHttp2ConnectionOpened(cluster);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Http2SettingsFrame settings) {
+                Long max = settings.settings().maxConcurrentStreams();
+                if (max != null) {
+                    maxStreams = max;
+                }
+                if (!ready) {
+                    ready = true;
+                    handOutWaiting();
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void goAwayReceived(int lastStreamId, long errorCode) {
+        LOG.log(System.Logger.Level.DEBUG, "upstream " + key.endpoint() + " of cluster " + cluster + " sent GOAWAY "
+                + errorCode + ", last stream " + lastStreamId);
+        goingAway = true;
+        pool.remove(this); // in-flight streams finish; new ones go to another connection
+        if (open == 0) {
+            channel.close();
+        }
+    }
+
+    /** Streams asked for while connecting: as many as the server allows here, the rest back to the pool. */
+    private void handOutWaiting() {
+        int started = 0;
+        Promise<Channel> p;
+        while ((p = waiting.poll()) != null) {
+            if (started < maxStreams) {
+                started++;
+                startStream(p);
+            } else {
+                open--;
+                pool.place(p, target, this);
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (open == 0) {
+                ctx.close(); // idle with no stream: the codec's close says GOAWAY first
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "upstream HTTP/2 connection error", cause);
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        metrics.upstreamHttp2ConnectionClosed(cluster);
+        failed(ready ? new java.nio.channels.ClosedChannelException() : new java.io.IOException(
+                "the upstream closed the connection before its HTTP/2 SETTINGS (not an HTTP/2 server?)"));
+        ctx.fireChannelInactive();
+    }
+
+    /** Connect, handshake or ALPN failed, or the connection closed: its waiters fail, the pool forgets it. */
+    private void failed(Throwable cause) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pool.remove(this);
+        Promise<Channel> p;
+        while ((p = waiting.poll()) != null) {
+            p.tryFailure(cause);
+        }
+        channel.close();
+    }
+
+    /** Server push is disabled in our SETTINGS; a pushed stream would be a protocol error: close it. */
+    private static final class RefusePush extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.channel().close();
+        }
+
+        @Override
+        public boolean isSharable() {
+            return true;
+        }
+    }
+}
