@@ -51,6 +51,7 @@ public final class Engine implements AutoCloseable {
         this.connector = new UpstreamConnector(transport, loops, engineMetrics);
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
+        context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
     }
@@ -138,5 +139,6 @@ public final class Engine implements AutoCloseable {
         stopAccepting();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         connector.close();
+        context.tracer().close(); // after the loops: the spans of the last exchanges are flushed too
     }
 }
