@@ -114,7 +114,7 @@ public final class TestOtlpCollector implements AutoCloseable {
             }
             Map<String, String> headers = new LinkedHashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.get(0)));
-            List<Span> decoded = decodeRequest(body);
+            List<Span> decoded = decode(body);
             requests.add(new Request(headers.get("content-type"), headers, decoded));
             spans.addAll(decoded);
             exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
@@ -124,7 +124,8 @@ public final class TestOtlpCollector implements AutoCloseable {
 
     // ---- a minimal protobuf reader, for the messages of opentelemetry-proto's trace service ----------
 
-    static List<Span> decodeRequest(byte[] body) {
+    /** The spans of an encoded {@code ExportTraceServiceRequest}. */
+    public static List<Span> decode(byte[] body) {
         List<Span> out = new ArrayList<>();
         for (Object rs : fields(body).getOrDefault(1, List.of())) { // resource_spans
             Map<Integer, List<Object>> resourceSpans = fields((byte[]) rs);
