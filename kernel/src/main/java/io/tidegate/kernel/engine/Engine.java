@@ -48,7 +48,7 @@ public final class Engine implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
-        this.connector = new UpstreamConnector(transport, loops, engineMetrics);
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));

@@ -39,6 +39,16 @@ public final class MetricsRegistry implements Metrics {
         families.put(checkName(name), new GaugeFamily(name, help, value));
     }
 
+    /**
+     * A gauge family with labels, read at scrape time: {@code values} maps label values (in
+     * {@code labelNames} order) to the current value. For series that come and go with config (per
+     * cluster), which a fixed set of children cannot follow. Kernel-only: not part of the spi.
+     */
+    public void gauges(String name, String help, String[] labelNames,
+                       java.util.function.Supplier<Map<List<String>, ? extends Number>> values) {
+        families.put(checkName(name), new LabelledGaugeFamily(name, help, labelNames.clone(), values));
+    }
+
     private Family register(String name, java.util.function.Supplier<Family> factory, Class<?> type,
                             String[] labelNames) {
         Family family = families.computeIfAbsent(checkName(name), k -> factory.get());
@@ -249,6 +259,39 @@ public final class MetricsRegistry implements Metrics {
         public void render(StringBuilder out) {
             header(out, name, help, "gauge");
             out.append(name).append(' ').append(format(value.getAsDouble())).append('\n');
+        }
+    }
+
+    private static final class LabelledGaugeFamily implements Family {
+        private final String name;
+        private final String help;
+        private final String[] labelNames;
+        private final java.util.function.Supplier<Map<List<String>, ? extends Number>> values;
+
+        LabelledGaugeFamily(String name, String help, String[] labelNames,
+                            java.util.function.Supplier<Map<List<String>, ? extends Number>> values) {
+            this.name = name;
+            this.help = help;
+            this.labelNames = labelNames;
+            this.values = values;
+        }
+
+        @Override
+        public String[] labelNames() {
+            return labelNames;
+        }
+
+        @Override
+        public void render(StringBuilder out) {
+            header(out, name, help, "gauge");
+            values.get().forEach((k, v) -> {
+                if (k.size() != labelNames.length) {
+                    throw new IllegalStateException(name + ": expected " + labelNames.length + " label values, got " + k);
+                }
+                out.append(name);
+                writeLabels(out, labelNames, k, null, null);
+                out.append(' ').append(format(v.doubleValue())).append('\n');
+            });
         }
     }
 
