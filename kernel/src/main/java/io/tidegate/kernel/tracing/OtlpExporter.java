@@ -53,7 +53,8 @@ final class OtlpExporter implements AutoCloseable {
         this.config = requireNonNull(config, "config");
         this.serviceName = requireNonNull(serviceName, "serviceName");
         this.queue = new ArrayBlockingQueue<>(config.queueSize());
-        this.client = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.timeout())
+                .build(); // one kept-alive connection; no h2c upgrade dance with receivers that do not speak it
         exported = metrics.counter("tidegate_tracing_spans_exported_total",
                 "Spans the OTLP receiver accepted.").labels();
         Metrics.CounterFamily dropped = metrics.counter("tidegate_tracing_spans_dropped_total",
