@@ -88,4 +88,12 @@ class TracingConfigLoaderTest {
     void badValuesNameTheirKey(String yaml, String message) {
         assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
     }
+
+    @Test
+    void theFullExampleConfigReads() throws Exception {
+        GatewayConfig full = new GatewayConfigLoader().load(Path.of("../config/examples/tidegate-full.yaml"),
+                Path.of("/opt/tidegate"));
+        assertThat(full.tracing().otlp().endpoint()).isEqualTo(URI.create("http://127.0.0.1:4318/v1/traces"));
+        assertThat(full.tracing().sampler()).isEqualTo(TracingConfig.Sampler.PARENT_BASED);
+    }
 }
