@@ -42,7 +42,7 @@ final class OtlpExporter implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean running = true;
-    private volatile long flushDeadlineNanos = Long.MAX_VALUE;
+    private volatile long flushDeadlineNanos;
 
     private final Metrics.Counter exported;
     private final Metrics.Counter droppedQueueFull;
@@ -104,8 +104,10 @@ final class OtlpExporter implements AutoCloseable {
                     send(batch);
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Thread.currentThread().interrupt(); // close() gave up waiting: what is left is lost
+                queue.remove(WAKE_UP);
                 droppedFailed.add(batch.size() + queue.size());
+                queue.clear();
                 return;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "OTLP export failed", e);
@@ -149,17 +151,22 @@ final class OtlpExporter implements AutoCloseable {
                 failure = e.toString();
                 wait = backoff;
             }
-            if (attempt >= MAX_RETRIES || System.nanoTime() + wait > flushDeadlineNanos) {
+            if (attempt >= MAX_RETRIES || pastFlushDeadline(wait)) {
                 drop(batch, failure);
                 return;
             }
             retries.increment();
-            if (closing.await(wait, TimeUnit.NANOSECONDS) && System.nanoTime() > flushDeadlineNanos) {
+            if (closing.await(wait, TimeUnit.NANOSECONDS) && pastFlushDeadline(0)) {
                 drop(batch, failure);
                 return;
             }
             backoff = Math.min(backoff * 2, MAX_BACKOFF.toNanos());
         }
+    }
+
+    /** While flushing on shutdown: whether waiting {@code nanos} more would pass the flush deadline. */
+    private boolean pastFlushDeadline(long nanos) {
+        return !running && System.nanoTime() + nanos - flushDeadlineNanos > 0; // the deadline is set before running
     }
 
     private void drop(List<SpanData> batch, String why) {
@@ -198,6 +205,11 @@ final class OtlpExporter implements AutoCloseable {
         }
         if (thread.isAlive()) {
             thread.interrupt();
+            try {
+                thread.join(1000); // let it count what it drops
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -195,20 +195,24 @@ class TracingEndToEndTest {
     @Test
     void spansAreBatchedBySizeAndRetriedWhenTheCollectorIsBusy() throws Exception {
         try (TestOtlpCollector collector = TestOtlpCollector.start();
-             TestUpstream upstream = TestUpstream.start("u");
-             EngineHarness gateway = EngineHarness.start(tracing(collector.endpoint(), 3, Duration.ofMinutes(5), 64),
-                     null)) {
-            routeTo(gateway, upstream);
-            collector.answerNext(503, 429); // busy twice, then accepted
+             TestUpstream upstream = TestUpstream.start("u")) {
+            EngineHarness gateway = EngineHarness.start(tracing(collector.endpoint(), 3, Duration.ofMinutes(5), 64),
+                    null);
+            try {
+                routeTo(gateway, upstream);
+                collector.answerNext(503, 429); // busy twice, then accepted
 
-            for (int i = 0; i < 3; i++) {
-                assertThat(RawHttp.status(get(gateway, "/batch/" + i, "traceparent: " + SAMPLED))).isEqualTo(200);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(RawHttp.status(get(gateway, "/batch/" + i, "traceparent: " + SAMPLED))).isEqualTo(200);
+                }
+                // A full batch goes out at once (the interval is five minutes), as one request of three spans.
+                TestOtlpCollector.Request export = collector.nextRequest();
+                assertThat(export.spans()).extracting(s -> s.attributes().get("url.path"))
+                        .containsExactly("/batch/0", "/batch/1", "/batch/2");
+                assertThat(collector.posts()).isEqualTo(3);
+            } finally {
+                gateway.close(); // joins the exporter: it has counted the accepted batch
             }
-            // A full batch goes out at once (the interval is five minutes), as one request of three spans.
-            TestOtlpCollector.Request export = collector.nextRequest();
-            assertThat(export.spans()).extracting(s -> s.attributes().get("url.path"))
-                    .containsExactly("/batch/0", "/batch/1", "/batch/2");
-            assertThat(collector.posts()).isEqualTo(3);
             assertThat(gateway.metrics().scrape()).contains("tidegate_tracing_export_retries_total 2\n")
                     .contains("tidegate_tracing_spans_exported_total 3\n");
         }
@@ -272,6 +276,26 @@ class TracingEndToEndTest {
             }
         }
         assertThat(Files.readString(log)).contains(",\"trace_id\":\"" + TRACE_ID + "\",");
+    }
+
+    @Test
+    void anHttp2StreamIsASpanOfItsOwn() throws Exception {
+        try (TestOtlpCollector collector = TestOtlpCollector.start();
+             TestUpstream upstream = TestUpstream.start("u");
+             EngineHarness gateway = EngineHarness.start(tracing(collector.endpoint()), null);
+             io.tidegate.kernel.testing.H2Client h2 = io.tidegate.kernel.testing.H2Client.h2c(gateway.port())) {
+            routeTo(gateway, upstream);
+            io.tidegate.kernel.testing.H2Client.Response r = h2.open().headers(
+                    io.tidegate.kernel.testing.H2Client.request("GET", "a", "/h2").add("traceparent", SAMPLED), true)
+                    .response();
+            assertThat(r.status()).isEqualTo("200");
+            TraceParent forwarded = TraceParent.parse(upstream.nextSeen().header("traceparent"));
+            TestOtlpCollector.Span span = collector.nextSpan();
+            assertThat(span.traceId()).isEqualTo(TRACE_ID).isEqualTo(forwarded.traceId());
+            assertThat(span.spanId()).isEqualTo(forwarded.parentId());
+            assertThat(span.attributes()).containsEntry("network.protocol.version", "2")
+                    .containsEntry("url.path", "/h2");
+        }
     }
 
     @Test
