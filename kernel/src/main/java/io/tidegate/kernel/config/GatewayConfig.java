@@ -24,10 +24,12 @@ import java.util.List;
  * @param engine event loop settings
  * @param defaults timeouts used when a route or cluster sets none
  * @param debounce how long the reconciler waits for a burst of fragments to settle
+ * @param tracing W3C trace context and OTLP span export ({@link TracingConfig#DISABLED}: none)
  */
 public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> listeners, SocketAddress admin,
                             Path pluginsDir, List<PluginEntry> sources, List<PluginEntry> policies,
-                            AccessLogConfig accessLog, EngineConfig engine, Defaults defaults, Duration debounce) {
+                            AccessLogConfig accessLog, EngineConfig engine, Defaults defaults, Duration debounce,
+                            TracingConfig tracing) {
 
     public GatewayConfig {
         requireNonNull(file, "file");
@@ -41,6 +43,15 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
         requireNonNull(engine, "engine");
         requireNonNull(defaults, "defaults");
         requireNonNull(debounce, "debounce");
+        requireNonNull(tracing, "tracing");
+    }
+
+    /** Without tracing. */
+    public GatewayConfig(Path file, Path installDir, List<ListenerConfig> listeners, SocketAddress admin,
+                         Path pluginsDir, List<PluginEntry> sources, List<PluginEntry> policies,
+                         AccessLogConfig accessLog, EngineConfig engine, Defaults defaults, Duration debounce) {
+        this(file, installDir, listeners, admin, pluginsDir, sources, policies, accessLog, engine, defaults, debounce,
+                TracingConfig.DISABLED);
     }
 
     /** The spi view of the listeners, lent to plugins. */
@@ -178,7 +189,7 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
     /**
      * @param enabled write access log lines at all
      * @param target {@code stdout}, {@code stderr} or a file path
-     * @param format {@code default} or {@code json}
+     * @param format {@code default}, {@code json} or {@code envoy}
      */
     public record AccessLogConfig(boolean enabled, String target, String format) {
     }

@@ -50,7 +50,7 @@ public final class GatewayConfigLoader {
     /** Parses an already-read root node. */
     public GatewayConfig parse(ConfigNode root, Path file, Path installDir) {
         root.requireOnlyKeys("listeners", "admin", "plugins", "sources", "policies", "accessLog", "engine",
-                "defaults", "reconcile");
+                "defaults", "reconcile", "tracing");
         List<GatewayConfig.ListenerConfig> listeners = listeners(root.getOrNull("listeners"), installDir);
         ConfigNode admin = root.getOrNull("admin").requireOnlyKeys("address");
         SocketAddress adminAddress = address(admin.getOrNull("address"), "127.0.0.1:9901");
@@ -62,8 +62,8 @@ public final class GatewayConfigLoader {
 
         ConfigNode log = root.getOrNull("accessLog").requireOnlyKeys("enabled", "target", "format");
         String format = log.string("format", "default");
-        if (!format.equals("default") && !format.equals("json")) {
-            throw log.get("format").error("'" + format + "' (expected one of: default, json)");
+        if (!format.equals("default") && !format.equals("json") && !format.equals("envoy")) {
+            throw log.get("format").error("'" + format + "' (expected one of: default, json, envoy)");
         }
         String target = log.string("target", "stdout");
         if (!target.equals("stdout") && !target.equals("stderr")) {
@@ -95,7 +95,7 @@ public final class GatewayConfigLoader {
 
         return new GatewayConfig(file, installDir, listeners, adminAddress, pluginsDir, sources, policies, accessLog,
                 new GatewayConfig.EngineConfig(eventLoops, transport, serverHeader, upstreamTimeHeader), timeouts,
-                debounce);
+                debounce, TracingConfigLoader.parse(root.getOrNull("tracing")));
     }
 
     private static List<GatewayConfig.ListenerConfig> listeners(ConfigNode node, Path installDir) {

@@ -35,7 +35,18 @@ public final class AccessLog implements AutoCloseable {
 
     record Entry(long epochMillis, String client, String method, String authority, String path, int status,
                  long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
-                 String requestId, String flag, String reason, String protocol) {
+                 String requestId, String flag, String reason, String protocol, Extras extras) {
+
+        Entry {
+            extras = extras == null ? Extras.NONE : extras;
+        }
+
+        Entry(long epochMillis, String client, String method, String authority, String path, int status,
+              long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
+              String requestId, String flag, String reason, String protocol) {
+            this(epochMillis, client, method, authority, path, status, bytesSent, bytesReceived, upstream,
+                    durationMicros, route, requestId, flag, reason, protocol, Extras.NONE);
+        }
 
         Entry(long epochMillis, String client, String method, String authority, String path, int status,
               long bytesSent, long bytesReceived, String upstream, long durationMicros, String route,
@@ -52,10 +63,33 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    /**
+     * What only some formats or settings show.
+     *
+     * @param traceId the trace's id when tracing is on (json, default, envoy formats); or null
+     * @param userAgent {@code User-Agent} as received (envoy format); or null
+     * @param forwardedFor {@code X-Forwarded-For} as received (envoy format); or null
+     * @param upstreamServiceMillis milliseconds from sending upstream to the response head
+     *                              (Envoy's {@code x-envoy-upstream-service-time}); -1: none
+     */
+    record Extras(String traceId, String userAgent, String forwardedFor, long upstreamServiceMillis) {
+
+        static final Extras NONE = new Extras(null, null, null, -1);
+
+        static Extras of(String traceId, String userAgent, String forwardedFor, long upstreamServiceMillis) {
+            return traceId == null && userAgent == null && forwardedFor == null && upstreamServiceMillis < 0 ? NONE
+                    : new Extras(traceId, userAgent, forwardedFor, upstreamServiceMillis);
+        }
+    }
+
+    /** Envoy's {@code %START_TIME%} default: {@code %Y-%m-%dT%H:%M:%E3SZ}, UTC. */
+    private static final java.time.format.DateTimeFormatter ENVOY_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
     private static final int QUEUE = 65536;
 
     private final boolean enabled;
-    private final boolean json;
+    private final String format;
     private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
     private final LongAdder dropped = new LongAdder();
     private final Writer writer;
@@ -64,7 +98,7 @@ public final class AccessLog implements AutoCloseable {
 
     public AccessLog(GatewayConfig.AccessLogConfig config) throws IOException {
         this.enabled = config.enabled();
-        this.json = config.format().equals("json");
+        this.format = config.format();
         if (!enabled) {
             writer = null;
             thread = null;
@@ -94,6 +128,11 @@ public final class AccessLog implements AutoCloseable {
         return enabled;
     }
 
+    /** Whether the format shows request headers the exchange must keep ({@code User-Agent}, {@code X-Forwarded-For}). */
+    boolean logsClientHeaders() {
+        return enabled && format.equals("envoy");
+    }
+
     /** Records dropped because the writer fell behind. */
     public long dropped() {
         return dropped.sum();
@@ -118,10 +157,10 @@ public final class AccessLog implements AutoCloseable {
                 queue.drainTo(batch, 255);
                 for (Entry e : batch) {
                     line.setLength(0);
-                    if (json) {
-                        formatJson(e, line);
-                    } else {
-                        formatDefault(e, line);
+                    switch (format) {
+                        case "json" -> formatJson(e, line);
+                        case "envoy" -> formatEnvoy(e, line);
+                        default -> formatDefault(e, line);
                     }
                     writer.write(line.append('\n').toString());
                 }
@@ -154,6 +193,9 @@ public final class AccessLog implements AutoCloseable {
                 .append(e.route() == null ? "-" : e.route()).append(' ')
                 .append(e.requestId() == null ? "-" : e.requestId()).append(' ')
                 .append(e.flag() == null ? "-" : e.flag());
+        if (e.extras().traceId() != null) {
+            out.append(' ').append(e.extras().traceId());
+        }
         if (e.reason() != null && !e.reason().isEmpty()) {
             out.append(" \"").append(sanitize(e.reason())).append('"');
         }
@@ -173,9 +215,41 @@ public final class AccessLog implements AutoCloseable {
         out.append(",\"duration_ms\":").append(e.durationMicros() / 1000.0);
         field(out, "route", e.route());
         field(out, "request_id", e.requestId());
+        if (e.extras().traceId() != null) {
+            field(out, "trace_id", e.extras().traceId());
+        }
         field(out, "flag", e.flag());
         field(out, "reason", e.reason() == null || e.reason().isEmpty() ? null : e.reason());
         out.append('}');
+    }
+
+    /**
+     * Envoy's default format, field for field: {@code [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%
+     * %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%
+     * %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
+     * "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"}, with {@code -} for every absent value. The path is the one received
+     * (what Envoy's {@code X-ENVOY-ORIGINAL-PATH?:PATH} shows after a rewrite); client-sent text is sanitized.
+     */
+    static void formatEnvoy(Entry e, StringBuilder out) {
+        Extras x = e.extras();
+        out.append('[').append(ENVOY_TIME.format(Instant.ofEpochMilli(e.epochMillis()))).append("] \"")
+                .append(dash(e.method())).append(' ').append(dash(e.path())).append(' ').append(e.protocol())
+                .append("\" ").append(e.status()).append(' ')
+                .append(e.flag() == null ? "-" : e.flag()).append(' ')
+                .append(e.bytesReceived()).append(' ')
+                .append(e.bytesSent()).append(' ')
+                .append(e.durationMicros() / 1000).append(' ')
+                .append(x.upstreamServiceMillis() < 0 ? "-" : Long.toString(x.upstreamServiceMillis())).append(" \"")
+                .append(dash(x.forwardedFor())).append("\" \"")
+                .append(dash(x.userAgent())).append("\" \"")
+                .append(dash(e.requestId())).append("\" \"")
+                .append(dash(e.authority())).append("\" \"")
+                .append(dash(e.upstream())).append('"');
+    }
+
+    /** Envoy writes {@code -} for a value that is not set or empty. */
+    private static String dash(String value) {
+        return value == null || value.isEmpty() ? "-" : sanitize(value);
     }
 
     private static void field(StringBuilder out, String name, String value) {

@@ -48,9 +48,10 @@ public final class Engine implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
-        this.connector = new UpstreamConnector(transport, loops, engineMetrics);
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
+        context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
     }
@@ -139,5 +140,6 @@ public final class Engine implements AutoCloseable {
         stopAccepting();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         connector.close();
+        context.tracer().close(); // after the loops: the spans of the last exchanges are flushed too
     }
 }

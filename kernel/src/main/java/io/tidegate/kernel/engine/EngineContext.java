@@ -13,6 +13,8 @@ final class EngineContext {
     private final AccessLog accessLog;
     private final EngineMetrics metrics;
     private ForwardProxy forwardProxy;
+    private io.tidegate.kernel.tracing.Tracer tracer =
+            io.tidegate.kernel.tracing.Tracer.create(io.tidegate.kernel.config.TracingConfig.DISABLED, null);
     /** {@code engine.serverHeader} and {@code engine.upstreamTimeHeader}; null when not set. */
     private String serverHeader;
     private String upstreamTimeHeader;
@@ -81,6 +83,15 @@ final class EngineContext {
     /** The forward-proxy path of {@code forwardProxy: true} listeners. */
     ForwardProxy forwardProxy() {
         return forwardProxy;
+    }
+
+    /** W3C trace context and span export ({@code tracing:}); a disabled tracer when not configured. */
+    io.tidegate.kernel.tracing.Tracer tracer() {
+        return tracer;
+    }
+
+    void tracer(io.tidegate.kernel.tracing.Tracer tracer) {
+        this.tracer = requireNonNull(tracer, "tracer");
     }
 
     void forwardProxy(ForwardProxy proxy) {

@@ -13,7 +13,7 @@ final class EngineMetrics {
 
     private static final double[] LATENCY_BUCKETS =
             {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "none"};
 
     private final Metrics.CounterFamily requests;
     private final Metrics.HistogramFamily latency;
@@ -45,7 +45,8 @@ final class EngineMetrics {
         requests = registry.counter("tidegate_requests_total", "Requests answered, by route, cluster and status class.",
                 "route", "cluster", "code_class");
         latency = registry.histogram("tidegate_request_duration_seconds",
-                "Time from request head to last response byte, by route.", LATENCY_BUCKETS, "route");
+                "Time from request head to last response byte, by route, cluster and status class.", LATENCY_BUCKETS,
+                "route", "cluster", "code_class");
         upstreamConnects = registry.counter("tidegate_upstream_connections_opened_total",
                 "Upstream connections opened, by cluster.", "cluster");
         retries = registry.counter("tidegate_upstream_retries_total", "Requests retried, by cluster.", "cluster");
@@ -76,8 +77,7 @@ final class EngineMetrics {
                 upstreamH2Active::sum);
         registry.gauge("tidegate_requests_active", "Requests in flight.", active::sum);
         registry.gauge("tidegate_downstream_connections_active", "Open client connections.", connections::sum);
-        registry.gauge("tidegate_netty_direct_memory_bytes", "Direct memory used by Netty's allocator.",
-                () -> io.netty.util.internal.PlatformDependent.usedDirectMemory());
+        AllocatorGauges.register(registry);
     }
 
     /** Requests in flight across all loops. */
@@ -166,22 +166,26 @@ final class EngineMetrics {
         String c = cluster == null ? "" : cluster;
         Series s = series.computeIfAbsent(r + '\u0000' + c, k -> new Series(r, c));
         int cls = status / 100 - 1;
-        if (cls >= 0 && cls < CLASSES.length) {
-            s.byClass(cls).increment();
+        if (cls < 0 || cls >= CLASSES.length - 1) {
+            cls = CLASSES.length - 1; // no status sent (the client left first): "none"
         }
-        s.latency.observe(durationNanos / 1e9);
+        s.byClass(cls).increment();
+        s.latency(cls).observe(durationNanos / 1e9);
     }
 
+    /**
+     * The children of one (route, cluster): labels come from config (route and cluster names) and five status
+     * classes, never from the request, so the number of series is bounded by the config.
+     */
     private final class Series {
         private final String route;
         private final String cluster;
         private final Metrics.Counter[] byClass = new Metrics.Counter[CLASSES.length];
-        final Metrics.Histogram latency;
+        private final Metrics.Histogram[] latencyByClass = new Metrics.Histogram[CLASSES.length];
 
         Series(String route, String cluster) {
             this.route = route;
             this.cluster = cluster;
-            this.latency = EngineMetrics.this.latency.labels(route);
         }
 
         Metrics.Counter byClass(int cls) {
@@ -191,6 +195,15 @@ final class EngineMetrics {
                 byClass[cls] = c;
             }
             return c;
+        }
+
+        Metrics.Histogram latency(int cls) {
+            Metrics.Histogram h = latencyByClass[cls];
+            if (h == null) {
+                h = latency.labels(route, cluster, CLASSES[cls]);
+                latencyByClass[cls] = h;
+            }
+            return h;
         }
     }
 }

@@ -83,6 +83,14 @@ final class Exchange {
     /** Why, for the access log: a policy denial's reason. */
     String reason;
 
+    /** The gateway's server span ({@link ExchangeTracing}); null when tracing is off. */
+    io.tidegate.kernel.tracing.SpanContext trace;
+    /** Request headers the envoy access log format shows, as received; null unless that format is on. */
+    String userAgent;
+    String forwardedFor;
+    /** Milliseconds from sending the (last) try upstream to its response head; -1: no upstream response. */
+    long upstreamServiceMillis = -1;
+
     ScheduledFuture<?> requestTimer;
     ScheduledFuture<?> idleTimer;
     long lastActivityNanos = startNanos;

@@ -324,6 +324,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         engine.metrics().requestStarted();
         String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
         head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
+        e.trace = ExchangeTracing.start(engine.tracer(), request.headers());
+        if (engine.accessLog().logsClientHeaders()) {
+            e.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+            e.forwardedFor = request.headers().get(UpstreamRequests.X_FORWARDED_FOR);
+        }
 
         CompiledConfig config = engine.config(); // read once; this request keeps this generation
         CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
@@ -545,6 +550,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** Turns the request head into the upstream's, for the chosen destination; answers 100-continue. */
     private void prepareHead(Exchange e, int destination) {
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
+        ExchangeTracing.inject(e.trace, e.head.request().headers());
         if (e.upgrade != null) {
             // Hop-by-hop, so stripped above; an upgrade the gateway carries is asked of the next hop anew.
             e.head.request().headers().set(HttpHeaderNames.UPGRADE, e.upgrade)
@@ -953,9 +959,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         applyResponseEdits(e, headers, e.destination);
+        e.upstreamServiceMillis = (System.nanoTime() - e.attemptStartNanos) / 1_000_000;
         String upstreamTime = engine.upstreamTimeHeader();
         if (upstreamTime != null) {
-            headers.set(upstreamTime, Long.toString((System.nanoTime() - e.attemptStartNanos) / 1_000_000));
+            headers.set(upstreamTime, Long.toString(e.upstreamServiceMillis));
         }
         stampServer(headers);
         setConnectionHeader(e, headers);
@@ -1250,9 +1257,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         String routeName = e.route == null ? null : e.route.name();
         engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
         RequestHead h = e.head;
+        String protocol = protocol(e.clientHttp10);
+        ExchangeTracing.end(engine.tracer(), e, connection, protocol);
         engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
                 truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol(e.clientHttp10)));
+                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol,
+                AccessLog.Extras.of(e.trace == null ? null : e.trace.traceIdHex(), e.userAgent, e.forwardedFor,
+                        e.upstreamServiceMillis)));
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).

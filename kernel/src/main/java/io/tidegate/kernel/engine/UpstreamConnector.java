@@ -37,13 +37,20 @@ final class UpstreamConnector implements AutoCloseable {
     private final Bootstrap template;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final EngineMetrics metrics;
+    private final UpstreamGauges gauges;
 
     UpstreamConnector(Transport transport, EventLoopGroup group) {
         this(transport, group, null);
     }
 
     UpstreamConnector(Transport transport, EventLoopGroup group, EngineMetrics metrics) {
+        this(transport, group, metrics, null);
+    }
+
+    /** @param gauges counts open connections by cluster; null: not counted */
+    UpstreamConnector(Transport transport, EventLoopGroup group, EngineMetrics metrics, UpstreamGauges gauges) {
         this.metrics = metrics;
+        this.gauges = gauges;
         Class<? extends DatagramChannel> udp = transport.isEpoll() ? EpollDatagramChannel.class
                 : NioDatagramChannel.class;
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
@@ -84,6 +91,9 @@ final class UpstreamConnector implements AutoCloseable {
                     }
                 });
         ChannelFuture connected = b.connect(key.endpoint().host(), key.endpoint().port());
+        if (gauges != null) {
+            gauges.track(connected, key.cluster());
+        }
         return tls == null ? connected : afterHandshake(connected, cluster.name());
     }
 

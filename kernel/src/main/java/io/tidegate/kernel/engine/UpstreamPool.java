@@ -66,6 +66,13 @@ final class UpstreamPool {
         }
     }
 
+    /** Idle connections held by this loop, by cluster (for the idle gauge, asked on this loop). */
+    Map<String, Integer> idleByCluster() {
+        Map<String, Integer> out = new HashMap<>();
+        idle.forEach((key, deque) -> out.merge(key.cluster(), deque.size(), Integer::sum));
+        return out;
+    }
+
     /** Idle connections held (this loop). */
     int size() {
         int n = 0;

@@ -21,6 +21,7 @@ public final class MetricsRegistry implements Metrics {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
     private final Map<String, Family> families = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, DoubleSupplier>> singleLabelChildren = new ConcurrentHashMap<>();
 
     @Override
     public CounterFamily counter(String name, String help, String... labelNames) {
@@ -40,14 +41,29 @@ public final class MetricsRegistry implements Metrics {
     }
 
     /**
-     * One child of a labelled gauge family (kernel use; the spi's gauges have no labels), e.g. open
-     * connections per listener. Registering the same label values again replaces that child.
+     * One child of a single-label gauge family (kernel use), e.g. open connections per listener.
+     * Registering the same label value again replaces that child.
      */
     public void gauge(String name, String help, String labelName, String labelValue, DoubleSupplier value) {
-        LabelledGaugeFamily family = (LabelledGaugeFamily) register(name,
-                () -> new LabelledGaugeFamily(name, help, labelName), LabelledGaugeFamily.class,
-                new String[] {labelName});
-        family.children.put(labelValue, value);
+        singleLabelChildren.computeIfAbsent(name, n -> {
+            Map<String, DoubleSupplier> children = new ConcurrentHashMap<>();
+            gauges(n, help, new String[] {labelName}, () -> {
+                Map<List<String>, Double> now = new java.util.LinkedHashMap<>();
+                children.forEach((label, v) -> now.put(List.of(label), v.getAsDouble()));
+                return now;
+            });
+            return children;
+        }).put(labelValue, value);
+    }
+
+    /**
+     * A gauge family with labels, read at scrape time: {@code values} maps label values (in
+     * {@code labelNames} order) to the current value. For series that come and go with config (per
+     * cluster), which a fixed set of children cannot follow. Kernel-only: not part of the spi.
+     */
+    public void gauges(String name, String help, String[] labelNames,
+                       java.util.function.Supplier<Map<List<String>, ? extends Number>> values) {
+        families.put(checkName(name), new LabelledGaugeFamily(name, help, labelNames.clone(), values));
     }
 
     private Family register(String name, java.util.function.Supplier<Family> factory, Class<?> type,
@@ -267,12 +283,14 @@ public final class MetricsRegistry implements Metrics {
         private final String name;
         private final String help;
         private final String[] labelNames;
-        private final Map<String, DoubleSupplier> children = new ConcurrentHashMap<>();
+        private final java.util.function.Supplier<Map<List<String>, ? extends Number>> values;
 
-        LabelledGaugeFamily(String name, String help, String labelName) {
+        LabelledGaugeFamily(String name, String help, String[] labelNames,
+                            java.util.function.Supplier<Map<List<String>, ? extends Number>> values) {
             this.name = name;
             this.help = help;
-            this.labelNames = new String[] {labelName};
+            this.labelNames = labelNames;
+            this.values = values;
         }
 
         @Override
@@ -283,10 +301,13 @@ public final class MetricsRegistry implements Metrics {
         @Override
         public void render(StringBuilder out) {
             header(out, name, help, "gauge");
-            children.forEach((label, value) -> {
+            values.get().forEach((k, v) -> {
+                if (k.size() != labelNames.length) {
+                    throw new IllegalStateException(name + ": expected " + labelNames.length + " label values, got " + k);
+                }
                 out.append(name);
-                writeLabels(out, labelNames, List.of(label), null, null);
-                out.append(' ').append(format(value.getAsDouble())).append('\n');
+                writeLabels(out, labelNames, k, null, null);
+                out.append(' ').append(format(v.doubleValue())).append('\n');
             });
         }
     }

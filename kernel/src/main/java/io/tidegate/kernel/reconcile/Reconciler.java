@@ -42,7 +42,8 @@ public final class Reconciler implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final CountDownLatch allProcessed;
     private final Metrics.Counter swaps;
-    private final Metrics.Counter rejections;
+    private final Metrics.CounterFamily rejections;
+    private final Metrics.Counter compileFailures;
     private final Metrics.Counter unchanged;
     private final Metrics.Histogram compileSeconds;
 
@@ -70,7 +71,14 @@ public final class Reconciler implements AutoCloseable {
             return t;
         });
         swaps = metrics.counter("tidegate_config_swaps_total", "Routing table generations made live.").labels();
-        rejections = metrics.counter("tidegate_config_rejections_total", "Fragments rejected whole.").labels();
+        rejections = metrics.counter("tidegate_config_rejections_total", "Fragments rejected whole, by source.",
+                "source");
+        states.keySet().forEach(name -> rejections.labels(name)); // every source shows, at 0 until one is rejected
+        compileFailures = metrics.counter("tidegate_config_compile_failures_total",
+                "Compiles that failed (a compiler bug); the previous generation stayed live.").labels();
+        metrics.gauges("tidegate_config_object_errors",
+                "Objects of the live configuration left out with an error, by source (GET /sources says which).",
+                new String[] {"source"}, this::objectErrors);
         unchanged = metrics.counter("tidegate_config_unchanged_total", "Fragments dropped as equal to the live one.")
                 .labels();
         compileSeconds = metrics.histogram("tidegate_config_compile_seconds", "Time to merge, compile and swap.",
@@ -166,7 +174,7 @@ public final class Reconciler implements AutoCloseable {
             List<String> violations = ConfigCompiler.contractViolations(candidate);
             if (!violations.isEmpty()) {
                 s.lastError = "fragment rejected, previous state kept: " + String.join("; ", violations);
-                rejections.increment();
+                rejections.labels(s.name).increment();
                 LOG.log(System.Logger.Level.WARNING, "source " + s.name + ": " + s.lastError);
                 continue;
             }
@@ -204,6 +212,7 @@ public final class Reconciler implements AutoCloseable {
         } catch (RuntimeException e) {
             // A compiler bug must not take the gateway down: keep serving what we have.
             LOG.log(System.Logger.Level.ERROR, "compile failed, keeping generation " + previous.version(), e);
+            compileFailures.increment();
             states.values().forEach(s -> s.lastError = "compile failed: " + e);
             return;
         }
@@ -226,6 +235,15 @@ public final class Reconciler implements AutoCloseable {
         }
         statuses = snapshot();
         swapListeners.forEach(l -> l.accept(current));
+    }
+
+    private Map<List<String>, Long> objectErrors() {
+        Map<List<String>, Long> out = new LinkedHashMap<>();
+        for (SourceStatus status : statuses) {
+            out.put(List.of(status.name()), status.diagnostics().stream()
+                    .filter(d -> d.severity() == Diagnostic.Severity.ERROR).count());
+        }
+        return out;
     }
 
     private List<SourceStatus> snapshot() {

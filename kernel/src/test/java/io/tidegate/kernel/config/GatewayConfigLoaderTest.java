@@ -69,7 +69,7 @@ class GatewayConfigLoaderTest {
         assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}, {name: a, address: ':81'}]"))
                 .hasMessageContaining("duplicate listener name 'a'");
         assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}]\naccessLog: {format: xml}"))
-                .hasMessageContaining("accessLog.format: 'xml' (expected one of: default, json)");
+                .hasMessageContaining("accessLog.format: 'xml' (expected one of: default, json, envoy)");
         assertThatThrownBy(() -> parse("listeners: []"))
                 .hasMessageContaining("listeners: is required");
         assertThatThrownBy(() -> parse("listeners: [{name: a, address: ':80'}]\nsources: [{paths: [x]}]"))

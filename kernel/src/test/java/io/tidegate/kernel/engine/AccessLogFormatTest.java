@@ -49,4 +49,52 @@ class AccessLogFormatTest {
         AccessLog.formatJson(h2, json);
         assertThat(json.toString()).contains(",\"protocol\":\"HTTP/2\",");
     }
+
+    private static AccessLog.Entry forwarded(AccessLog.Extras extras) {
+        return new AccessLog.Entry(1_460_751_420_310L, "10.0.35.28", "POST", "locations", "/api/v1/locations", 204,
+                0, 154, "10.0.2.1:80", 226_400, "r", "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2", null, null,
+                AccessLog.HTTP_2, extras);
+    }
+
+    @Test
+    void envoyIsEnvoysDefaultFormat() {
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatEnvoy(forwarded(new AccessLog.Extras(null, "nsq2http", "10.0.35.28", 100)), line);
+        // The example line of Envoy's access log documentation, field for field.
+        assertThat(line.toString()).isEqualTo("[2016-04-15T20:17:00.310Z] \"POST /api/v1/locations HTTP/2\" 204 - 154 0 226 100 "
+                + "\"10.0.35.28\" \"nsq2http\" \"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2\" \"locations\" \"10.0.2.1:80\"");
+    }
+
+    @Test
+    void envoyWritesADashForEveryMissingValue() {
+        AccessLog.Entry refused = new AccessLog.Entry(0, "10.0.0.7", "GET", "", "/x", 404, 47, 0, null, 118, null, null,
+                "NR", null);
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatEnvoy(refused, line);
+        assertThat(line.toString()).isEqualTo("[1970-01-01T00:00:00.000Z] \"GET /x HTTP/1.1\" 404 NR 0 47 0 - "
+                + "\"-\" \"-\" \"-\" \"-\" \"-\"");
+    }
+
+    @Test
+    void envoySanitizesClientText() {
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatEnvoy(forwarded(new AccessLog.Extras(null, "evil\"\n[fake]", null, -1)), line);
+        assertThat(line.toString()).contains(" 226 - \"-\" \"evil\\x22\\x0a[fake]\" ");
+    }
+
+    @Test
+    void theTraceIdIsInJsonAndDefaultWhenTracingIsOn() {
+        AccessLog.Extras traced = new AccessLog.Extras("4bf92f3577b34da6a3ce929d0e0e4736", null, null, -1);
+        StringBuilder json = new StringBuilder();
+        AccessLog.formatJson(forwarded(traced), json);
+        assertThat(json.toString()).contains(",\"request_id\":\"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2\","
+                + "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"flag\":null,");
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatDefault(forwarded(traced), line);
+        assertThat(line.toString()).endsWith(" r cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2 - 4bf92f3577b34da6a3ce929d0e0e4736");
+
+        StringBuilder untraced = new StringBuilder();
+        AccessLog.formatJson(forwarded(AccessLog.Extras.NONE), untraced);
+        assertThat(untraced.toString()).doesNotContain("trace_id");
+    }
 }

@@ -43,4 +43,35 @@ class MetricsRegistryTest {
         assertThatThrownBy(() -> r.counter("x_total", "x", "b")).hasMessageContaining("already registered");
         assertThatThrownBy(() -> r.counter("bad-name", "x")).hasMessageContaining("metric name");
     }
+
+    @Test
+    void labelledGaugesAreReadAtScrapeTimeAndEscapeLikeEveryLabel() {
+        MetricsRegistry r = new MetricsRegistry();
+        java.util.Map<java.util.List<String>, Long> values = new java.util.LinkedHashMap<>();
+        r.gauges("tidegate_idle", "Idle.", new String[] {"cluster"}, () -> values);
+        assertThat(r.scrape()).isEqualTo("# HELP tidegate_idle Idle.\n# TYPE tidegate_idle gauge\n");
+        values.put(java.util.List.of("a\\b\n\"c\""), 2L);
+        String text = r.scrape();
+        assertThat(text).contains("tidegate_idle{cluster=\"a\\\\b\\n\\\"c\\\"\"} 2\n");
+        io.tidegate.kernel.testing.PrometheusText parsed = io.tidegate.kernel.testing.PrometheusText.parse(text);
+        assertThat(parsed.samples("tidegate_idle").get(0).label("cluster")).isEqualTo("a\\b\n\"c\"");
+    }
+
+    @Test
+    void theExpositionParserRefusesWhatPrometheusWouldRefuse() {
+        String typed = "# HELP x_total X.\n# TYPE x_total counter\n";
+        io.tidegate.kernel.testing.PrometheusText.parse(typed + "x_total{a=\"1\"} 2\n");
+        for (String bad : new String[] {
+            "x_total 1\n", // no HELP/TYPE
+            typed + "x_total{a=1} 2\n", // unquoted value
+            typed + "x_total{a=\"\\t\"} 2\n", // an escape the format does not define
+            typed + "x_total{a=\"1\",a=\"2\"} 2\n", // repeated label
+            typed + "x_total 1", // no final line feed
+            "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+            "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", // no +Inf
+        }) {
+            assertThatThrownBy(() -> io.tidegate.kernel.testing.PrometheusText.parse(bad)).as(bad)
+                    .isInstanceOf(AssertionError.class);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.tidegate.kernel.testing;
 
 import io.tidegate.kernel.config.GatewayConfig;
+import io.tidegate.kernel.config.TracingConfig;
 import io.tidegate.kernel.engine.AccessLog;
 import io.tidegate.kernel.engine.Engine;
 import io.tidegate.kernel.metrics.MetricsRegistry;
@@ -60,13 +61,14 @@ public final class EngineHarness implements AutoCloseable {
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
                           GatewayConfig.Http2 http2, GatewayConfig.EngineConfig engineConfig) {
         this(defaults, maxBodyBytes, policies, globalPolicies, egress, keepAlive, http2, engineConfig,
-                java.util.function.UnaryOperator.identity());
+                java.util.function.UnaryOperator.identity(), TracingConfig.DISABLED, null);
     }
 
     private EngineHarness(GatewayConfig.Defaults defaults, long maxBodyBytes, Map<String, PolicyFactory> policies,
                           List<GatewayConfig.PluginEntry> globalPolicies, Egress egress, Duration keepAlive,
                           GatewayConfig.Http2 http2, GatewayConfig.EngineConfig engineConfig,
-                          java.util.function.UnaryOperator<GatewayConfig.ListenerConfig> listenerEdit) {
+                          java.util.function.UnaryOperator<GatewayConfig.ListenerConfig> listenerEdit,
+                          TracingConfig tracing, GatewayConfig.AccessLogConfig logConfig) {
         Listener listener = new Listener(LISTENER, new SocketAddress("127.0.0.1", 0), ListenerProtocol.HTTP,
                 egress != null ? ListenerRole.EGRESS : ListenerRole.INGRESS, null, List.of());
         GatewayConfig.ListenerConfig lc = listenerEdit.apply(new GatewayConfig.ListenerConfig(listener, keepAlive, 8192,
@@ -74,14 +76,16 @@ public final class EngineHarness implements AutoCloseable {
         GatewayConfig config = new GatewayConfig(Path.of("test.yaml"), Path.of("."), List.of(lc),
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
-                engineConfig, defaults, Duration.ofMillis(10));
+                engineConfig, defaults, Duration.ofMillis(10), tracing);
         pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC());
         PolicyRegistry registry = new PolicyRegistry(policies, pluginContext);
         ConfigCompiler compiler = new ConfigCompiler(config.listeners(), config.policies(), defaults, registry);
         reconciler = new Reconciler(compiler, registry, config.debounce(), Map.of("test", "test"), metrics);
         reconciler.addSwapListener(swaps::add);
         sink = reconciler.sink("test");
-        accessLog = egress == null || egress.accessLogFile() == null ? AccessLog.disabled() : openLog(egress);
+        accessLog = logConfig != null ? openLog(logConfig)
+                : egress == null || egress.accessLogFile() == null ? AccessLog.disabled()
+                : openLog(new GatewayConfig.AccessLogConfig(true, egress.accessLogFile().toString(), "json"));
         engine = new Engine(config, reconciler::current, accessLog, metrics, egress == null ? null : egress.dns());
         reconciler.addSwapListener(engine::onConfigSwap);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -123,9 +127,9 @@ public final class EngineHarness implements AutoCloseable {
         };
     }
 
-    private static AccessLog openLog(Egress egress) {
+    private static AccessLog openLog(GatewayConfig.AccessLogConfig config) {
         try {
-            return new AccessLog(new GatewayConfig.AccessLogConfig(true, egress.accessLogFile().toString(), "json"));
+            return new AccessLog(config);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -151,7 +155,21 @@ public final class EngineHarness implements AutoCloseable {
     public static EngineHarness startWithListener(java.util.function.UnaryOperator<GatewayConfig.ListenerConfig> edit)
             throws InterruptedException {
         EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, Duration.ofSeconds(30),
-                GatewayConfig.Http2.DEFAULTS, new GatewayConfig.EngineConfig(2, "auto"), edit);
+                GatewayConfig.Http2.DEFAULTS, new GatewayConfig.EngineConfig(2, "auto"), edit, TracingConfig.DISABLED,
+                null);
+        h.engine.start();
+        return h;
+    }
+
+    /**
+     * With {@code tracing:} settings and an access log ({@code null}: none), e.g. a JSON file the test reads.
+     */
+    public static EngineHarness start(TracingConfig tracing, GatewayConfig.AccessLogConfig accessLog)
+            throws InterruptedException {
+        EngineHarness h = new EngineHarness(defaults(), 0, Map.of(), List.of(), null, Duration.ofSeconds(30),
+                GatewayConfig.Http2.DEFAULTS, new GatewayConfig.EngineConfig(2, "auto"),
+                java.util.function.UnaryOperator.identity(), tracing,
+                accessLog);
         h.engine.start();
         return h;
     }
