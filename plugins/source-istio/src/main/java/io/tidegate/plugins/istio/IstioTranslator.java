@@ -26,6 +26,7 @@ import io.tidegate.spi.model.Listener;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.ListenerRole;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
@@ -37,7 +38,9 @@ import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
 import io.tidegate.spi.model.SocketAddress;
 import io.tidegate.spi.model.StringMatch;
+import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.Timeouts;
+import io.tidegate.spi.model.TlsSettings;
 import io.tidegate.spi.model.UpstreamTls;
 import io.tidegate.spi.model.WeightedCluster;
 import java.nio.charset.StandardCharsets;
@@ -166,12 +169,31 @@ final class IstioTranslator {
     // ------------------------------------------------------------------------------------------ state
 
     /** One cluster being built: its endpoints, from a ServiceEntry, before DestinationRules apply. */
-    private record BaseCluster(String host, int port, String protocol, List<Endpoint> endpoints,
+    private record BaseCluster(String host, int port, IstioProtocol protocol, List<Endpoint> endpoints,
                                Cluster.Resolution resolution, Provenance provenance) {
     }
 
+    /** What a Gateway server carries, and so which listeners and VirtualService routes it binds. */
+    private enum ServerKind {
+        /** HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB: {@code http} rules on {@code http}/{@code https} listeners. */
+        HTTP(ListenerProtocol.HTTP, ListenerProtocol.HTTPS),
+        /** TCP, MONGO, MYSQL, REDIS: {@code tcp} rules on {@code tcp} listeners. */
+        TCP(ListenerProtocol.TCP),
+        /** TLS or HTTPS with {@code tls.mode: PASSTHROUGH}: {@code tls} rules on {@code tls-passthrough} listeners. */
+        TLS(ListenerProtocol.TLS_PASSTHROUGH),
+        /** {@code tls.mode: AUTO_PASSTHROUGH}: no VirtualService; SNI {@code outbound_.<port>_.<subset>_.<host>}. */
+        AUTO_PASSTHROUGH(ListenerProtocol.TLS_PASSTHROUGH);
+
+        final Set<ListenerProtocol> listenerProtocols;
+
+        ServerKind(ListenerProtocol... protocols) {
+            this.listenerProtocols = Set.of(protocols);
+        }
+    }
+
     /** A Gateway server admitted by the selector, with the listeners its port maps to. */
-    private record Server(String gateway, List<String> hosts, Set<String> listeners, int port) {
+    private record Server(String gateway, List<String> hosts, Set<String> listeners, int port, ServerKind kind,
+                          Provenance provenance) {
     }
 
     private final class Run {
@@ -183,6 +205,7 @@ final class IstioTranslator {
         final Map<String, List<Server>> servers = new LinkedHashMap<>(); // "ns/name" -> servers
         final List<Route> redirects = new ArrayList<>();
         final List<Route> routes = new ArrayList<>();
+        final List<TcpRoute> tcpRoutes = new ArrayList<>();
         final Map<String, Secret> secrets = new LinkedHashMap<>();
         final Set<String> routeNames = new LinkedHashSet<>();
         final Set<String> referenced = new LinkedHashSet<>();
@@ -220,9 +243,10 @@ final class IstioTranslator {
         for (GenericKubernetesResource vs : s.virtualServices()) {
             guarded(run, vs, () -> virtualService(run, vs, rules));
         }
+        autoPassthrough(run);
         List<Route> all = new ArrayList<>(run.redirects);
         all.addAll(run.routes);
-        return new Fragment(all, List.of(), List.copyOf(run.clusters.values()),
+        return new Fragment(all, run.tcpRoutes, List.copyOf(run.clusters.values()),
                 List.copyOf(run.certificates.values()), List.copyOf(run.diagnostics));
     }
 
@@ -287,7 +311,11 @@ final class IstioTranslator {
                     throw p.get("number").error("is required but missing");
                 }
                 String portName = p.get("name").string("");
-                String protocol = p.get("protocol").string("HTTP").toUpperCase(Locale.ROOT);
+                IstioProtocol protocol = IstioProtocol.parse(p.get("protocol").string("HTTP"));
+                if (protocol == null || protocol == IstioProtocol.UDP) {
+                    throw p.get("protocol").error("'" + p.get("protocol").string() + "' (expected: HTTP, HTTPS,"
+                            + " HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, MYSQL or REDIS)");
+                }
                 int target = p.get("targetPort").integer(number, 1, 65535);
                 List<Endpoint> eps = new ArrayList<>();
                 if (endpoints.isEmpty()) {
@@ -333,9 +361,15 @@ final class IstioTranslator {
         Set<String> wanted = new LinkedHashSet<>(ruleHosts);
         for (GenericKubernetesResource vs : s.virtualServices()) {
             try {
-                for (Node rule : spec(vs).get("http").items()) {
-                    for (Node d : rule.get("route").items()) {
-                        wanted.add(qualify(d.get("destination").get("host").string(""), ns(vs)));
+                for (String kind : List.of("http", "tcp", "tls")) {
+                    for (Node rule : spec(vs).get(kind).items()) {
+                        List<Node> dests = new ArrayList<>();
+                        rule.get("route").items().forEach(d -> dests.add(d.get("destination")));
+                        dests.add(rule.get("mirror"));
+                        rule.get("mirrors").items().forEach(m -> dests.add(m.get("destination")));
+                        for (Node d : dests) {
+                            wanted.add(qualify(d.get("host").string(""), ns(vs)));
+                        }
                     }
                 }
             } catch (Node.Invalid e) {
@@ -386,11 +420,8 @@ final class IstioTranslator {
                     }
                 }
                 eps.sort(Comparator.comparing(e -> e.address().toString()));
-                String protocol = sp.getAppProtocol() != null ? sp.getAppProtocol().toUpperCase(Locale.ROOT)
-                        : sp.getName() != null && sp.getName().contains("-") ? sp.getName().substring(0,
-                        sp.getName().indexOf('-')).toUpperCase(Locale.ROOT) : "HTTP";
-                BaseCluster b = new BaseCluster(host, sp.getPort(), protocol.equals("HTTPS") ? "HTTPS" : "HTTP", eps,
-                        Cluster.Resolution.STATIC, where);
+                IstioProtocol protocol = IstioProtocol.ofServicePort(sp.getAppProtocol(), sp.getName());
+                BaseCluster b = new BaseCluster(host, sp.getPort(), protocol, eps, Cluster.Resolution.STATIC, where);
                 run.base.put(host + ":" + sp.getPort(), b);
                 run.seHosts.computeIfAbsent(host, x -> new ArrayList<>()).add(b);
             }
@@ -423,11 +454,6 @@ final class IstioTranslator {
         Node spec = dr == null ? new Node(null, "spec") : spec(dr);
         Provenance where = dr == null ? b.provenance() : prov(dr);
         Node policy = spec.get("trafficPolicy");
-        if (isProtocol(b.protocol(), "HTTP2", "GRPC", "GRPC-WEB", "TCP", "TLS", "MONGO", "MYSQL", "REDIS")) {
-            run.diagnostics.add(Diagnostic.warning(b.provenance(), "spec.ports", "protocol " + b.protocol()
-                    + " of port " + b.port() + " is not served by this build (HTTP/1.1 only); cluster " + name
-                    + " speaks HTTP/1.1 and may not work"));
-        }
         run.clusters.put(name, cluster(run, name, b, b.endpoints(), policy, new Node(null, ""), where,
                 "spec.trafficPolicy"));
         for (Node subset : spec.get("subsets").items()) {
@@ -484,28 +510,11 @@ final class IstioTranslator {
                             Node subsetPolicy, Provenance where, String field) {
         Map<String, Node> eff = effective(policy, subsetPolicy, b.port());
         LoadBalancer lb = loadBalancer(run, eff.get("loadBalancer"), where);
-        Duration connect = null;
-        Duration idle = null;
-        Node pool = eff.get("connectionPool");
-        if (!pool.missing()) {
-            connect = pool.get("tcp").get("connectTimeout").duration(null);
-            idle = pool.get("http").get("idleTimeout").duration(null);
-            List<String> limits = new ArrayList<>();
-            for (String k : List.of("maxConnections")) {
-                if (pool.get("tcp").has(k)) {
-                    limits.add("tcp." + k);
-                }
-            }
-            for (String k : List.of("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection",
-                    "maxRetries", "maxConcurrentStreams")) {
-                if (pool.get("http").has(k)) {
-                    limits.add("http." + k);
-                }
-            }
-            if (!limits.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(where, pool.path(), "circuit-breaker limits " + limits
-                        + " are not enforced by this build; served without them"));
-            }
+        Node poolNode = eff.get("connectionPool");
+        ConnectionPool pool = ConnectionPool.of(poolNode, b.protocol());
+        if (!pool.ignored().isEmpty()) {
+            run.diagnostics.add(Diagnostic.warning(where, poolNode.path(), pool.ignored()
+                    + " have no counterpart in Tidegate; ignored"));
         }
         OutlierDetection od = null;
         Node o = eff.get("outlierDetection");
@@ -523,23 +532,14 @@ final class IstioTranslator {
                         + " consecutiveLocalOriginFailures and minHealthPercent are not supported; ignored"));
             }
         }
-        UpstreamTls tls = tls(run, eff.get("tls"), b, where);
-        if (tls == null && b.protocol().equals("HTTPS") && eff.get("tls").missing()) {
+        UpstreamTls tls = tls(run, eff.get("tls"), b, where, pool.protocol());
+        if (tls == null && b.protocol() == IstioProtocol.HTTPS && eff.get("tls").missing()) {
             run.diagnostics.add(Diagnostic.warning(b.provenance(), "spec.ports", "port " + b.port() + " of "
-                    + b.host() + " is HTTPS but no DestinationRule originates TLS; Tidegate sends plain HTTP"
-                    + " (add a DestinationRule with tls.mode SIMPLE)"));
+                    + b.host() + " is HTTPS but no DestinationRule originates TLS; HTTP routes to it send plain"
+                    + " HTTP (add a DestinationRule with tls.mode SIMPLE, or route it with a tls route)"));
         }
-        return new Cluster(name, endpoints, b.resolution(), Cluster.UpstreamProtocol.HTTP1, lb, connect, idle, null,
-                od, null, tls, where.withRule(field));
-    }
-
-    private static boolean isProtocol(String p, String... any) {
-        for (String a : any) {
-            if (a.equals(p)) {
-                return true;
-            }
-        }
-        return false;
+        return new Cluster(name, endpoints, b.resolution(), pool.protocol(), lb, pool.connectTimeout(),
+                pool.idleTimeout(), pool.limits(), od, null, tls, where.withRule(field));
     }
 
     private LoadBalancer loadBalancer(Run run, Node lb, Provenance where) {
@@ -585,7 +585,7 @@ final class IstioTranslator {
         return new LoadBalancer(ch.has("maglev") ? LoadBalancer.Policy.MAGLEV : LoadBalancer.Policy.RING_HASH, hash);
     }
 
-    private UpstreamTls tls(Run run, Node t, BaseCluster b, Provenance where) {
+    private UpstreamTls tls(Run run, Node t, BaseCluster b, Provenance where, Cluster.UpstreamProtocol protocol) {
         if (t.missing()) {
             return null;
         }
@@ -637,7 +637,9 @@ final class IstioTranslator {
         boolean skip = t.get("insecureSkipVerify").bool(false);
         String sni = t.get("sni").string(b.resolution() == Cluster.Resolution.DNS || b.host().indexOf('*') < 0
                 ? b.host() : null);
-        return new UpstreamTls(sni, ca, !skip, cert, key, List.of(), t.get("subjectAltNames").strings());
+        // HTTP/2 over TLS is negotiated by ALPN (h2), as Istio's clusters offer it for HTTP/2 ports.
+        List<String> alpn = protocol == Cluster.UpstreamProtocol.HTTP2 ? List.of("h2") : List.of();
+        return new UpstreamTls(sni, ca, !skip, cert, key, alpn, t.get("subjectAltNames").strings());
     }
 
     private String read(Node path) {
@@ -696,7 +698,12 @@ final class IstioTranslator {
         if (port == 0) {
             throw server.get("port").get("number").error("is required but missing");
         }
-        String protocol = server.get("port").get("protocol").string("HTTP").toUpperCase(Locale.ROOT);
+        Node protocolNode = server.get("port").get("protocol");
+        IstioProtocol protocol = IstioProtocol.parse(protocolNode.string("HTTP"));
+        if (protocol == null || protocol == IstioProtocol.UDP) {
+            throw protocolNode.error("'" + protocolNode.string() + "' (expected: HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB,"
+                    + " TCP, TLS, MONGO, MYSQL or REDIS)");
+        }
         List<String> hosts = server.get("hosts").strings();
         if (hosts.isEmpty()) {
             throw server.get("hosts").error("is empty (expected: at least one host)");
@@ -708,6 +715,12 @@ final class IstioTranslator {
                 throw server.get("hosts").items().get(i).error("'" + h + "' (expected: [namespace/]host)");
             }
         }
+        Node tls = server.get("tls");
+        String mode = tls.get("mode").string(null);
+        ServerKind kind = serverKind(run, server, protocol, mode, where);
+        if (kind == null) {
+            return null;
+        }
         List<String> names = listenerPorts.get(port);
         if (names == null) {
             names = listeners.stream().filter(l -> l.address().port() == port).map(Listener::name).toList();
@@ -717,35 +730,35 @@ final class IstioTranslator {
                     + " serves port " + port + " (map it with listenerPorts); server not served"));
             return null;
         }
-        Node tls = server.get("tls");
-        String mode = tls.get("mode").string(null);
-        boolean https = protocol.equals("HTTPS") || (mode != null && !protocol.equals("TLS"));
-        if (protocol.equals("TLS") || "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode)
-                || protocol.equals("TCP") || protocol.equals("MONGO") || protocol.equals("GRPC")
-                || protocol.equals("HTTP2")) {
-            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port.protocol", "protocol " + protocol
-                    + (mode == null ? "" : " tls.mode " + mode) + " is not served by this build (no tcp,"
-                    + " tls-passthrough or HTTP/2 listeners yet); server not served"));
-            return null;
-        }
+        boolean https = kind == ServerKind.HTTP && (protocol == IstioProtocol.HTTPS || mode != null);
+        List<String> bound = new ArrayList<>();
         for (String n : names) {
             Listener l = listeners.stream().filter(x -> x.name().equals(n)).findFirst().orElse(null);
             if (l == null) {
                 throw server.get("port").error("listenerPorts maps port " + port + " to '" + n
                         + "', which tidegate.yaml does not define");
             }
+            if (!kind.listenerProtocols.contains(l.protocol())) {
+                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port.protocol", "port " + port
+                        + " is " + protocol.label() + (mode == null ? "" : " (tls.mode " + mode + ")") + " but listener "
+                        + n + " is " + listenerProtocol(l) + " (expected: " + kind.listenerProtocols.stream()
+                        .map(IstioTranslator::listenerProtocol).sorted().toList() + "); not bound there"));
+                continue;
+            }
             if (https && l.protocol() != ListenerProtocol.HTTPS) {
                 run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls", "port " + port
-                        + " is HTTPS but listener " + n + " is " + l.protocol().name().toLowerCase(Locale.ROOT)
+                        + " is HTTPS but listener " + n + " is " + listenerProtocol(l)
                         + "; TLS is not terminated there"));
+            } else if (https && !clientAuthFits(run, gw, server, mode, l, where)) {
+                continue;
             }
+            bound.add(n);
         }
+        if (bound.isEmpty()) {
+            return null;
+        }
+        names = bound;
         if (https) {
-            if ("MUTUAL".equals(mode) || "OPTIONAL_MUTUAL".equals(mode)) {
-                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", mode + ": client"
-                        + " certificates are verified by the listener's tls.clientCa in tidegate.yaml; the"
-                        + " server's CA is not applied from here"));
-            }
             if (tls.has("credentialName")) {
                 String secretName = tls.get("credentialName").string();
                 Secret secret = run.secrets.get(ns(gw) + "/" + secretName);
@@ -769,7 +782,7 @@ final class IstioTranslator {
                         "file-mounted certificates are not read; use credentialName"));
             }
         }
-        if (tls.get("httpsRedirect").bool(false)) {
+        if (kind == ServerKind.HTTP && tls.get("httpsRedirect").bool(false)) {
             List<String> routeHosts = hosts.stream().map(IstioTranslator::bareHost).filter(h -> !h.equals("*"))
                     .distinct().toList();
             String name = ns(gw) + "/" + gw.getMetadata().getName() + "/" + server.path() + "/https-redirect";
@@ -778,7 +791,87 @@ final class IstioTranslator {
                     .match(RouteMatch.hostsAndPath(routeHosts, null))
                     .action(new RouteAction.Redirect("https", null, 0, null, null, 301, false)).build());
         }
-        return new Server(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port);
+        return new Server(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port, kind,
+                where.withRule(server.path()));
+    }
+
+    /**
+     * The kind of a server from its protocol and TLS mode, as Istio's gateway builds listeners: TLS (and
+     * HTTPS) with PASSTHROUGH forwards the TLS bytes by SNI; TLS with a terminating mode would be TLS in
+     * front of tcp routes, which no Tidegate listener does (null, with a warning).
+     */
+    private static ServerKind serverKind(Run run, Node server, IstioProtocol protocol, String mode, Provenance where) {
+        boolean passthrough = "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode);
+        if (passthrough && (protocol == IstioProtocol.TLS || protocol == IstioProtocol.HTTPS)) {
+            return "PASSTHROUGH".equals(mode) ? ServerKind.TLS : ServerKind.AUTO_PASSTHROUGH;
+        }
+        if (passthrough) {
+            throw server.get("tls").get("mode").error(mode + " needs protocol TLS or HTTPS (got "
+                    + protocol.label() + ")");
+        }
+        if (protocol == IstioProtocol.TLS) {
+            if (mode == null) {
+                throw server.get("tls").error("is required for protocol TLS (expected: tls.mode PASSTHROUGH)");
+            }
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "protocol TLS with tls.mode "
+                    + mode + " terminates TLS in front of tcp routes, which no Tidegate listener does (tcp"
+                    + " listeners do not terminate TLS; use PASSTHROUGH, or HTTPS for HTTP); server not served"));
+            return null;
+        }
+        return protocol.isTcp() ? ServerKind.TCP : ServerKind.HTTP;
+    }
+
+    /**
+     * Client certificates are verified by the listener (its {@code tls.clientCaFile} and {@code clientAuth}
+     * in tidegate.yaml), not per server: a MUTUAL server binds only to listeners that require a client
+     * certificate (never served as SIMPLE, which would drop the check), OPTIONAL_MUTUAL to listeners that
+     * ask for one (warned, and served without, otherwise). A CA in the credential Secret ({@code ca.crt},
+     * {@code cacert}, or Istio's {@code <name>-cacert} Secret) that is not the listener's is reported.
+     */
+    private boolean clientAuthFits(Run run, GenericKubernetesResource gw, Node server, String mode, Listener l,
+                                   Provenance where) {
+        boolean mutual = "MUTUAL".equals(mode);
+        if (!mutual && !"OPTIONAL_MUTUAL".equals(mode)) {
+            return true;
+        }
+        TlsSettings t = l.tls();
+        boolean asks = t != null && t.clientCaPem() != null;
+        if (mutual && !(asks && t.requireClientCertificate())) {
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "MUTUAL needs listener "
+                    + l.name() + " to require client certificates (tls.clientCaFile and clientAuth: require in"
+                    + " tidegate.yaml); not bound there"));
+            return false;
+        }
+        if (!asks) {
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "OPTIONAL_MUTUAL: listener "
+                    + l.name() + " asks for no client certificate (no tls.clientCaFile in tidegate.yaml); served"
+                    + " without client authentication"));
+            return true;
+        }
+        Node credential = server.get("tls").get("credentialName");
+        if (!credential.missing()) {
+            String name = credential.string();
+            Secret own = run.secrets.get(ns(gw) + "/" + name);
+            Secret separate = run.secrets.get(ns(gw) + "/" + name + "-cacert");
+            String ca = own == null ? null : first(secretData(own), "ca.crt", "cacert");
+            if (ca == null && separate != null) {
+                ca = first(secretData(separate), "ca.crt", "cacert");
+            }
+            if (ca != null && !ca.strip().equals(t.clientCaPem().strip())) {
+                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.credentialName", "the CA of"
+                        + " Secret " + ns(gw) + "/" + name + " is not listener " + l.name() + "'s tls.clientCaFile;"
+                        + " client certificates are verified against the listener's"));
+            }
+        }
+        return true;
+    }
+
+    private static String listenerProtocol(Listener l) {
+        return listenerProtocol(l.protocol());
+    }
+
+    private static String listenerProtocol(ListenerProtocol p) {
+        return p.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private static String bareHost(String h) {
@@ -820,21 +913,15 @@ final class IstioTranslator {
         if (gateways.isEmpty()) {
             gateways = List.of(MESH);
         }
-        // Which listeners each gateway reference binds to, and the VS hosts each admits.
-        Map<String, Set<String>> bound = new LinkedHashMap<>(); // gateway ref -> listeners
+        // The servers each gateway reference binds (mesh: the egress listeners), and the hosts HTTP servers admit.
+        Map<String, List<Server>> bound = new LinkedHashMap<>();
         Set<String> routeHosts = new LinkedHashSet<>();
         for (int i = 0; i < gateways.size(); i++) {
             String ref = gateways.get(i);
             if (ref.equals(MESH)) {
-                Set<String> egress = new LinkedHashSet<>();
-                listeners.stream().filter(l -> l.role() == ListenerRole.EGRESS && l.protocol() != ListenerProtocol.TCP
-                        && l.protocol() != ListenerProtocol.TLS_PASSTHROUGH).forEach(l -> egress.add(l.name()));
-                if (egress.isEmpty()) {
-                    run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, "spec.gateways[" + i + "]",
-                            "mesh: tidegate.yaml has no egress listener; the mesh rules are not served"));
-                }
-                bound.put(MESH, egress);
-                hosts.forEach(h -> routeHosts.add(qualify(h, vsNs)));
+                List<Server> mesh = meshServers(run, spec, where, "spec.gateways[" + i + "]");
+                bound.put(MESH, mesh);
+                routeHosts.addAll(hosts);
                 continue;
             }
             String key = ref.contains("/") ? ref : vsNs + "/" + ref;
@@ -845,7 +932,7 @@ final class IstioTranslator {
                         + " match)"));
                 continue;
             }
-            Set<String> ls = new LinkedHashSet<>();
+            List<Server> admitted = new ArrayList<>();
             String gwNs = key.substring(0, key.indexOf('/'));
             for (Server s : servers) {
                 boolean any = false;
@@ -853,20 +940,22 @@ final class IstioTranslator {
                     for (String sh : s.hosts()) {
                         if (admits(sh, h, vsNs, gwNs)) {
                             any = true;
-                            routeHosts.add(h);
+                            if (s.kind() == ServerKind.HTTP) {
+                                routeHosts.add(h);
+                            }
                         }
                     }
                 }
-                if (any) {
-                    ls.addAll(s.listeners());
+                if (any && s.kind() != ServerKind.AUTO_PASSTHROUGH) {
+                    admitted.add(s);
                 }
             }
-            if (ls.isEmpty()) {
+            if (admitted.isEmpty()) {
                 run.diagnostics.add(Diagnostic.warning(where, "spec.hosts", "no server of Gateway " + key
                         + " admits hosts " + hosts + "; not bound to it"));
                 continue;
             }
-            bound.put(key, ls);
+            bound.put(key, admitted);
         }
         List<String> routeHostList = routeHosts.contains("*") ? List.of() : List.copyOf(routeHosts);
         List<Node> http = spec.get("http").items();
@@ -878,16 +967,206 @@ final class IstioTranslator {
                         + "; http rule rejected"));
             }
         }
-        for (String kind : List.of("tcp", "tls")) {
-            List<Node> l4 = spec.get(kind).items();
-            if (!l4.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(where, "spec." + kind, l4.size() + " " + kind
-                        + " route(s) not served: this build has no tcp or tls-passthrough listeners yet"));
+        for (ServerKind kind : List.of(ServerKind.TLS, ServerKind.TCP)) {
+            for (Node rule : spec.get(kind == ServerKind.TLS ? "tls" : "tcp").items()) {
+                try {
+                    l4Rule(run, vs, kind, rule, bound, hosts, rules);
+                } catch (Node.Invalid e) {
+                    run.diagnostics.add(Diagnostic.error(where.withRule(rule.path()), e.field, e.getMessage()
+                            + "; " + (kind == ServerKind.TLS ? "tls" : "tcp") + " rule rejected"));
+                }
             }
         }
     }
 
-    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, Set<String>> bound,
+    /**
+     * The {@code mesh} gateway: the egress-role listeners, one pseudo server per kind (http rules on the http
+     * and https ones, tcp rules on tcp ones, tls rules on tls-passthrough ones), admitting every host.
+     */
+    private List<Server> meshServers(Run run, Node spec, Provenance where, String field) {
+        List<Server> out = new ArrayList<>();
+        for (ServerKind kind : List.of(ServerKind.HTTP, ServerKind.TCP, ServerKind.TLS)) {
+            Set<String> egress = new LinkedHashSet<>();
+            listeners.stream().filter(l -> l.role() == ListenerRole.EGRESS && kind.listenerProtocols.contains(
+                    l.protocol())).forEach(l -> egress.add(l.name()));
+            String rules = kind.name().toLowerCase(Locale.ROOT);
+            if (egress.isEmpty() && (kind == ServerKind.HTTP || !spec.get(rules).items().isEmpty())) {
+                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, field, kind == ServerKind.HTTP
+                        ? "mesh: tidegate.yaml has no egress listener; the mesh rules are not served"
+                        : "mesh: tidegate.yaml has no egress " + kind.listenerProtocols.stream()
+                        .map(IstioTranslator::listenerProtocol).findFirst().orElseThrow() + " listener; the mesh "
+                        + rules + " rules are not served"));
+            }
+            out.add(new Server(MESH, List.of("*"), egress, 0, kind, where));
+        }
+        return out;
+    }
+
+    /** The resolved destinations of a rule's {@code route}: weighted clusters, or why there are none. */
+    private record Destinations(List<WeightedCluster> clusters, boolean unresolved, boolean toSelf) {
+    }
+
+    /**
+     * Resolves {@code route[].destination}s as Istio does (see {@link #resolve}); a rule whose destinations
+     * are all {@code selfHosts} is the implicit mesh hop, mixing them with others is an error.
+     */
+    private Destinations destinations(Run run, GenericKubernetesResource vs, Node rule,
+                                      Map<String, GenericKubernetesResource> rules, Provenance where,
+                                      List<Diagnostic> notes, String consequence) {
+        List<WeightedCluster> dests = new ArrayList<>();
+        List<Node> items = rule.get("route").items();
+        boolean unresolved = false;
+        int selfCount = 0;
+        boolean noWeights = items.stream().noneMatch(x -> x.has("weight"));
+        for (Node d : items) {
+            Node dest = d.get("destination");
+            String host = qualify(dest.get("host").string(), ns(vs));
+            if (selfHosts.contains(host)) {
+                selfCount++;
+                continue;
+            }
+            String cluster = resolve(run, dest, host, rules, where, notes, consequence);
+            if (cluster == null) {
+                unresolved = true;
+                continue;
+            }
+            int weight = noWeights ? 1 : d.get("weight").integer(0, 0, 100);
+            dests.add(new WeightedCluster(cluster, weight, headerEdits(d.get("headers").get("request")),
+                    headerEdits(d.get("headers").get("response"))));
+            run.referenced.add(cluster);
+        }
+        if (selfCount > 0 && selfCount != items.size()) {
+            throw rule.get("route").error("mixes destinations that are this gateway with others");
+        }
+        return new Destinations(dests, unresolved, selfCount > 0);
+    }
+
+    /**
+     * A {@code tcp} or {@code tls} rule as {@link TcpRoute}s, one per match, in list order (first match
+     * wins, as for http). A tls match needs {@code sniHosts}, each within the VirtualService's hosts (as
+     * Istio validates); on a Gateway server the route's SNI names are those the server's hosts admit.
+     */
+    private void l4Rule(Run run, GenericKubernetesResource vs, ServerKind kind, Node rule,
+                        Map<String, List<Server>> bound, List<String> vsHosts,
+                        Map<String, GenericKubernetesResource> rules) {
+        Provenance where = prov(vs).withRule(rule.path());
+        String base = ns(vs) + "/" + vs.getMetadata().getName() + "/" + rule.path().substring("spec.".length());
+        if (rule.get("route").items().isEmpty()) {
+            throw rule.get("route").error("is empty (expected: at least one destination)");
+        }
+        List<Diagnostic> notes = new ArrayList<>();
+        Destinations d = destinations(run, vs, rule, rules, where, notes, "the rule is not served");
+        if (d.toSelf()) {
+            run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, rule.path() + ".route",
+                    "the destination is this gateway (selfHosts): the mesh hop to it is implicit; rule skipped"));
+            return;
+        }
+        run.diagnostics.addAll(notes);
+        if (d.unresolved() || d.clusters().isEmpty()) {
+            return; // reported by resolve: no partial weights, and no bytes to a wrong place
+        }
+        boolean tls = kind == ServerKind.TLS;
+        List<Node> matches = rule.get("match").items();
+        if (matches.isEmpty()) {
+            if (tls) {
+                throw rule.get("match").error("is required: a tls rule matches by sniHosts");
+            }
+            matches = List.of(new Node(Map.of(), rule.path() + ".match[0]"));
+        }
+        int emitted = 0;
+        boolean rejected = false;
+        for (int j = 0; j < matches.size(); j++) {
+            Node m = matches.get(j);
+            try {
+                rejectWorkloadMatches(m);
+                if (m.has("destinationSubnets")) {
+                    throw m.get("destinationSubnets").error("destinationSubnets select the original destination"
+                            + " address, which a gateway does not have");
+                }
+                List<String> sni = tls ? sniHosts(m, vsHosts) : List.of();
+                // Servers on different listeners may admit different SNI names: one route per distinct set.
+                Map<List<String>, Set<String>> byNames = new LinkedHashMap<>();
+                for (Server s : serversFor(m, bound, kind)) {
+                    Set<String> ls = onPort(m, s.listeners());
+                    List<String> names = tls ? admittedNames(sni, s, ns(vs)) : List.of();
+                    if (!ls.isEmpty() && (!tls || !names.isEmpty())) {
+                        byNames.computeIfAbsent(names, x -> new LinkedHashSet<>()).addAll(ls);
+                    }
+                }
+                String name = matches.size() == 1 && !rule.has("match") ? base : base + "/match[" + j + "]";
+                int k = 0;
+                for (var e : byNames.entrySet()) {
+                    String n = byNames.size() == 1 ? name : name + "/" + k++;
+                    run.tcpRoutes.add(new TcpRoute(n, e.getValue(), e.getKey(), d.clusters(), null, where));
+                    emitted++;
+                }
+            } catch (Node.Invalid e) {
+                rejected = true;
+                run.diagnostics.add(Diagnostic.error(where, e.field, e.getMessage() + "; match rejected"));
+            }
+        }
+        if (emitted == 0 && !rejected) {
+            String listener = listenerProtocol(kind.listenerProtocols.iterator().next());
+            run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, rule.path(), "no "
+                    + (tls ? "TLS PASSTHROUGH" : "TCP") + " server of the bound gateways (nor, for mesh, an egress "
+                    + listener + " listener) serves this rule" + (tls ? " and its sniHosts" : "") + "; not served"));
+        }
+    }
+
+    /** A tls match's {@code sniHosts}: required, each a subset of a VirtualService host (Istio's validation). */
+    private static List<String> sniHosts(Node m, List<String> vsHosts) {
+        List<Node> items = m.get("sniHosts").items();
+        if (items.isEmpty()) {
+            throw m.get("sniHosts").error("is required for a tls match (expected: at least one SNI host)");
+        }
+        List<String> out = new ArrayList<>();
+        for (Node item : items) {
+            String sni = item.string().toLowerCase(Locale.ROOT);
+            if (vsHosts.stream().noneMatch(h -> hostMatches(h, sni))) {
+                throw item.error("'" + sni + "' is not within the VirtualService hosts " + vsHosts);
+            }
+            out.add(sni);
+        }
+        return out;
+    }
+
+    /** The SNI names of a match a server admits: the narrower of each SNI host and server host that overlap. */
+    private static List<String> admittedNames(List<String> sni, Server s, String vsNs) {
+        String gwNs = s.gateway().contains("/") ? s.gateway().substring(0, s.gateway().indexOf('/')) : vsNs;
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : sni) {
+            for (String sh : s.hosts()) {
+                if (!admits(sh, name, vsNs, gwNs)) {
+                    continue;
+                }
+                String pattern = bareHost(sh);
+                out.add(hostMatches(pattern, name) ? name : pattern);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The bound servers of one kind that a match's {@code gateways} keep (all when it names none). */
+    private static List<Server> serversFor(Node m, Map<String, List<Server>> bound, ServerKind kind) {
+        List<String> only = m.get("gateways").strings();
+        List<Server> out = new ArrayList<>();
+        bound.forEach((ref, servers) -> {
+            if (only.isEmpty() || only.contains(ref) || only.contains(ref.substring(ref.indexOf('/') + 1))) {
+                servers.stream().filter(s -> s.kind() == kind).forEach(out::add);
+            }
+        });
+        return out;
+    }
+
+    private static void rejectWorkloadMatches(Node m) {
+        for (String k : List.of("sourceLabels", "sourceNamespace")) {
+            if (m.has(k)) {
+                throw m.get(k).error(k + " selects mesh workloads, which a gateway cannot see");
+            }
+        }
+    }
+
+    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, List<Server>> bound,
                           List<String> hosts, Map<String, GenericKubernetesResource> rules) {
         Provenance where = prov(vs).withRule(rule.path());
         String base = ns(vs) + "/" + vs.getMetadata().getName() + "/" + rule.path().substring("spec.".length());
@@ -905,37 +1184,11 @@ final class IstioTranslator {
         List<Diagnostic> notes = new ArrayList<>();
         boolean toSelf = false;
         if (rule.has("route")) {
-            List<WeightedCluster> dests = new ArrayList<>();
-            List<Node> items = rule.get("route").items();
-            boolean unresolved = false;
-            int selfCount = 0;
-            for (Node d : items) {
-                Node dest = d.get("destination");
-                String host = qualify(dest.get("host").string(), ns(vs));
-                if (selfHosts.contains(host)) {
-                    selfCount++;
-                    continue;
-                }
-                String cluster = resolve(run, dest, host, rules, where, notes);
-                if (cluster == null) {
-                    unresolved = true;
-                    continue;
-                }
-                boolean noWeights = items.stream().noneMatch(x -> x.has("weight"));
-                int weight = noWeights ? 1 : d.get("weight").integer(0, 0, 100);
-                dests.add(new WeightedCluster(cluster, weight, headerEdits(d.get("headers").get("request")),
-                        headerEdits(d.get("headers").get("response"))));
-                run.referenced.add(cluster);
-            }
-            if (selfCount > 0) {
-                if (selfCount != items.size()) {
-                    throw rule.get("route").error("mixes destinations that are this gateway with others");
-                }
-                toSelf = true;
-            }
-            action = (unresolved || dests.isEmpty()) && !toSelf
+            Destinations d = destinations(run, vs, rule, rules, where, notes, "requests get 503");
+            toSelf = d.toSelf();
+            action = (d.unresolved() || d.clusters().isEmpty()) && !toSelf
                     ? new RouteAction.DirectResponse(503, "no healthy upstream", List.of())
-                    : dests.isEmpty() ? null : new RouteAction.Forward(dests);
+                    : d.clusters().isEmpty() ? null : new RouteAction.Forward(d.clusters());
         } else if (rule.has("redirect")) {
             action = redirect(rule.get("redirect"));
         } else {
@@ -953,6 +1206,7 @@ final class IstioTranslator {
                     "the destination is this gateway (selfHosts): the mesh hop to it is implicit; rule skipped"));
             return;
         }
+        List<MirrorPolicy> mirrors = mirrors(run, vs, rule, rules, where, notes);
         run.diagnostics.addAll(notes);
         Route.Builder proto = Route.builder(base, where).action(action);
         if (rule.has("rewrite")) {
@@ -967,9 +1221,8 @@ final class IstioTranslator {
         proto.cors(cors(rule.get("corsPolicy")));
         proto.requestHeaders(headerEdits(rule.get("headers").get("request")));
         proto.responseHeaders(headerEdits(rule.get("headers").get("response")));
-        if (rule.has("mirror") || rule.has("mirrors")) {
-            run.diagnostics.add(Diagnostic.warning(where, rule.path() + (rule.has("mirror") ? ".mirror" : ".mirrors"),
-                    "mirroring is not supported by this build yet; the rule is served without its mirror"));
+        if (action instanceof RouteAction.Forward) {
+            mirrors.forEach(proto::addMirror);
         }
         Map<String, String> meta = ruleName == null ? Map.of() : Map.of("istio.rule", ruleName);
         Route prototype = proto.build();
@@ -1004,30 +1257,132 @@ final class IstioTranslator {
         }
     }
 
-    private Set<String> listenersFor(Node m, Map<String, Set<String>> bound) {
-        List<String> only = m.get("gateways").strings();
+    private Set<String> listenersFor(Node m, Map<String, List<Server>> bound) {
         Set<String> out = new LinkedHashSet<>();
-        bound.forEach((ref, ls) -> {
-            if (only.isEmpty() || only.contains(ref) || only.contains(ref.substring(ref.indexOf('/') + 1))) {
-                out.addAll(ls);
-            }
-        });
-        if (m.has("port")) {
-            int port = m.get("port").integer(0, 1, 65535);
-            List<String> byPort = listenerPorts.get(port);
-            out.removeIf(l -> byPort != null ? !byPort.contains(l)
-                    : listeners.stream().noneMatch(x -> x.name().equals(l) && x.address().port() == port));
+        serversFor(m, bound, ServerKind.HTTP).forEach(s -> out.addAll(s.listeners()));
+        Set<String> kept = onPort(m, out);
+        rejectWorkloadMatches(m);
+        return kept;
+    }
+
+    /** The listeners a match's {@code port} keeps: those the port maps to (all when it names none). */
+    private Set<String> onPort(Node m, Set<String> ls) {
+        if (!m.has("port")) {
+            return ls;
         }
-        for (String k : List.of("sourceLabels", "sourceNamespace")) {
-            if (m.has(k)) {
-                throw m.get(k).error(k + " selects mesh workloads, which a gateway cannot see");
+        int port = m.get("port").integer(0, 1, 65535);
+        List<String> byPort = listenerPorts.get(port);
+        Set<String> out = new LinkedHashSet<>(ls);
+        out.removeIf(l -> byPort != null ? !byPort.contains(l)
+                : listeners.stream().noneMatch(x -> x.name().equals(l) && x.address().port() == port));
+        return out;
+    }
+
+    /**
+     * {@code mirror} (with {@code mirrorPercentage}, else the deprecated integer {@code mirrorPercent}; 100
+     * when neither is given, as Istio documents) or {@code mirrors[]} (each {@code destination} with its
+     * {@code percentage}) as the route's mirror policies, the hosts resolved as route destinations. A mirror
+     * that does not resolve is left out alone: the rule serves without it.
+     */
+    private List<MirrorPolicy> mirrors(Run run, GenericKubernetesResource vs, Node rule,
+                                       Map<String, GenericKubernetesResource> rules, Provenance where,
+                                       List<Diagnostic> notes) {
+        if (!rule.has("mirror") && !rule.has("mirrors")) {
+            return List.of();
+        }
+        if (rule.has("mirror") && rule.has("mirrors")) {
+            throw rule.get("mirrors").error("mirror and mirrors are exclusive (expected: one of them)");
+        }
+        if (!rule.has("route")) {
+            notes.add(Diagnostic.warning(where, rule.path() + (rule.has("mirror") ? ".mirror" : ".mirrors"),
+                    "mirrors copy requests that are forwarded; a redirect or directResponse rule has none; ignored"));
+            return List.of();
+        }
+        record Wanted(Node destination, double percent) {
+        }
+        List<Wanted> wanted = new ArrayList<>();
+        if (rule.has("mirror")) {
+            double pct;
+            if (rule.has("mirrorPercentage")) {
+                pct = percentage(rule.get("mirrorPercentage").get("value"));
+            } else {
+                pct = rule.get("mirrorPercent").integer(100, 0, 100);
+            }
+            wanted.add(new Wanted(rule.get("mirror"), pct));
+        } else {
+            for (Node m : rule.get("mirrors").items()) {
+                if (!m.has("destination")) {
+                    throw m.get("destination").error("is required but missing");
+                }
+                double pct = m.has("percentage") ? percentage(m.get("percentage").get("value")) : 100;
+                wanted.add(new Wanted(m.get("destination"), pct));
+            }
+        }
+        List<MirrorPolicy> out = new ArrayList<>();
+        for (Wanted w : wanted) {
+            Node dest = w.destination();
+            String host = qualify(dest.get("host").string(), ns(vs));
+            if (selfHosts.contains(host)) {
+                notes.add(Diagnostic.warning(where, dest.path() + ".host", "mirroring to this gateway (selfHosts)"
+                        + " would loop; not mirrored"));
+                continue;
+            }
+            String cluster = resolve(run, dest, host, rules, where, notes, "not mirrored");
+            if (cluster != null) {
+                out.add(new MirrorPolicy(cluster, w.percent()));
+                run.referenced.add(cluster);
             }
         }
         return out;
     }
 
+    /** A {@code Percent} value: a number from 0 to 100; absent (null value node) is 100. */
+    private static double percentage(Node value) {
+        double v = value.number(100);
+        if (v < 0 || v > 100) {
+            throw value.error(v + " (expected: 0 to 100)");
+        }
+        return v;
+    }
+
+    /**
+     * Servers in {@code AUTO_PASSTHROUGH} mode route TLS by the SNI name Istio's sidecars send across
+     * networks, {@code outbound_.<port>_.<subset>_.<host>} (subset empty: {@code _}), straight to that
+     * cluster with no VirtualService. Tidegate serves it for the clusters this source publishes (ServiceEntry
+     * and, with {@code kubernetesServices}, Kubernetes Service hosts) whose host a server host admits.
+     */
+    private void autoPassthrough(Run run) {
+        run.servers.forEach((gateway, servers) -> {
+            for (Server s : servers) {
+                if (s.kind() != ServerKind.AUTO_PASSTHROUGH) {
+                    continue;
+                }
+                for (Cluster c : run.clusters.values()) {
+                    String[] parts = clusterParts(c.name());
+                    String host = parts[0];
+                    if (host.startsWith("*") || s.hosts().stream().noneMatch(h -> hostMatches(bareHost(h), host))) {
+                        continue;
+                    }
+                    String sni = "outbound_." + parts[1] + "_." + (parts[2] == null ? "" : parts[2]) + "_." + host;
+                    run.tcpRoutes.add(new TcpRoute(gateway + "/auto-passthrough/" + sni, s.listeners(), List.of(sni),
+                            List.of(WeightedCluster.of(c.name(), 1)), null, s.provenance()));
+                }
+            }
+        });
+    }
+
+    /** {@code host:port[/subset]} as {host, port, subset or null}. */
+    private static String[] clusterParts(String name) {
+        int slash = name.indexOf('/');
+        String hostPort = slash < 0 ? name : name.substring(0, slash);
+        int colon = hostPort.lastIndexOf(':');
+        return new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1),
+                slash < 0 ? null : name.substring(slash + 1)};
+    }
+
+    /** The cluster a destination names, or null with an error in {@code notes} ending in {@code consequence}. */
     private String resolve(Run run, Node dest, String host, Map<String, GenericKubernetesResource> rules,
-                           Provenance where, List<Diagnostic> notes) {
+                           Provenance where, List<Diagnostic> notes, String consequence) {
         List<BaseCluster> se = run.seHosts.get(host);
         String subset = dest.get("subset").string(null);
         int port = dest.get("port").get("number").integer(0, 1, 65535);
@@ -1043,7 +1398,7 @@ final class IstioTranslator {
             int p = port;
             if (se.stream().noneMatch(b -> b.port() == p)) {
                 notes.add(Diagnostic.error(where, dest.path() + ".port", "host " + host + " has no port " + port
-                        + "; requests get 503"));
+                        + "; " + consequence));
                 return null;
             }
             cluster = host + ":" + port;
@@ -1056,13 +1411,13 @@ final class IstioTranslator {
             if (subset != null) {
                 notes.add(Diagnostic.error(where, dest.path() + ".subset", "subsets of Kubernetes Services need pod"
                         + " labels: give this source the Service, its EndpointSlices and Pods (kubernetesServices:"
-                        + " true); requests get 503"));
+                        + " true); " + consequence));
                 return null;
             }
             return cluster;
         } else {
             notes.add(Diagnostic.error(where, dest.path() + ".host", "host " + host + " is neither a ServiceEntry"
-                    + " host nor a Kubernetes Service; requests get 503"));
+                    + " host nor a Kubernetes Service; " + consequence));
             return null;
         }
         if (subset != null) {
@@ -1071,7 +1426,7 @@ final class IstioTranslator {
                     .anyMatch(s -> subset.equals(s.get("name").string(null)));
             if (!defined) {
                 notes.add(Diagnostic.error(where, dest.path() + ".subset", "no DestinationRule defines subset "
-                        + subset + " of " + host + "; requests get 503"));
+                        + subset + " of " + host + "; " + consequence));
                 return null;
             }
             return subsetCluster(cluster, subset);
