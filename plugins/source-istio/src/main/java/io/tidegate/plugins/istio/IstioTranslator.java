@@ -1390,7 +1390,7 @@ final class IstioTranslator {
         if (se != null) {
             if (port == 0) {
                 if (se.size() != 1) {
-                    throw dest.get("port").error("is required: ServiceEntry host " + host + " has ports "
+                    throw dest.get("port").error("is required: host " + host + " has ports "
                             + se.stream().map(BaseCluster::port).toList());
                 }
                 port = se.get(0).port();
