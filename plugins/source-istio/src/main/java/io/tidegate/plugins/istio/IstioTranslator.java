@@ -78,6 +78,7 @@ final class IstioTranslator {
     private final List<Listener> listeners;
     private final Map<Integer, List<String>> listenerPorts;
     private final Set<String> selfHosts;
+    private final String gatewayNamespace;
     private final Function<String, String> files;
 
     /**
@@ -86,15 +87,19 @@ final class IstioTranslator {
      * @param listeners the listeners of tidegate.yaml
      * @param listenerPorts Gateway server port to listener names, overriding the match by listener port
      * @param selfHosts service hosts that stand for this gateway (the mesh hop to it is implicit)
+     * @param gatewayNamespace the namespace this gateway runs in: objects whose {@code exportTo} leaves it
+     *     out are not visible here
      * @param files reads a file named in a DestinationRule (caCertificates on a VM); throws on failure
      */
     IstioTranslator(String source, Map<String, String> gatewayLabels, List<Listener> listeners,
-                    Map<Integer, List<String>> listenerPorts, Set<String> selfHosts, Function<String, String> files) {
+                    Map<Integer, List<String>> listenerPorts, Set<String> selfHosts, String gatewayNamespace,
+                    Function<String, String> files) {
         this.source = requireNonNull(source, "source");
         this.gatewayLabels = Map.copyOf(gatewayLabels);
         this.listeners = List.copyOf(listeners);
         this.listenerPorts = Map.copyOf(listenerPorts);
         this.selfHosts = Set.copyOf(selfHosts);
+        this.gatewayNamespace = requireNonNull(gatewayNamespace, "gatewayNamespace");
         this.files = requireNonNull(files, "files");
     }
 
@@ -211,8 +216,9 @@ final class IstioTranslator {
         final Set<String> referenced = new LinkedHashSet<>();
     }
 
-    Fragment translate(Snapshot s) {
+    Fragment translate(Snapshot objects) {
         Run run = new Run();
+        Snapshot s = visible(run, objects);
         for (Secret secret : s.secrets()) {
             run.secrets.put(ns(secret) + "/" + secret.getMetadata().getName(), secret);
         }
@@ -248,6 +254,42 @@ final class IstioTranslator {
         all.addAll(run.routes);
         return new Fragment(all, run.tcpRoutes, List.copyOf(run.clusters.values()),
                 List.copyOf(run.certificates.values()), List.copyOf(run.diagnostics));
+    }
+
+    /**
+     * The snapshot without the VirtualServices, DestinationRules and ServiceEntries whose {@code exportTo}
+     * leaves out this gateway's namespace: Istio's gateway sees the objects exported to the namespace its
+     * workload runs in ({@code "."}: the object's own namespace, {@code "*"}: every namespace, {@code "~"}:
+     * none; no {@code exportTo}: every namespace, Istio's default).
+     */
+    private Snapshot visible(Run run, Snapshot s) {
+        return new Snapshot(s.gateways(), exported(run, s.virtualServices()), exported(run, s.destinationRules()),
+                exported(run, s.serviceEntries()), s.secrets(), s.services(), s.endpointSlices(), s.pods());
+    }
+
+    private List<GenericKubernetesResource> exported(Run run, List<GenericKubernetesResource> objects) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
+        for (GenericKubernetesResource o : objects) {
+            Node exportTo = spec(o).get("exportTo");
+            try {
+                List<String> to = exportTo.strings();
+                if ((to.contains("*") || to.contains("~")) && to.size() > 1) {
+                    throw exportTo.error(to + ": '*' and '~' stand alone (expected: '*', '~', or '.' and namespaces)");
+                }
+                if (to.isEmpty() || to.contains("*") || to.contains(gatewayNamespace)
+                        || (to.contains(".") && ns(o).equals(gatewayNamespace))) {
+                    out.add(o);
+                    continue;
+                }
+                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, prov(o), exportTo.path(), "exportTo "
+                        + to + " leaves out this gateway's namespace " + gatewayNamespace
+                        + " (gatewayNamespace); not visible here"));
+            } catch (Node.Invalid e) {
+                run.diagnostics.add(Diagnostic.error(prov(o), e.field, e.getMessage() + "; " + o.getKind()
+                        + " rejected"));
+            }
+        }
+        return out;
     }
 
     private void guarded(Run run, HasMetadata object, Runnable work) {

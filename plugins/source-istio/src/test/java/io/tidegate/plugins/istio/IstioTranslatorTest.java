@@ -57,7 +57,7 @@ class IstioTranslatorTest {
                                 null), List.of()));
         return new IstioTranslator("istio", java.util.Map.of("istio", "ingressgateway", "tier", "edge"), listeners,
                 java.util.Map.of(80, List.of("web"), 443, List.of("websecure"), 8081, List.of("egress")),
-                IstioSettings.DEFAULT_SELF, path -> {
+                IstioSettings.DEFAULT_SELF, IstioSettings.DEFAULT_NAMESPACE, path -> {
                     if (path.endsWith("missing.pem")) {
                         throw new IllegalStateException("no such file");
                     }
@@ -107,7 +107,8 @@ class IstioTranslatorTest {
         IstioTranslator translator = new IstioTranslator("istio", java.util.Map.of("istio", "ingressgateway"),
                 List.of(listener("web", "0.0.0.0:8080", io.tidegate.spi.model.ListenerProtocol.HTTP, false),
                         listener("egress", "127.0.0.1:8081", io.tidegate.spi.model.ListenerProtocol.HTTP, true)),
-                java.util.Map.of(80, List.of("web"), 8081, List.of("egress")), IstioSettings.DEFAULT_SELF, p -> "");
+                java.util.Map.of(80, List.of("web"), 8081, List.of("egress")), IstioSettings.DEFAULT_SELF,
+                IstioSettings.DEFAULT_NAMESPACE, p -> "");
         io.tidegate.spi.model.Fragment f = translator.translate(IstioTranslator.Snapshot.of(ManifestReader.parse(text)));
         assertThat(f.diagnostics()).as(Dump.of(f)).noneMatch(d -> d.severity() != io.tidegate.spi.model.Diagnostic
                 .Severity.INFO);
