@@ -16,13 +16,16 @@ import java.util.List;
  *     {@code http.maxRetries}, {@code http.maxRequestsPerConnection}; unset fields are unlimited (Istio's
  *     default is 2^32-1 for each)
  * @param protocol HTTP/2 for HTTP2/GRPC ports and for {@code h2UpgradePolicy: UPGRADE} on HTTP ports
+ * @param tcpIdleTimeout {@code tcp.idleTimeout}: Istio sets it on the TCP proxy, so it is the idle timeout of
+ *     the tcp and tls routes to this cluster; null: unset (or {@code 0s}, Istio's "no timeout", which a
+ *     TcpRoute cannot say: the kernel default applies, and {@code ignored} says so)
  * @param ignored fields read but not applied, for a warning
  */
 record ConnectionPool(Duration connectTimeout, Duration idleTimeout, ConnectionLimits limits,
-                      Cluster.UpstreamProtocol protocol, List<String> ignored) {
+                      Cluster.UpstreamProtocol protocol, Duration tcpIdleTimeout, List<String> ignored) {
 
     /** Fields of connectionPool Tidegate has no counterpart for. */
-    private static final List<String> IGNORED_TCP = List.of("tcpKeepalive", "maxConnectionDuration", "idleTimeout");
+    private static final List<String> IGNORED_TCP = List.of("tcpKeepalive", "maxConnectionDuration");
     private static final List<String> IGNORED_HTTP = List.of("maxConcurrentStreams");
 
     /**
@@ -58,7 +61,12 @@ record ConnectionPool(Duration connectTimeout, Duration idleTimeout, ConnectionL
         if (http.get("useClientProtocol").bool(false)) {
             ignored.add("http.useClientProtocol"); // the cluster's protocol is used, whatever the client speaks
         }
+        Duration tcpIdle = tcp.get("idleTimeout").duration(null);
+        if (tcpIdle != null && tcpIdle.isZero()) {
+            ignored.add("tcp.idleTimeout: 0s");
+            tcpIdle = null;
+        }
         return new ConnectionPool(tcp.get("connectTimeout").duration(null), http.get("idleTimeout").duration(null),
-                limits, protocol, List.copyOf(ignored));
+                limits, protocol, tcpIdle, List.copyOf(ignored));
     }
 }

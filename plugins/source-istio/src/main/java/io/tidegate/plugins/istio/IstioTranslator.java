@@ -211,6 +211,7 @@ final class IstioTranslator {
         final List<Route> redirects = new ArrayList<>();
         final List<Route> routes = new ArrayList<>();
         final List<TcpRoute> tcpRoutes = new ArrayList<>();
+        final Map<String, Duration> tcpIdleTimeouts = new LinkedHashMap<>(); // cluster -> DR tcp.idleTimeout
         final Map<String, Secret> secrets = new LinkedHashMap<>();
         final Set<String> routeNames = new LinkedHashSet<>();
         final Set<String> referenced = new LinkedHashSet<>();
@@ -554,6 +555,9 @@ final class IstioTranslator {
         LoadBalancer lb = loadBalancer(run, eff.get("loadBalancer"), where);
         Node poolNode = eff.get("connectionPool");
         ConnectionPool pool = ConnectionPool.of(poolNode, b.protocol());
+        if (pool.tcpIdleTimeout() != null) {
+            run.tcpIdleTimeouts.put(name, pool.tcpIdleTimeout());
+        }
         if (!pool.ignored().isEmpty()) {
             run.diagnostics.add(Diagnostic.warning(where, poolNode.path(), pool.ignored()
                     + " have no counterpart in Tidegate; ignored"));
@@ -1108,6 +1112,9 @@ final class IstioTranslator {
             return; // reported by resolve: no partial weights, and no bytes to a wrong place
         }
         boolean tls = kind == ServerKind.TLS;
+        // The longest tcp.idleTimeout of the destinations' DestinationRules: no tunnel closes before its own asks.
+        Duration idle = d.clusters().stream().map(c -> run.tcpIdleTimeouts.get(c.cluster()))
+                .filter(java.util.Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
         List<Node> matches = rule.get("match").items();
         if (matches.isEmpty()) {
             if (tls) {
@@ -1139,7 +1146,7 @@ final class IstioTranslator {
                 int k = 0;
                 for (var e : byNames.entrySet()) {
                     String n = byNames.size() == 1 ? name : name + "/" + k++;
-                    run.tcpRoutes.add(new TcpRoute(n, e.getValue(), e.getKey(), d.clusters(), null, where));
+                    run.tcpRoutes.add(new TcpRoute(n, e.getValue(), e.getKey(), d.clusters(), idle, where));
                     emitted++;
                 }
             } catch (Node.Invalid e) {
@@ -1407,7 +1414,8 @@ final class IstioTranslator {
                     }
                     String sni = "outbound_." + parts[1] + "_." + (parts[2] == null ? "" : parts[2]) + "_." + host;
                     run.tcpRoutes.add(new TcpRoute(gateway + "/auto-passthrough/" + sni, s.listeners(), List.of(sni),
-                            List.of(WeightedCluster.of(c.name(), 1)), null, s.provenance()));
+                            List.of(WeightedCluster.of(c.name(), 1)), run.tcpIdleTimeouts.get(c.name()),
+                            s.provenance()));
                 }
             }
         });

@@ -35,6 +35,7 @@ final class Dump {
             lines.add("tcp " + t.name() + " | listeners=" + t.listeners().stream().sorted().toList() + " sni="
                     + (t.sniHosts().isEmpty() ? "*" : String.join(",", t.sniHosts())) + " -> "
                     + t.clusters().stream().map(c -> c.cluster() + "*" + c.weight()).collect(Collectors.joining(" + "))
+                    + (t.idleTimeout() == null ? "" : " idle=" + d(t.idleTimeout()))
                     + " (" + t.provenance().object() + (t.provenance().rule() == null ? "" : "#" + t.provenance().rule())
                     + ")");
         }
