@@ -1,5 +1,8 @@
 package io.tidegate.plugins.istio;
 
+import static io.tidegate.plugins.istio.IstioHosts.admits;
+import static io.tidegate.plugins.istio.IstioHosts.bareHost;
+import static io.tidegate.plugins.istio.IstioHosts.qualify;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -24,7 +27,6 @@ import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.Listener;
 import io.tidegate.spi.model.ListenerProtocol;
-import io.tidegate.spi.model.ListenerRole;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.OutlierDetection;
@@ -67,7 +69,6 @@ import java.util.function.Function;
 final class IstioTranslator {
 
     static final String MESH = "mesh";
-    private static final String SVC_SUFFIX = ".svc.cluster.local";
 
     /** Istio's default retry policy for routes that say nothing (pilot's {@code DefaultRetryPolicy}). */
     static final RetryPolicy ISTIO_DEFAULT_RETRIES = new RetryPolicy(2, null,
@@ -75,8 +76,8 @@ final class IstioTranslator {
 
     private final String source;
     private final Map<String, String> gatewayLabels;
-    private final List<Listener> listeners;
-    private final Map<Integer, List<String>> listenerPorts;
+    private final PortListeners ports;
+    private final TcpRules tcpRules;
     private final Set<String> selfHosts;
     private final String gatewayNamespace;
     private final Function<String, String> files;
@@ -96,8 +97,8 @@ final class IstioTranslator {
                     Function<String, String> files) {
         this.source = requireNonNull(source, "source");
         this.gatewayLabels = Map.copyOf(gatewayLabels);
-        this.listeners = List.copyOf(listeners);
-        this.listenerPorts = Map.copyOf(listenerPorts);
+        this.ports = new PortListeners(listeners, listenerPorts);
+        this.tcpRules = new TcpRules(ports);
         this.selfHosts = Set.copyOf(selfHosts);
         this.gatewayNamespace = requireNonNull(gatewayNamespace, "gatewayNamespace");
         this.files = requireNonNull(files, "files");
@@ -178,40 +179,18 @@ final class IstioTranslator {
                                Cluster.Resolution resolution, Provenance provenance) {
     }
 
-    /** What a Gateway server carries, and so which listeners and VirtualService routes it binds. */
-    private enum ServerKind {
-        /** HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB: {@code http} rules on {@code http}/{@code https} listeners. */
-        HTTP(ListenerProtocol.HTTP, ListenerProtocol.HTTPS),
-        /** TCP, MONGO, MYSQL, REDIS: {@code tcp} rules on {@code tcp} listeners. */
-        TCP(ListenerProtocol.TCP),
-        /** TLS or HTTPS with {@code tls.mode: PASSTHROUGH}: {@code tls} rules on {@code tls-passthrough} listeners. */
-        TLS(ListenerProtocol.TLS_PASSTHROUGH),
-        /** {@code tls.mode: AUTO_PASSTHROUGH}: no VirtualService; SNI {@code outbound_.<port>_.<subset>_.<host>}. */
-        AUTO_PASSTHROUGH(ListenerProtocol.TLS_PASSTHROUGH);
-
-        final Set<ListenerProtocol> listenerProtocols;
-
-        ServerKind(ListenerProtocol... protocols) {
-            this.listenerProtocols = Set.of(protocols);
-        }
-    }
-
-    /** A Gateway server admitted by the selector, with the listeners its port maps to. */
-    private record Server(String gateway, List<String> hosts, Set<String> listeners, int port, ServerKind kind,
-                          Provenance provenance) {
-    }
-
     private final class Run {
         final Set<Diagnostic> diagnostics = new LinkedHashSet<>(); // the same report for several clusters once
         final Map<String, BaseCluster> base = new TreeMap<>();           // "host:port"
         final Map<String, List<BaseCluster>> seHosts = new LinkedHashMap<>(); // host -> its ports
         final Map<String, Cluster> clusters = new TreeMap<>();
         final Map<String, Certificate> certificates = new TreeMap<>();
-        final Map<String, List<Server>> servers = new LinkedHashMap<>(); // "ns/name" -> servers
+        final Map<String, List<GatewayServer>> servers = new LinkedHashMap<>(); // "ns/name" -> servers
         final List<Route> redirects = new ArrayList<>();
         final List<Route> routes = new ArrayList<>();
         final List<TcpRoute> tcpRoutes = new ArrayList<>();
         final Map<String, Duration> tcpIdleTimeouts = new LinkedHashMap<>(); // cluster -> DR tcp.idleTimeout
+        final TcpRules.Out tcpOut = new TcpRules.Out(diagnostics, tcpRoutes, tcpIdleTimeouts);
         final Map<String, Secret> secrets = new LinkedHashMap<>();
         final Set<String> routeNames = new LinkedHashSet<>();
         final Set<String> referenced = new LinkedHashSet<>();
@@ -241,7 +220,7 @@ final class IstioTranslator {
         for (GenericKubernetesResource dr : s.destinationRules()) {
             String host = qualify(new Node(spec(dr).get("host").string(""), "spec.host").string(""), ns(dr));
             if (!run.seHosts.containsKey(host) && !host.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(prov(dr), "spec.host", host.endsWith(SVC_SUFFIX)
+                run.diagnostics.add(Diagnostic.warning(prov(dr), "spec.host", host.endsWith(IstioHosts.SVC_SUFFIX)
                         ? "the clusters of Kubernetes Service " + host + " are published by the kubernetes source;"
                         + " its trafficPolicy and subsets are not applied (pod labels are not known here)"
                         : "no ServiceEntry for host " + host + "; the DestinationRule applies to nothing"));
@@ -250,7 +229,7 @@ final class IstioTranslator {
         for (GenericKubernetesResource vs : s.virtualServices()) {
             guarded(run, vs, () -> virtualService(run, vs, rules));
         }
-        autoPassthrough(run);
+        tcpRules.autoPassthrough(run.servers, run.clusters.values(), run.tcpOut);
         List<Route> all = new ArrayList<>(run.redirects);
         all.addAll(run.routes);
         return new Fragment(all, run.tcpRoutes, List.copyOf(run.clusters.values()),
@@ -425,7 +404,7 @@ final class IstioTranslator {
                     : p.getMetadata().getLabels());
         }
         for (Service svc : s.services()) {
-            String host = svc.getMetadata().getName() + "." + ns(svc) + SVC_SUFFIX;
+            String host = svc.getMetadata().getName() + "." + ns(svc) + IstioHosts.SVC_SUFFIX;
             if (!wanted.contains(host) || run.seHosts.containsKey(host) || svc.getSpec() == null
                     || svc.getSpec().getPorts() == null) {
                 continue;
@@ -725,10 +704,10 @@ final class IstioTranslator {
             return;
         }
         String key = ns(gw) + "/" + gw.getMetadata().getName();
-        List<Server> servers = new ArrayList<>();
+        List<GatewayServer> servers = new ArrayList<>();
         for (Node server : spec.get("servers").items()) {
             try {
-                Server s = server(run, gw, server, where);
+                GatewayServer s = server(run, gw, server, where);
                 if (s != null) {
                     servers.add(s);
                 }
@@ -739,7 +718,7 @@ final class IstioTranslator {
         run.servers.put(key, servers);
     }
 
-    private Server server(Run run, GenericKubernetesResource gw, Node server, Provenance where) {
+    private GatewayServer server(Run run, GenericKubernetesResource gw, Node server, Provenance where) {
         int port = server.get("port").get("number").integer(0, 1, 65535);
         if (port == 0) {
             throw server.get("port").get("number").error("is required but missing");
@@ -763,23 +742,20 @@ final class IstioTranslator {
         }
         Node tls = server.get("tls");
         String mode = tls.get("mode").string(null);
-        ServerKind kind = serverKind(run, server, protocol, mode, where);
+        GatewayServer.Kind kind = serverKind(run, server, protocol, mode, where);
         if (kind == null) {
             return null;
         }
-        List<String> names = listenerPorts.get(port);
-        if (names == null) {
-            names = listeners.stream().filter(l -> l.address().port() == port).map(Listener::name).toList();
-        }
+        List<String> names = ports.forPort(port);
         if (names.isEmpty()) {
             run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port", "no listener of tidegate.yaml"
                     + " serves port " + port + " (map it with listenerPorts); server not served"));
             return null;
         }
-        boolean https = kind == ServerKind.HTTP && (protocol == IstioProtocol.HTTPS || mode != null);
+        boolean https = kind == GatewayServer.Kind.HTTP && (protocol == IstioProtocol.HTTPS || mode != null);
         List<String> bound = new ArrayList<>();
         for (String n : names) {
-            Listener l = listeners.stream().filter(x -> x.name().equals(n)).findFirst().orElse(null);
+            Listener l = ports.named(n);
             if (l == null) {
                 throw server.get("port").error("listenerPorts maps port " + port + " to '" + n
                         + "', which tidegate.yaml does not define");
@@ -787,13 +763,14 @@ final class IstioTranslator {
             if (!kind.listenerProtocols.contains(l.protocol())) {
                 run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port.protocol", "port " + port
                         + " is " + protocol.label() + (mode == null ? "" : " (tls.mode " + mode + ")") + " but listener "
-                        + n + " is " + listenerProtocol(l) + " (expected: " + kind.listenerProtocols.stream()
-                        .map(IstioTranslator::listenerProtocol).sorted().toList() + "); not bound there"));
+                        + n + " is " + PortListeners.protocolName(l.protocol()) + " (expected: "
+                        + kind.listenerProtocols.stream()
+                        .map(PortListeners::protocolName).sorted().toList() + "); not bound there"));
                 continue;
             }
             if (https && l.protocol() != ListenerProtocol.HTTPS) {
                 run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls", "port " + port
-                        + " is HTTPS but listener " + n + " is " + listenerProtocol(l)
+                        + " is HTTPS but listener " + n + " is " + PortListeners.protocolName(l.protocol())
                         + "; TLS is not terminated there"));
             } else if (https && !clientAuthFits(run, gw, server, mode, l, where)) {
                 continue;
@@ -819,7 +796,7 @@ final class IstioTranslator {
                     String cname = ns(gw) + "/" + secretName;
                     Certificate old = run.certificates.get(cname);
                     Set<String> sni = new java.util.TreeSet<>(old == null ? List.of() : old.serverNames());
-                    hosts.stream().map(IstioTranslator::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
+                    hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
                     run.certificates.put(cname, new Certificate(cname, List.copyOf(sni), crt, key,
                             Provenance.of(source, "Secret " + cname)));
                 }
@@ -828,8 +805,8 @@ final class IstioTranslator {
                         "file-mounted certificates are not read; use credentialName"));
             }
         }
-        if (kind == ServerKind.HTTP && tls.get("httpsRedirect").bool(false)) {
-            List<String> routeHosts = hosts.stream().map(IstioTranslator::bareHost).filter(h -> !h.equals("*"))
+        if (kind == GatewayServer.Kind.HTTP && tls.get("httpsRedirect").bool(false)) {
+            List<String> routeHosts = hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*"))
                     .distinct().toList();
             String name = ns(gw) + "/" + gw.getMetadata().getName() + "/" + server.path() + "/https-redirect";
             run.redirects.add(Route.builder(name, where.withRule(server.path() + ".tls.httpsRedirect"))
@@ -837,7 +814,7 @@ final class IstioTranslator {
                     .match(RouteMatch.hostsAndPath(routeHosts, null))
                     .action(new RouteAction.Redirect("https", null, 0, null, null, 301, false)).build());
         }
-        return new Server(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port, kind,
+        return new GatewayServer(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port, kind,
                 where.withRule(server.path()));
     }
 
@@ -846,10 +823,10 @@ final class IstioTranslator {
      * HTTPS) with PASSTHROUGH forwards the TLS bytes by SNI; TLS with a terminating mode would be TLS in
      * front of tcp routes, which no Tidegate listener does (null, with a warning).
      */
-    private static ServerKind serverKind(Run run, Node server, IstioProtocol protocol, String mode, Provenance where) {
+    private static GatewayServer.Kind serverKind(Run run, Node server, IstioProtocol protocol, String mode, Provenance where) {
         boolean passthrough = "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode);
         if (passthrough && (protocol == IstioProtocol.TLS || protocol == IstioProtocol.HTTPS)) {
-            return "PASSTHROUGH".equals(mode) ? ServerKind.TLS : ServerKind.AUTO_PASSTHROUGH;
+            return "PASSTHROUGH".equals(mode) ? GatewayServer.Kind.TLS : GatewayServer.Kind.AUTO_PASSTHROUGH;
         }
         if (passthrough) {
             throw server.get("tls").get("mode").error(mode + " needs protocol TLS or HTTPS (got "
@@ -864,7 +841,7 @@ final class IstioTranslator {
                     + " listeners do not terminate TLS; use PASSTHROUGH, or HTTPS for HTTP); server not served"));
             return null;
         }
-        return protocol.isTcp() ? ServerKind.TCP : ServerKind.HTTP;
+        return protocol.isTcp() ? GatewayServer.Kind.TCP : GatewayServer.Kind.HTTP;
     }
 
     /**
@@ -912,38 +889,6 @@ final class IstioTranslator {
         return true;
     }
 
-    private static String listenerProtocol(Listener l) {
-        return listenerProtocol(l.protocol());
-    }
-
-    private static String listenerProtocol(ListenerProtocol p) {
-        return p.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    private static String bareHost(String h) {
-        return (h.contains("/") ? h.substring(h.indexOf('/') + 1) : h).toLowerCase(Locale.ROOT);
-    }
-
-    /** Whether a VirtualService host in namespace vsNs may bind to a server host pattern. */
-    private static boolean admits(String serverHost, String vsHost, String vsNs, String gwNs) {
-        String nsPart = serverHost.contains("/") ? serverHost.substring(0, serverHost.indexOf('/')) : "*";
-        String pattern = bareHost(serverHost);
-        if (!(nsPart.equals("*") || nsPart.equals(vsNs) || (nsPart.equals(".") && vsNs.equals(gwNs)))) {
-            return false;
-        }
-        return hostMatches(pattern, vsHost) || hostMatches(vsHost, pattern);
-    }
-
-    static boolean hostMatches(String pattern, String host) {
-        if (pattern.equals("*")) {
-            return true;
-        }
-        if (pattern.startsWith("*.")) {
-            return host.endsWith(pattern.substring(1)) || host.equals(pattern);
-        }
-        return pattern.equals(host);
-    }
-
     // ------------------------------------------------------------------------------------------ VirtualService
 
     private void virtualService(Run run, GenericKubernetesResource vs, Map<String, GenericKubernetesResource> rules) {
@@ -960,39 +905,39 @@ final class IstioTranslator {
             gateways = List.of(MESH);
         }
         // The servers each gateway reference binds (mesh: the egress listeners), and the hosts HTTP servers admit.
-        Map<String, List<Server>> bound = new LinkedHashMap<>();
+        Map<String, List<GatewayServer>> bound = new LinkedHashMap<>();
         Set<String> routeHosts = new LinkedHashSet<>();
         for (int i = 0; i < gateways.size(); i++) {
             String ref = gateways.get(i);
             if (ref.equals(MESH)) {
-                List<Server> mesh = meshServers(run, spec, where, "spec.gateways[" + i + "]");
+                List<GatewayServer> mesh = meshServers(run, spec, where, "spec.gateways[" + i + "]");
                 bound.put(MESH, mesh);
                 routeHosts.addAll(hosts);
                 continue;
             }
             String key = ref.contains("/") ? ref : vsNs + "/" + ref;
-            List<Server> servers = run.servers.get(key);
+            List<GatewayServer> servers = run.servers.get(key);
             if (servers == null) {
                 run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, "spec.gateways[" + i + "]",
                         "Gateway " + key + " is not served by this gateway (missing, or its selector does not"
                         + " match)"));
                 continue;
             }
-            List<Server> admitted = new ArrayList<>();
+            List<GatewayServer> admitted = new ArrayList<>();
             String gwNs = key.substring(0, key.indexOf('/'));
-            for (Server s : servers) {
+            for (GatewayServer s : servers) {
                 boolean any = false;
                 for (String h : hosts) {
                     for (String sh : s.hosts()) {
                         if (admits(sh, h, vsNs, gwNs)) {
                             any = true;
-                            if (s.kind() == ServerKind.HTTP) {
+                            if (s.kind() == GatewayServer.Kind.HTTP) {
                                 routeHosts.add(h);
                             }
                         }
                     }
                 }
-                if (any && s.kind() != ServerKind.AUTO_PASSTHROUGH) {
+                if (any && s.kind() != GatewayServer.Kind.AUTO_PASSTHROUGH) {
                     admitted.add(s);
                 }
             }
@@ -1013,13 +958,15 @@ final class IstioTranslator {
                         + "; http rule rejected"));
             }
         }
-        for (ServerKind kind : List.of(ServerKind.TLS, ServerKind.TCP)) {
-            for (Node rule : spec.get(kind == ServerKind.TLS ? "tls" : "tcp").items()) {
+        for (GatewayServer.Kind kind : List.of(GatewayServer.Kind.TLS, GatewayServer.Kind.TCP)) {
+            for (Node rule : spec.get(kind == GatewayServer.Kind.TLS ? "tls" : "tcp").items()) {
                 try {
-                    l4Rule(run, vs, kind, rule, bound, hosts, rules);
+                    tcpRules.rule(ns(vs) + "/" + vs.getMetadata().getName(), where, kind, rule, bound, hosts,
+                            (r, at, notes, consequence) -> destinations(run, vs, r, rules, at, notes, consequence),
+                            run.tcpOut);
                 } catch (Node.Invalid e) {
                     run.diagnostics.add(Diagnostic.error(where.withRule(rule.path()), e.field, e.getMessage()
-                            + "; " + (kind == ServerKind.TLS ? "tls" : "tcp") + " rule rejected"));
+                            + "; " + (kind == GatewayServer.Kind.TLS ? "tls" : "tcp") + " rule rejected"));
                 }
             }
         }
@@ -1029,34 +976,30 @@ final class IstioTranslator {
      * The {@code mesh} gateway: the egress-role listeners, one pseudo server per kind (http rules on the http
      * and https ones, tcp rules on tcp ones, tls rules on tls-passthrough ones), admitting every host.
      */
-    private List<Server> meshServers(Run run, Node spec, Provenance where, String field) {
-        List<Server> out = new ArrayList<>();
-        for (ServerKind kind : List.of(ServerKind.HTTP, ServerKind.TCP, ServerKind.TLS)) {
-            Set<String> egress = new LinkedHashSet<>();
-            listeners.stream().filter(l -> l.role() == ListenerRole.EGRESS && kind.listenerProtocols.contains(
-                    l.protocol())).forEach(l -> egress.add(l.name()));
+    private List<GatewayServer> meshServers(Run run, Node spec, Provenance where, String field) {
+        List<GatewayServer> out = new ArrayList<>();
+        for (GatewayServer.Kind kind : List.of(GatewayServer.Kind.HTTP, GatewayServer.Kind.TCP,
+                GatewayServer.Kind.TLS)) {
+            Set<String> egress = ports.egress(kind.listenerProtocols);
             String rules = kind.name().toLowerCase(Locale.ROOT);
-            if (egress.isEmpty() && (kind == ServerKind.HTTP || !spec.get(rules).items().isEmpty())) {
-                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, field, kind == ServerKind.HTTP
+            if (egress.isEmpty() && (kind == GatewayServer.Kind.HTTP || !spec.get(rules).items().isEmpty())) {
+                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, field,
+                        kind == GatewayServer.Kind.HTTP
                         ? "mesh: tidegate.yaml has no egress listener; the mesh rules are not served"
                         : "mesh: tidegate.yaml has no egress " + kind.listenerProtocols.stream()
-                        .map(IstioTranslator::listenerProtocol).findFirst().orElseThrow() + " listener; the mesh "
+                        .map(PortListeners::protocolName).findFirst().orElseThrow() + " listener; the mesh "
                         + rules + " rules are not served"));
             }
-            out.add(new Server(MESH, List.of("*"), egress, 0, kind, where));
+            out.add(new GatewayServer(MESH, List.of("*"), egress, 0, kind, where));
         }
         return out;
-    }
-
-    /** The resolved destinations of a rule's {@code route}: weighted clusters, or why there are none. */
-    private record Destinations(List<WeightedCluster> clusters, boolean unresolved, boolean toSelf) {
     }
 
     /**
      * Resolves {@code route[].destination}s as Istio does (see {@link #resolve}); a rule whose destinations
      * are all {@code selfHosts} is the implicit mesh hop, mixing them with others is an error.
      */
-    private Destinations destinations(Run run, GenericKubernetesResource vs, Node rule,
+    private RouteDestinations destinations(Run run, GenericKubernetesResource vs, Node rule,
                                       Map<String, GenericKubernetesResource> rules, Provenance where,
                                       List<Diagnostic> notes, String consequence) {
         List<WeightedCluster> dests = new ArrayList<>();
@@ -1084,138 +1027,10 @@ final class IstioTranslator {
         if (selfCount > 0 && selfCount != items.size()) {
             throw rule.get("route").error("mixes destinations that are this gateway with others");
         }
-        return new Destinations(dests, unresolved, selfCount > 0);
+        return new RouteDestinations(dests, unresolved, selfCount > 0);
     }
 
-    /**
-     * A {@code tcp} or {@code tls} rule as {@link TcpRoute}s, one per match, in list order (first match
-     * wins, as for http). A tls match needs {@code sniHosts}, each within the VirtualService's hosts (as
-     * Istio validates); on a Gateway server the route's SNI names are those the server's hosts admit.
-     */
-    private void l4Rule(Run run, GenericKubernetesResource vs, ServerKind kind, Node rule,
-                        Map<String, List<Server>> bound, List<String> vsHosts,
-                        Map<String, GenericKubernetesResource> rules) {
-        Provenance where = prov(vs).withRule(rule.path());
-        String base = ns(vs) + "/" + vs.getMetadata().getName() + "/" + rule.path().substring("spec.".length());
-        if (rule.get("route").items().isEmpty()) {
-            throw rule.get("route").error("is empty (expected: at least one destination)");
-        }
-        List<Diagnostic> notes = new ArrayList<>();
-        Destinations d = destinations(run, vs, rule, rules, where, notes, "the rule is not served");
-        if (d.toSelf()) {
-            run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, rule.path() + ".route",
-                    "the destination is this gateway (selfHosts): the mesh hop to it is implicit; rule skipped"));
-            return;
-        }
-        run.diagnostics.addAll(notes);
-        if (d.unresolved() || d.clusters().isEmpty()) {
-            return; // reported by resolve: no partial weights, and no bytes to a wrong place
-        }
-        boolean tls = kind == ServerKind.TLS;
-        // The longest tcp.idleTimeout of the destinations' DestinationRules: no tunnel closes before its own asks.
-        Duration idle = d.clusters().stream().map(c -> run.tcpIdleTimeouts.get(c.cluster()))
-                .filter(java.util.Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
-        List<Node> matches = rule.get("match").items();
-        if (matches.isEmpty()) {
-            if (tls) {
-                throw rule.get("match").error("is required: a tls rule matches by sniHosts");
-            }
-            matches = List.of(new Node(Map.of(), rule.path() + ".match[0]"));
-        }
-        int emitted = 0;
-        boolean rejected = false;
-        for (int j = 0; j < matches.size(); j++) {
-            Node m = matches.get(j);
-            try {
-                rejectWorkloadMatches(m);
-                if (m.has("destinationSubnets")) {
-                    throw m.get("destinationSubnets").error("destinationSubnets select the original destination"
-                            + " address, which a gateway does not have");
-                }
-                List<String> sni = tls ? sniHosts(m, vsHosts) : List.of();
-                // Servers on different listeners may admit different SNI names: one route per distinct set.
-                Map<List<String>, Set<String>> byNames = new LinkedHashMap<>();
-                for (Server s : serversFor(m, bound, kind)) {
-                    Set<String> ls = onPort(m, s.listeners());
-                    List<String> names = tls ? admittedNames(sni, s, ns(vs)) : List.of();
-                    if (!ls.isEmpty() && (!tls || !names.isEmpty())) {
-                        byNames.computeIfAbsent(names, x -> new LinkedHashSet<>()).addAll(ls);
-                    }
-                }
-                String name = matches.size() == 1 && !rule.has("match") ? base : base + "/match[" + j + "]";
-                int k = 0;
-                for (var e : byNames.entrySet()) {
-                    String n = byNames.size() == 1 ? name : name + "/" + k++;
-                    run.tcpRoutes.add(new TcpRoute(n, e.getValue(), e.getKey(), d.clusters(), idle, where));
-                    emitted++;
-                }
-            } catch (Node.Invalid e) {
-                rejected = true;
-                run.diagnostics.add(Diagnostic.error(where, e.field, e.getMessage() + "; match rejected"));
-            }
-        }
-        if (emitted == 0 && !rejected) {
-            String listener = listenerProtocol(kind.listenerProtocols.iterator().next());
-            run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, rule.path(), "no "
-                    + (tls ? "TLS PASSTHROUGH" : "TCP") + " server of the bound gateways (nor, for mesh, an egress "
-                    + listener + " listener) serves this rule" + (tls ? " and its sniHosts" : "") + "; not served"));
-        }
-    }
-
-    /** A tls match's {@code sniHosts}: required, each a subset of a VirtualService host (Istio's validation). */
-    private static List<String> sniHosts(Node m, List<String> vsHosts) {
-        List<Node> items = m.get("sniHosts").items();
-        if (items.isEmpty()) {
-            throw m.get("sniHosts").error("is required for a tls match (expected: at least one SNI host)");
-        }
-        List<String> out = new ArrayList<>();
-        for (Node item : items) {
-            String sni = item.string().toLowerCase(Locale.ROOT);
-            if (vsHosts.stream().noneMatch(h -> hostMatches(h, sni))) {
-                throw item.error("'" + sni + "' is not within the VirtualService hosts " + vsHosts);
-            }
-            out.add(sni);
-        }
-        return out;
-    }
-
-    /** The SNI names of a match a server admits: the narrower of each SNI host and server host that overlap. */
-    private static List<String> admittedNames(List<String> sni, Server s, String vsNs) {
-        String gwNs = s.gateway().contains("/") ? s.gateway().substring(0, s.gateway().indexOf('/')) : vsNs;
-        Set<String> out = new LinkedHashSet<>();
-        for (String name : sni) {
-            for (String sh : s.hosts()) {
-                if (!admits(sh, name, vsNs, gwNs)) {
-                    continue;
-                }
-                String pattern = bareHost(sh);
-                out.add(hostMatches(pattern, name) ? name : pattern);
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    /** The bound servers of one kind that a match's {@code gateways} keep (all when it names none). */
-    private static List<Server> serversFor(Node m, Map<String, List<Server>> bound, ServerKind kind) {
-        List<String> only = m.get("gateways").strings();
-        List<Server> out = new ArrayList<>();
-        bound.forEach((ref, servers) -> {
-            if (only.isEmpty() || only.contains(ref) || only.contains(ref.substring(ref.indexOf('/') + 1))) {
-                servers.stream().filter(s -> s.kind() == kind).forEach(out::add);
-            }
-        });
-        return out;
-    }
-
-    private static void rejectWorkloadMatches(Node m) {
-        for (String k : List.of("sourceLabels", "sourceNamespace")) {
-            if (m.has(k)) {
-                throw m.get(k).error(k + " selects mesh workloads, which a gateway cannot see");
-            }
-        }
-    }
-
-    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, List<Server>> bound,
+    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, List<GatewayServer>> bound,
                           List<String> hosts, Map<String, GenericKubernetesResource> rules) {
         Provenance where = prov(vs).withRule(rule.path());
         String base = ns(vs) + "/" + vs.getMetadata().getName() + "/" + rule.path().substring("spec.".length());
@@ -1233,7 +1048,7 @@ final class IstioTranslator {
         List<Diagnostic> notes = new ArrayList<>();
         boolean toSelf = false;
         if (rule.has("route")) {
-            Destinations d = destinations(run, vs, rule, rules, where, notes, "requests get 503");
+            RouteDestinations d = destinations(run, vs, rule, rules, where, notes, "requests get 503");
             toSelf = d.toSelf();
             action = (d.unresolved() || d.clusters().isEmpty()) && !toSelf
                     ? new RouteAction.DirectResponse(503, "no healthy upstream", List.of())
@@ -1306,25 +1121,12 @@ final class IstioTranslator {
         }
     }
 
-    private Set<String> listenersFor(Node m, Map<String, List<Server>> bound) {
+    private Set<String> listenersFor(Node m, Map<String, List<GatewayServer>> bound) {
         Set<String> out = new LinkedHashSet<>();
-        serversFor(m, bound, ServerKind.HTTP).forEach(s -> out.addAll(s.listeners()));
-        Set<String> kept = onPort(m, out);
-        rejectWorkloadMatches(m);
+        GatewayServer.keptBy(m, bound, GatewayServer.Kind.HTTP).forEach(s -> out.addAll(s.listeners()));
+        Set<String> kept = ports.onPort(m, out);
+        GatewayServer.rejectWorkloadMatches(m);
         return kept;
-    }
-
-    /** The listeners a match's {@code port} keeps: those the port maps to (all when it names none). */
-    private Set<String> onPort(Node m, Set<String> ls) {
-        if (!m.has("port")) {
-            return ls;
-        }
-        int port = m.get("port").integer(0, 1, 65535);
-        List<String> byPort = listenerPorts.get(port);
-        Set<String> out = new LinkedHashSet<>(ls);
-        out.removeIf(l -> byPort != null ? !byPort.contains(l)
-                : listeners.stream().noneMatch(x -> x.name().equals(l) && x.address().port() == port));
-        return out;
     }
 
     /**
@@ -1394,42 +1196,6 @@ final class IstioTranslator {
         return v;
     }
 
-    /**
-     * Servers in {@code AUTO_PASSTHROUGH} mode route TLS by the SNI name Istio's sidecars send across
-     * networks, {@code outbound_.<port>_.<subset>_.<host>} (subset empty: {@code _}), straight to that
-     * cluster with no VirtualService. Tidegate serves it for the clusters this source publishes (ServiceEntry
-     * and, with {@code kubernetesServices}, Kubernetes Service hosts) whose host a server host admits.
-     */
-    private void autoPassthrough(Run run) {
-        run.servers.forEach((gateway, servers) -> {
-            for (Server s : servers) {
-                if (s.kind() != ServerKind.AUTO_PASSTHROUGH) {
-                    continue;
-                }
-                for (Cluster c : run.clusters.values()) {
-                    String[] parts = clusterParts(c.name());
-                    String host = parts[0];
-                    if (host.startsWith("*") || s.hosts().stream().noneMatch(h -> hostMatches(bareHost(h), host))) {
-                        continue;
-                    }
-                    String sni = "outbound_." + parts[1] + "_." + (parts[2] == null ? "" : parts[2]) + "_." + host;
-                    run.tcpRoutes.add(new TcpRoute(gateway + "/auto-passthrough/" + sni, s.listeners(), List.of(sni),
-                            List.of(WeightedCluster.of(c.name(), 1)), run.tcpIdleTimeouts.get(c.name()),
-                            s.provenance()));
-                }
-            }
-        });
-    }
-
-    /** {@code host:port[/subset]} as {host, port, subset or null}. */
-    private static String[] clusterParts(String name) {
-        int slash = name.indexOf('/');
-        String hostPort = slash < 0 ? name : name.substring(0, slash);
-        int colon = hostPort.lastIndexOf(':');
-        return new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1),
-                slash < 0 ? null : name.substring(slash + 1)};
-    }
-
     /** The cluster a destination names, or null with an error in {@code notes} ending in {@code consequence}. */
     private String resolve(Run run, Node dest, String host, Map<String, GenericKubernetesResource> rules,
                            Provenance where, List<Diagnostic> notes, String consequence) {
@@ -1452,7 +1218,7 @@ final class IstioTranslator {
                 return null;
             }
             cluster = host + ":" + port;
-        } else if (host.endsWith(SVC_SUFFIX)) {
+        } else if (host.endsWith(IstioHosts.SVC_SUFFIX)) {
             if (port == 0) {
                 throw dest.get("port").error("is required for Kubernetes Service " + host
                         + " (its clusters are named by port)");
@@ -1689,15 +1455,6 @@ final class IstioTranslator {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
-
-    /** Istio's short-name rule: a name without a dot is {@code name.<ns>.svc.cluster.local}. */
-    static String qualify(String host, String namespace) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.equals("*") || h.contains(".")) {
-            return h;
-        }
-        return h + "." + namespace + SVC_SUFFIX;
-    }
 
     private Provenance prov(HasMetadata o) {
         return Provenance.of(source, o.getKind() + " " + ns(o) + "/" + o.getMetadata().getName());
