@@ -1000,8 +1000,8 @@ final class IstioTranslator {
      * are all {@code selfHosts} is the implicit mesh hop, mixing them with others is an error.
      */
     private RouteDestinations destinations(Run run, GenericKubernetesResource vs, Node rule,
-                                      Map<String, GenericKubernetesResource> rules, Provenance where,
-                                      List<Diagnostic> notes, String consequence) {
+                                           Map<String, GenericKubernetesResource> rules, Provenance where,
+                                           List<Diagnostic> notes, String consequence) {
         List<WeightedCluster> dests = new ArrayList<>();
         List<Node> items = rule.get("route").items();
         boolean unresolved = false;
@@ -1070,7 +1070,9 @@ final class IstioTranslator {
                     "the destination is this gateway (selfHosts): the mesh hop to it is implicit; rule skipped"));
             return;
         }
-        List<MirrorPolicy> mirrors = mirrors(run, vs, rule, rules, where, notes);
+        List<MirrorPolicy> mirrors = Mirrors.of(rule, ns(vs), selfHosts, where, notes,
+                (dest, host, n, consequence) -> resolve(run, dest, host, rules, where, n, consequence));
+        mirrors.forEach(m -> run.referenced.add(m.cluster()));
         run.diagnostics.addAll(notes);
         Route.Builder proto = Route.builder(base, where).action(action);
         if (rule.has("rewrite")) {
@@ -1127,73 +1129,6 @@ final class IstioTranslator {
         Set<String> kept = ports.onPort(m, out);
         GatewayServer.rejectWorkloadMatches(m);
         return kept;
-    }
-
-    /**
-     * {@code mirror} (with {@code mirrorPercentage}, else the deprecated integer {@code mirrorPercent}; 100
-     * when neither is given, as Istio documents) or {@code mirrors[]} (each {@code destination} with its
-     * {@code percentage}) as the route's mirror policies, the hosts resolved as route destinations. A mirror
-     * that does not resolve is left out alone: the rule serves without it.
-     */
-    private List<MirrorPolicy> mirrors(Run run, GenericKubernetesResource vs, Node rule,
-                                       Map<String, GenericKubernetesResource> rules, Provenance where,
-                                       List<Diagnostic> notes) {
-        if (!rule.has("mirror") && !rule.has("mirrors")) {
-            return List.of();
-        }
-        if (rule.has("mirror") && rule.has("mirrors")) {
-            throw rule.get("mirrors").error("mirror and mirrors are exclusive (expected: one of them)");
-        }
-        if (!rule.has("route")) {
-            notes.add(Diagnostic.warning(where, rule.path() + (rule.has("mirror") ? ".mirror" : ".mirrors"),
-                    "mirrors copy requests that are forwarded; a redirect or directResponse rule has none; ignored"));
-            return List.of();
-        }
-        record Wanted(Node destination, double percent) {
-        }
-        List<Wanted> wanted = new ArrayList<>();
-        if (rule.has("mirror")) {
-            double pct;
-            if (rule.has("mirrorPercentage")) {
-                pct = percentage(rule.get("mirrorPercentage").get("value"));
-            } else {
-                pct = rule.get("mirrorPercent").integer(100, 0, 100);
-            }
-            wanted.add(new Wanted(rule.get("mirror"), pct));
-        } else {
-            for (Node m : rule.get("mirrors").items()) {
-                if (!m.has("destination")) {
-                    throw m.get("destination").error("is required but missing");
-                }
-                double pct = m.has("percentage") ? percentage(m.get("percentage").get("value")) : 100;
-                wanted.add(new Wanted(m.get("destination"), pct));
-            }
-        }
-        List<MirrorPolicy> out = new ArrayList<>();
-        for (Wanted w : wanted) {
-            Node dest = w.destination();
-            String host = qualify(dest.get("host").string(), ns(vs));
-            if (selfHosts.contains(host)) {
-                notes.add(Diagnostic.warning(where, dest.path() + ".host", "mirroring to this gateway (selfHosts)"
-                        + " would loop; not mirrored"));
-                continue;
-            }
-            String cluster = resolve(run, dest, host, rules, where, notes, "not mirrored");
-            if (cluster != null) {
-                out.add(new MirrorPolicy(cluster, w.percent()));
-                run.referenced.add(cluster);
-            }
-        }
-        return out;
-    }
-
-    /** A {@code Percent} value: a number from 0 to 100; absent (null value node) is 100. */
-    private static double percentage(Node value) {
-        double v = value.number(100);
-        if (v < 0 || v > 100) {
-            throw value.error(v + " (expected: 0 to 100)");
-        }
-        return v;
     }
 
     /** The cluster a destination names, or null with an error in {@code notes} ending in {@code consequence}. */
