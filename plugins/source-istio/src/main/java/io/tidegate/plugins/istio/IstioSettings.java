@@ -26,15 +26,18 @@ import java.util.Set;
  * @param apiVersion the networking.istio.io version watched on an API server: v1 (Istio 1.22+), v1beta1, v1alpha3
  * @param kubernetesServices also read Services, EndpointSlices and Pods and publish clusters for the Services
  *                           VirtualServices and DestinationRules name (with pod labels, for subsets)
+ * @param gatewayNamespace the namespace this gateway stands in, for {@code exportTo}
  */
 record IstioSettings(Path kubeconfig, String context, List<String> namespaces, List<Path> manifests,
                      Map<String, String> gatewayLabels, Map<Integer, List<String>> listenerPorts,
                      Set<String> selfHosts, Duration debounce, Duration pollInterval, String apiVersion,
-                     boolean kubernetesServices) {
+                     boolean kubernetesServices, String gatewayNamespace) {
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "manifests", "gatewayLabels",
-            "listenerPorts", "selfHosts", "debounce", "pollInterval", "apiVersion", "kubernetesServices"};
+            "listenerPorts", "selfHosts", "debounce", "pollInterval", "apiVersion", "kubernetesServices", "gatewayNamespace"};
 
+    /** Where Istio installs its gateways. */
+    static final String DEFAULT_NAMESPACE = "istio-system";
     static final Map<String, String> DEFAULT_LABELS = Map.of("istio", "ingressgateway");
     static final Set<String> DEFAULT_SELF = Set.of("istio-ingressgateway.istio-system.svc.cluster.local",
             "istio-egressgateway.istio-system.svc.cluster.local");
@@ -90,8 +93,13 @@ record IstioSettings(Path kubeconfig, String context, List<String> namespaces, L
         if (!Set.of("v1", "v1beta1", "v1alpha3").contains(version)) {
             throw settings.get("apiVersion").error("'" + version + "' (expected one of: v1, v1beta1, v1alpha3)");
         }
+        String gatewayNamespace = settings.string("gatewayNamespace", DEFAULT_NAMESPACE);
+        if (!gatewayNamespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw settings.get("gatewayNamespace").error("'" + gatewayNamespace
+                    + "' (expected: a namespace name, lower-case letters, digits and '-')");
+        }
         return new IstioSettings(kubeconfig, kubeContext, namespaces, manifests, labels, ports, self, debounce, poll,
-                version, settings.bool("kubernetesServices", false));
+                version, settings.bool("kubernetesServices", false), gatewayNamespace);
     }
 
     boolean offline() {

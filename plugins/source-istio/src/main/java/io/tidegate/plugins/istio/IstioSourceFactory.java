@@ -50,7 +50,7 @@ public final class IstioSourceFactory implements ConfigSourceFactory {
         requireNonNull(name, "name");
         IstioSettings parsed = IstioSettings.parse(settings, context);
         IstioTranslator translator = new IstioTranslator(name, parsed.gatewayLabels(), context.listeners(),
-                parsed.listenerPorts(), parsed.selfHosts(), path -> {
+                parsed.listenerPorts(), parsed.selfHosts(), parsed.gatewayNamespace(), path -> {
                     try {
                         return Files.readString(context.resolvePath(path), StandardCharsets.UTF_8);
                     } catch (IOException e) {

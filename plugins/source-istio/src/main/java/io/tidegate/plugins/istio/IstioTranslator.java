@@ -1,5 +1,8 @@
 package io.tidegate.plugins.istio;
 
+import static io.tidegate.plugins.istio.IstioHosts.admits;
+import static io.tidegate.plugins.istio.IstioHosts.bareHost;
+import static io.tidegate.plugins.istio.IstioHosts.qualify;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -24,8 +27,8 @@ import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HealthStatus;
 import io.tidegate.spi.model.Listener;
 import io.tidegate.spi.model.ListenerProtocol;
-import io.tidegate.spi.model.ListenerRole;
 import io.tidegate.spi.model.LoadBalancer;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
@@ -37,7 +40,9 @@ import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
 import io.tidegate.spi.model.SocketAddress;
 import io.tidegate.spi.model.StringMatch;
+import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.Timeouts;
+import io.tidegate.spi.model.TlsSettings;
 import io.tidegate.spi.model.UpstreamTls;
 import io.tidegate.spi.model.WeightedCluster;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +69,6 @@ import java.util.function.Function;
 final class IstioTranslator {
 
     static final String MESH = "mesh";
-    private static final String SVC_SUFFIX = ".svc.cluster.local";
 
     /** Istio's default retry policy for routes that say nothing (pilot's {@code DefaultRetryPolicy}). */
     static final RetryPolicy ISTIO_DEFAULT_RETRIES = new RetryPolicy(2, null,
@@ -72,9 +76,10 @@ final class IstioTranslator {
 
     private final String source;
     private final Map<String, String> gatewayLabels;
-    private final List<Listener> listeners;
-    private final Map<Integer, List<String>> listenerPorts;
+    private final PortListeners ports;
+    private final TcpRules tcpRules;
     private final Set<String> selfHosts;
+    private final String gatewayNamespace;
     private final Function<String, String> files;
 
     /**
@@ -83,15 +88,19 @@ final class IstioTranslator {
      * @param listeners the listeners of tidegate.yaml
      * @param listenerPorts Gateway server port to listener names, overriding the match by listener port
      * @param selfHosts service hosts that stand for this gateway (the mesh hop to it is implicit)
+     * @param gatewayNamespace the namespace this gateway runs in: objects whose {@code exportTo} leaves it
+     *     out are not visible here
      * @param files reads a file named in a DestinationRule (caCertificates on a VM); throws on failure
      */
     IstioTranslator(String source, Map<String, String> gatewayLabels, List<Listener> listeners,
-                    Map<Integer, List<String>> listenerPorts, Set<String> selfHosts, Function<String, String> files) {
+                    Map<Integer, List<String>> listenerPorts, Set<String> selfHosts, String gatewayNamespace,
+                    Function<String, String> files) {
         this.source = requireNonNull(source, "source");
         this.gatewayLabels = Map.copyOf(gatewayLabels);
-        this.listeners = List.copyOf(listeners);
-        this.listenerPorts = Map.copyOf(listenerPorts);
+        this.ports = new PortListeners(listeners, listenerPorts);
+        this.tcpRules = new TcpRules(ports);
         this.selfHosts = Set.copyOf(selfHosts);
+        this.gatewayNamespace = requireNonNull(gatewayNamespace, "gatewayNamespace");
         this.files = requireNonNull(files, "files");
     }
 
@@ -166,12 +175,8 @@ final class IstioTranslator {
     // ------------------------------------------------------------------------------------------ state
 
     /** One cluster being built: its endpoints, from a ServiceEntry, before DestinationRules apply. */
-    private record BaseCluster(String host, int port, String protocol, List<Endpoint> endpoints,
+    private record BaseCluster(String host, int port, IstioProtocol protocol, List<Endpoint> endpoints,
                                Cluster.Resolution resolution, Provenance provenance) {
-    }
-
-    /** A Gateway server admitted by the selector, with the listeners its port maps to. */
-    private record Server(String gateway, List<String> hosts, Set<String> listeners, int port) {
     }
 
     private final class Run {
@@ -180,16 +185,20 @@ final class IstioTranslator {
         final Map<String, List<BaseCluster>> seHosts = new LinkedHashMap<>(); // host -> its ports
         final Map<String, Cluster> clusters = new TreeMap<>();
         final Map<String, Certificate> certificates = new TreeMap<>();
-        final Map<String, List<Server>> servers = new LinkedHashMap<>(); // "ns/name" -> servers
+        final Map<String, List<GatewayServer>> servers = new LinkedHashMap<>(); // "ns/name" -> servers
         final List<Route> redirects = new ArrayList<>();
         final List<Route> routes = new ArrayList<>();
+        final List<TcpRoute> tcpRoutes = new ArrayList<>();
+        final Map<String, Duration> tcpIdleTimeouts = new LinkedHashMap<>(); // cluster -> DR tcp.idleTimeout
+        final TcpRules.Out tcpOut = new TcpRules.Out(diagnostics, tcpRoutes, tcpIdleTimeouts);
         final Map<String, Secret> secrets = new LinkedHashMap<>();
         final Set<String> routeNames = new LinkedHashSet<>();
         final Set<String> referenced = new LinkedHashSet<>();
     }
 
-    Fragment translate(Snapshot s) {
+    Fragment translate(Snapshot objects) {
         Run run = new Run();
+        Snapshot s = visible(run, objects);
         for (Secret secret : s.secrets()) {
             run.secrets.put(ns(secret) + "/" + secret.getMetadata().getName(), secret);
         }
@@ -211,7 +220,7 @@ final class IstioTranslator {
         for (GenericKubernetesResource dr : s.destinationRules()) {
             String host = qualify(new Node(spec(dr).get("host").string(""), "spec.host").string(""), ns(dr));
             if (!run.seHosts.containsKey(host) && !host.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(prov(dr), "spec.host", host.endsWith(SVC_SUFFIX)
+                run.diagnostics.add(Diagnostic.warning(prov(dr), "spec.host", host.endsWith(IstioHosts.SVC_SUFFIX)
                         ? "the clusters of Kubernetes Service " + host + " are published by the kubernetes source;"
                         + " its trafficPolicy and subsets are not applied (pod labels are not known here)"
                         : "no ServiceEntry for host " + host + "; the DestinationRule applies to nothing"));
@@ -220,10 +229,47 @@ final class IstioTranslator {
         for (GenericKubernetesResource vs : s.virtualServices()) {
             guarded(run, vs, () -> virtualService(run, vs, rules));
         }
+        tcpRules.autoPassthrough(run.servers, run.clusters.values(), run.tcpOut);
         List<Route> all = new ArrayList<>(run.redirects);
         all.addAll(run.routes);
-        return new Fragment(all, List.of(), List.copyOf(run.clusters.values()),
+        return new Fragment(all, run.tcpRoutes, List.copyOf(run.clusters.values()),
                 List.copyOf(run.certificates.values()), List.copyOf(run.diagnostics));
+    }
+
+    /**
+     * The snapshot without the VirtualServices, DestinationRules and ServiceEntries whose {@code exportTo}
+     * leaves out this gateway's namespace: Istio's gateway sees the objects exported to the namespace its
+     * workload runs in ({@code "."}: the object's own namespace, {@code "*"}: every namespace, {@code "~"}:
+     * none; no {@code exportTo}: every namespace, Istio's default).
+     */
+    private Snapshot visible(Run run, Snapshot s) {
+        return new Snapshot(s.gateways(), exported(run, s.virtualServices()), exported(run, s.destinationRules()),
+                exported(run, s.serviceEntries()), s.secrets(), s.services(), s.endpointSlices(), s.pods());
+    }
+
+    private List<GenericKubernetesResource> exported(Run run, List<GenericKubernetesResource> objects) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
+        for (GenericKubernetesResource o : objects) {
+            Node exportTo = spec(o).get("exportTo");
+            try {
+                List<String> to = exportTo.strings();
+                if ((to.contains("*") || to.contains("~")) && to.size() > 1) {
+                    throw exportTo.error(to + ": '*' and '~' stand alone (expected: '*', '~', or '.' and namespaces)");
+                }
+                if (to.isEmpty() || to.contains("*") || to.contains(gatewayNamespace)
+                        || (to.contains(".") && ns(o).equals(gatewayNamespace))) {
+                    out.add(o);
+                    continue;
+                }
+                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, prov(o), exportTo.path(), "exportTo "
+                        + to + " leaves out this gateway's namespace " + gatewayNamespace
+                        + " (gatewayNamespace); not visible here"));
+            } catch (Node.Invalid e) {
+                run.diagnostics.add(Diagnostic.error(prov(o), e.field, e.getMessage() + "; " + o.getKind()
+                        + " rejected"));
+            }
+        }
+        return out;
     }
 
     private void guarded(Run run, HasMetadata object, Runnable work) {
@@ -287,7 +333,11 @@ final class IstioTranslator {
                     throw p.get("number").error("is required but missing");
                 }
                 String portName = p.get("name").string("");
-                String protocol = p.get("protocol").string("HTTP").toUpperCase(Locale.ROOT);
+                IstioProtocol protocol = IstioProtocol.parse(p.get("protocol").string("HTTP"));
+                if (protocol == null || protocol == IstioProtocol.UDP) {
+                    throw p.get("protocol").error("'" + p.get("protocol").string() + "' (expected: HTTP, HTTPS,"
+                            + " HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, MYSQL or REDIS)");
+                }
                 int target = p.get("targetPort").integer(number, 1, 65535);
                 List<Endpoint> eps = new ArrayList<>();
                 if (endpoints.isEmpty()) {
@@ -333,9 +383,15 @@ final class IstioTranslator {
         Set<String> wanted = new LinkedHashSet<>(ruleHosts);
         for (GenericKubernetesResource vs : s.virtualServices()) {
             try {
-                for (Node rule : spec(vs).get("http").items()) {
-                    for (Node d : rule.get("route").items()) {
-                        wanted.add(qualify(d.get("destination").get("host").string(""), ns(vs)));
+                for (String kind : List.of("http", "tcp", "tls")) {
+                    for (Node rule : spec(vs).get(kind).items()) {
+                        List<Node> dests = new ArrayList<>();
+                        rule.get("route").items().forEach(d -> dests.add(d.get("destination")));
+                        dests.add(rule.get("mirror"));
+                        rule.get("mirrors").items().forEach(m -> dests.add(m.get("destination")));
+                        for (Node d : dests) {
+                            wanted.add(qualify(d.get("host").string(""), ns(vs)));
+                        }
                     }
                 }
             } catch (Node.Invalid e) {
@@ -348,7 +404,7 @@ final class IstioTranslator {
                     : p.getMetadata().getLabels());
         }
         for (Service svc : s.services()) {
-            String host = svc.getMetadata().getName() + "." + ns(svc) + SVC_SUFFIX;
+            String host = svc.getMetadata().getName() + "." + ns(svc) + IstioHosts.SVC_SUFFIX;
             if (!wanted.contains(host) || run.seHosts.containsKey(host) || svc.getSpec() == null
                     || svc.getSpec().getPorts() == null) {
                 continue;
@@ -386,11 +442,8 @@ final class IstioTranslator {
                     }
                 }
                 eps.sort(Comparator.comparing(e -> e.address().toString()));
-                String protocol = sp.getAppProtocol() != null ? sp.getAppProtocol().toUpperCase(Locale.ROOT)
-                        : sp.getName() != null && sp.getName().contains("-") ? sp.getName().substring(0,
-                        sp.getName().indexOf('-')).toUpperCase(Locale.ROOT) : "HTTP";
-                BaseCluster b = new BaseCluster(host, sp.getPort(), protocol.equals("HTTPS") ? "HTTPS" : "HTTP", eps,
-                        Cluster.Resolution.STATIC, where);
+                IstioProtocol protocol = IstioProtocol.ofServicePort(sp.getAppProtocol(), sp.getName());
+                BaseCluster b = new BaseCluster(host, sp.getPort(), protocol, eps, Cluster.Resolution.STATIC, where);
                 run.base.put(host + ":" + sp.getPort(), b);
                 run.seHosts.computeIfAbsent(host, x -> new ArrayList<>()).add(b);
             }
@@ -423,11 +476,6 @@ final class IstioTranslator {
         Node spec = dr == null ? new Node(null, "spec") : spec(dr);
         Provenance where = dr == null ? b.provenance() : prov(dr);
         Node policy = spec.get("trafficPolicy");
-        if (isProtocol(b.protocol(), "HTTP2", "GRPC", "GRPC-WEB", "TCP", "TLS", "MONGO", "MYSQL", "REDIS")) {
-            run.diagnostics.add(Diagnostic.warning(b.provenance(), "spec.ports", "protocol " + b.protocol()
-                    + " of port " + b.port() + " is not served by this build (HTTP/1.1 only); cluster " + name
-                    + " speaks HTTP/1.1 and may not work"));
-        }
         run.clusters.put(name, cluster(run, name, b, b.endpoints(), policy, new Node(null, ""), where,
                 "spec.trafficPolicy"));
         for (Node subset : spec.get("subsets").items()) {
@@ -484,28 +532,14 @@ final class IstioTranslator {
                             Node subsetPolicy, Provenance where, String field) {
         Map<String, Node> eff = effective(policy, subsetPolicy, b.port());
         LoadBalancer lb = loadBalancer(run, eff.get("loadBalancer"), where);
-        Duration connect = null;
-        Duration idle = null;
-        Node pool = eff.get("connectionPool");
-        if (!pool.missing()) {
-            connect = pool.get("tcp").get("connectTimeout").duration(null);
-            idle = pool.get("http").get("idleTimeout").duration(null);
-            List<String> limits = new ArrayList<>();
-            for (String k : List.of("maxConnections")) {
-                if (pool.get("tcp").has(k)) {
-                    limits.add("tcp." + k);
-                }
-            }
-            for (String k : List.of("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection",
-                    "maxRetries", "maxConcurrentStreams")) {
-                if (pool.get("http").has(k)) {
-                    limits.add("http." + k);
-                }
-            }
-            if (!limits.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(where, pool.path(), "circuit-breaker limits " + limits
-                        + " are not enforced by this build; served without them"));
-            }
+        Node poolNode = eff.get("connectionPool");
+        ConnectionPool pool = ConnectionPool.of(poolNode, b.protocol());
+        if (pool.tcpIdleTimeout() != null) {
+            run.tcpIdleTimeouts.put(name, pool.tcpIdleTimeout());
+        }
+        if (!pool.ignored().isEmpty()) {
+            run.diagnostics.add(Diagnostic.warning(where, poolNode.path(), pool.ignored()
+                    + " have no counterpart in Tidegate; ignored"));
         }
         OutlierDetection od = null;
         Node o = eff.get("outlierDetection");
@@ -523,23 +557,14 @@ final class IstioTranslator {
                         + " consecutiveLocalOriginFailures and minHealthPercent are not supported; ignored"));
             }
         }
-        UpstreamTls tls = tls(run, eff.get("tls"), b, where);
-        if (tls == null && b.protocol().equals("HTTPS") && eff.get("tls").missing()) {
+        UpstreamTls tls = tls(run, eff.get("tls"), b, where, pool.protocol());
+        if (tls == null && b.protocol() == IstioProtocol.HTTPS && eff.get("tls").missing()) {
             run.diagnostics.add(Diagnostic.warning(b.provenance(), "spec.ports", "port " + b.port() + " of "
-                    + b.host() + " is HTTPS but no DestinationRule originates TLS; Tidegate sends plain HTTP"
-                    + " (add a DestinationRule with tls.mode SIMPLE)"));
+                    + b.host() + " is HTTPS but no DestinationRule originates TLS; HTTP routes to it send plain"
+                    + " HTTP (add a DestinationRule with tls.mode SIMPLE, or route it with a tls route)"));
         }
-        return new Cluster(name, endpoints, b.resolution(), Cluster.UpstreamProtocol.HTTP1, lb, connect, idle, null,
-                od, null, tls, where.withRule(field));
-    }
-
-    private static boolean isProtocol(String p, String... any) {
-        for (String a : any) {
-            if (a.equals(p)) {
-                return true;
-            }
-        }
-        return false;
+        return new Cluster(name, endpoints, b.resolution(), pool.protocol(), lb, pool.connectTimeout(),
+                pool.idleTimeout(), pool.limits(), od, null, tls, where.withRule(field));
     }
 
     private LoadBalancer loadBalancer(Run run, Node lb, Provenance where) {
@@ -585,7 +610,7 @@ final class IstioTranslator {
         return new LoadBalancer(ch.has("maglev") ? LoadBalancer.Policy.MAGLEV : LoadBalancer.Policy.RING_HASH, hash);
     }
 
-    private UpstreamTls tls(Run run, Node t, BaseCluster b, Provenance where) {
+    private UpstreamTls tls(Run run, Node t, BaseCluster b, Provenance where, Cluster.UpstreamProtocol protocol) {
         if (t.missing()) {
             return null;
         }
@@ -637,7 +662,9 @@ final class IstioTranslator {
         boolean skip = t.get("insecureSkipVerify").bool(false);
         String sni = t.get("sni").string(b.resolution() == Cluster.Resolution.DNS || b.host().indexOf('*') < 0
                 ? b.host() : null);
-        return new UpstreamTls(sni, ca, !skip, cert, key, List.of(), t.get("subjectAltNames").strings());
+        // HTTP/2 over TLS is negotiated by ALPN (h2), as Istio's clusters offer it for HTTP/2 ports.
+        List<String> alpn = protocol == Cluster.UpstreamProtocol.HTTP2 ? List.of("h2") : List.of();
+        return new UpstreamTls(sni, ca, !skip, cert, key, alpn, t.get("subjectAltNames").strings());
     }
 
     private String read(Node path) {
@@ -677,10 +704,10 @@ final class IstioTranslator {
             return;
         }
         String key = ns(gw) + "/" + gw.getMetadata().getName();
-        List<Server> servers = new ArrayList<>();
+        List<GatewayServer> servers = new ArrayList<>();
         for (Node server : spec.get("servers").items()) {
             try {
-                Server s = server(run, gw, server, where);
+                GatewayServer s = server(run, gw, server, where);
                 if (s != null) {
                     servers.add(s);
                 }
@@ -691,12 +718,17 @@ final class IstioTranslator {
         run.servers.put(key, servers);
     }
 
-    private Server server(Run run, GenericKubernetesResource gw, Node server, Provenance where) {
+    private GatewayServer server(Run run, GenericKubernetesResource gw, Node server, Provenance where) {
         int port = server.get("port").get("number").integer(0, 1, 65535);
         if (port == 0) {
             throw server.get("port").get("number").error("is required but missing");
         }
-        String protocol = server.get("port").get("protocol").string("HTTP").toUpperCase(Locale.ROOT);
+        Node protocolNode = server.get("port").get("protocol");
+        IstioProtocol protocol = IstioProtocol.parse(protocolNode.string("HTTP"));
+        if (protocol == null || protocol == IstioProtocol.UDP) {
+            throw protocolNode.error("'" + protocolNode.string() + "' (expected: HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB,"
+                    + " TCP, TLS, MONGO, MYSQL or REDIS)");
+        }
         List<String> hosts = server.get("hosts").strings();
         if (hosts.isEmpty()) {
             throw server.get("hosts").error("is empty (expected: at least one host)");
@@ -708,44 +740,48 @@ final class IstioTranslator {
                 throw server.get("hosts").items().get(i).error("'" + h + "' (expected: [namespace/]host)");
             }
         }
-        List<String> names = listenerPorts.get(port);
-        if (names == null) {
-            names = listeners.stream().filter(l -> l.address().port() == port).map(Listener::name).toList();
+        Node tls = server.get("tls");
+        String mode = tls.get("mode").string(null);
+        GatewayServer.Kind kind = serverKind(run, server, protocol, mode, where);
+        if (kind == null) {
+            return null;
         }
+        List<String> names = ports.forPort(port);
         if (names.isEmpty()) {
             run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port", "no listener of tidegate.yaml"
                     + " serves port " + port + " (map it with listenerPorts); server not served"));
             return null;
         }
-        Node tls = server.get("tls");
-        String mode = tls.get("mode").string(null);
-        boolean https = protocol.equals("HTTPS") || (mode != null && !protocol.equals("TLS"));
-        if (protocol.equals("TLS") || "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode)
-                || protocol.equals("TCP") || protocol.equals("MONGO") || protocol.equals("GRPC")
-                || protocol.equals("HTTP2")) {
-            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port.protocol", "protocol " + protocol
-                    + (mode == null ? "" : " tls.mode " + mode) + " is not served by this build (no tcp,"
-                    + " tls-passthrough or HTTP/2 listeners yet); server not served"));
-            return null;
-        }
+        boolean https = kind == GatewayServer.Kind.HTTP && (protocol == IstioProtocol.HTTPS || mode != null);
+        List<String> bound = new ArrayList<>();
         for (String n : names) {
-            Listener l = listeners.stream().filter(x -> x.name().equals(n)).findFirst().orElse(null);
+            Listener l = ports.named(n);
             if (l == null) {
                 throw server.get("port").error("listenerPorts maps port " + port + " to '" + n
                         + "', which tidegate.yaml does not define");
             }
+            if (!kind.listenerProtocols.contains(l.protocol())) {
+                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".port.protocol", "port " + port
+                        + " is " + protocol.label() + (mode == null ? "" : " (tls.mode " + mode + ")") + " but listener "
+                        + n + " is " + PortListeners.protocolName(l.protocol()) + " (expected: "
+                        + kind.listenerProtocols.stream()
+                        .map(PortListeners::protocolName).sorted().toList() + "); not bound there"));
+                continue;
+            }
             if (https && l.protocol() != ListenerProtocol.HTTPS) {
                 run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls", "port " + port
-                        + " is HTTPS but listener " + n + " is " + l.protocol().name().toLowerCase(Locale.ROOT)
+                        + " is HTTPS but listener " + n + " is " + PortListeners.protocolName(l.protocol())
                         + "; TLS is not terminated there"));
+            } else if (https && !clientAuthFits(run, gw, server, mode, l, where)) {
+                continue;
             }
+            bound.add(n);
         }
+        if (bound.isEmpty()) {
+            return null;
+        }
+        names = bound;
         if (https) {
-            if ("MUTUAL".equals(mode) || "OPTIONAL_MUTUAL".equals(mode)) {
-                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", mode + ": client"
-                        + " certificates are verified by the listener's tls.clientCa in tidegate.yaml; the"
-                        + " server's CA is not applied from here"));
-            }
             if (tls.has("credentialName")) {
                 String secretName = tls.get("credentialName").string();
                 Secret secret = run.secrets.get(ns(gw) + "/" + secretName);
@@ -760,7 +796,7 @@ final class IstioTranslator {
                     String cname = ns(gw) + "/" + secretName;
                     Certificate old = run.certificates.get(cname);
                     Set<String> sni = new java.util.TreeSet<>(old == null ? List.of() : old.serverNames());
-                    hosts.stream().map(IstioTranslator::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
+                    hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
                     run.certificates.put(cname, new Certificate(cname, List.copyOf(sni), crt, key,
                             Provenance.of(source, "Secret " + cname)));
                 }
@@ -769,8 +805,8 @@ final class IstioTranslator {
                         "file-mounted certificates are not read; use credentialName"));
             }
         }
-        if (tls.get("httpsRedirect").bool(false)) {
-            List<String> routeHosts = hosts.stream().map(IstioTranslator::bareHost).filter(h -> !h.equals("*"))
+        if (kind == GatewayServer.Kind.HTTP && tls.get("httpsRedirect").bool(false)) {
+            List<String> routeHosts = hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*"))
                     .distinct().toList();
             String name = ns(gw) + "/" + gw.getMetadata().getName() + "/" + server.path() + "/https-redirect";
             run.redirects.add(Route.builder(name, where.withRule(server.path() + ".tls.httpsRedirect"))
@@ -778,31 +814,79 @@ final class IstioTranslator {
                     .match(RouteMatch.hostsAndPath(routeHosts, null))
                     .action(new RouteAction.Redirect("https", null, 0, null, null, 301, false)).build());
         }
-        return new Server(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port);
+        return new GatewayServer(ns(gw) + "/" + gw.getMetadata().getName(), hosts, new LinkedHashSet<>(names), port, kind,
+                where.withRule(server.path()));
     }
 
-    private static String bareHost(String h) {
-        return (h.contains("/") ? h.substring(h.indexOf('/') + 1) : h).toLowerCase(Locale.ROOT);
-    }
-
-    /** Whether a VirtualService host in namespace vsNs may bind to a server host pattern. */
-    private static boolean admits(String serverHost, String vsHost, String vsNs, String gwNs) {
-        String nsPart = serverHost.contains("/") ? serverHost.substring(0, serverHost.indexOf('/')) : "*";
-        String pattern = bareHost(serverHost);
-        if (!(nsPart.equals("*") || nsPart.equals(vsNs) || (nsPart.equals(".") && vsNs.equals(gwNs)))) {
-            return false;
+    /**
+     * The kind of a server from its protocol and TLS mode, as Istio's gateway builds listeners: TLS (and
+     * HTTPS) with PASSTHROUGH forwards the TLS bytes by SNI; TLS with a terminating mode would be TLS in
+     * front of tcp routes, which no Tidegate listener does (null, with a warning).
+     */
+    private static GatewayServer.Kind serverKind(Run run, Node server, IstioProtocol protocol, String mode, Provenance where) {
+        boolean passthrough = "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode);
+        if (passthrough && (protocol == IstioProtocol.TLS || protocol == IstioProtocol.HTTPS)) {
+            return "PASSTHROUGH".equals(mode) ? GatewayServer.Kind.TLS : GatewayServer.Kind.AUTO_PASSTHROUGH;
         }
-        return hostMatches(pattern, vsHost) || hostMatches(vsHost, pattern);
+        if (passthrough) {
+            throw server.get("tls").get("mode").error(mode + " needs protocol TLS or HTTPS (got "
+                    + protocol.label() + ")");
+        }
+        if (protocol == IstioProtocol.TLS) {
+            if (mode == null) {
+                throw server.get("tls").error("is required for protocol TLS (expected: tls.mode PASSTHROUGH)");
+            }
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "protocol TLS with tls.mode "
+                    + mode + " terminates TLS in front of tcp routes, which no Tidegate listener does (tcp"
+                    + " listeners do not terminate TLS; use PASSTHROUGH, or HTTPS for HTTP); server not served"));
+            return null;
+        }
+        return protocol.isTcp() ? GatewayServer.Kind.TCP : GatewayServer.Kind.HTTP;
     }
 
-    static boolean hostMatches(String pattern, String host) {
-        if (pattern.equals("*")) {
+    /**
+     * Client certificates are verified by the listener (its {@code tls.clientCaFile} and {@code clientAuth}
+     * in tidegate.yaml), not per server: a MUTUAL server binds only to listeners that require a client
+     * certificate (never served as SIMPLE, which would drop the check), OPTIONAL_MUTUAL to listeners that
+     * ask for one (warned, and served without, otherwise). A CA in the credential Secret ({@code ca.crt},
+     * {@code cacert}, or Istio's {@code <name>-cacert} Secret) that is not the listener's is reported.
+     */
+    private boolean clientAuthFits(Run run, GenericKubernetesResource gw, Node server, String mode, Listener l,
+                                   Provenance where) {
+        boolean mutual = "MUTUAL".equals(mode);
+        if (!mutual && !"OPTIONAL_MUTUAL".equals(mode)) {
             return true;
         }
-        if (pattern.startsWith("*.")) {
-            return host.endsWith(pattern.substring(1)) || host.equals(pattern);
+        TlsSettings t = l.tls();
+        boolean asks = t != null && t.clientCaPem() != null;
+        if (mutual && !(asks && t.requireClientCertificate())) {
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "MUTUAL needs listener "
+                    + l.name() + " to require client certificates (tls.clientCaFile and clientAuth: require in"
+                    + " tidegate.yaml); not bound there"));
+            return false;
         }
-        return pattern.equals(host);
+        if (!asks) {
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "OPTIONAL_MUTUAL: listener "
+                    + l.name() + " asks for no client certificate (no tls.clientCaFile in tidegate.yaml); served"
+                    + " without client authentication"));
+            return true;
+        }
+        Node credential = server.get("tls").get("credentialName");
+        if (!credential.missing()) {
+            String name = credential.string();
+            Secret own = run.secrets.get(ns(gw) + "/" + name);
+            Secret separate = run.secrets.get(ns(gw) + "/" + name + "-cacert");
+            String ca = own == null ? null : first(secretData(own), "ca.crt", "cacert");
+            if (ca == null && separate != null) {
+                ca = first(secretData(separate), "ca.crt", "cacert");
+            }
+            if (ca != null && !ca.strip().equals(t.clientCaPem().strip())) {
+                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.credentialName", "the CA of"
+                        + " Secret " + ns(gw) + "/" + name + " is not listener " + l.name() + "'s tls.clientCaFile;"
+                        + " client certificates are verified against the listener's"));
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------------------------------ VirtualService
@@ -820,53 +904,49 @@ final class IstioTranslator {
         if (gateways.isEmpty()) {
             gateways = List.of(MESH);
         }
-        // Which listeners each gateway reference binds to, and the VS hosts each admits.
-        Map<String, Set<String>> bound = new LinkedHashMap<>(); // gateway ref -> listeners
+        // The servers each gateway reference binds (mesh: the egress listeners), and the hosts HTTP servers admit.
+        Map<String, List<GatewayServer>> bound = new LinkedHashMap<>();
         Set<String> routeHosts = new LinkedHashSet<>();
         for (int i = 0; i < gateways.size(); i++) {
             String ref = gateways.get(i);
             if (ref.equals(MESH)) {
-                Set<String> egress = new LinkedHashSet<>();
-                listeners.stream().filter(l -> l.role() == ListenerRole.EGRESS && l.protocol() != ListenerProtocol.TCP
-                        && l.protocol() != ListenerProtocol.TLS_PASSTHROUGH).forEach(l -> egress.add(l.name()));
-                if (egress.isEmpty()) {
-                    run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, "spec.gateways[" + i + "]",
-                            "mesh: tidegate.yaml has no egress listener; the mesh rules are not served"));
-                }
-                bound.put(MESH, egress);
-                hosts.forEach(h -> routeHosts.add(qualify(h, vsNs)));
+                List<GatewayServer> mesh = meshServers(run, spec, where, "spec.gateways[" + i + "]");
+                bound.put(MESH, mesh);
+                routeHosts.addAll(hosts);
                 continue;
             }
             String key = ref.contains("/") ? ref : vsNs + "/" + ref;
-            List<Server> servers = run.servers.get(key);
+            List<GatewayServer> servers = run.servers.get(key);
             if (servers == null) {
                 run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, "spec.gateways[" + i + "]",
                         "Gateway " + key + " is not served by this gateway (missing, or its selector does not"
                         + " match)"));
                 continue;
             }
-            Set<String> ls = new LinkedHashSet<>();
+            List<GatewayServer> admitted = new ArrayList<>();
             String gwNs = key.substring(0, key.indexOf('/'));
-            for (Server s : servers) {
+            for (GatewayServer s : servers) {
                 boolean any = false;
                 for (String h : hosts) {
                     for (String sh : s.hosts()) {
                         if (admits(sh, h, vsNs, gwNs)) {
                             any = true;
-                            routeHosts.add(h);
+                            if (s.kind() == GatewayServer.Kind.HTTP) {
+                                routeHosts.add(h);
+                            }
                         }
                     }
                 }
-                if (any) {
-                    ls.addAll(s.listeners());
+                if (any && s.kind() != GatewayServer.Kind.AUTO_PASSTHROUGH) {
+                    admitted.add(s);
                 }
             }
-            if (ls.isEmpty()) {
+            if (admitted.isEmpty()) {
                 run.diagnostics.add(Diagnostic.warning(where, "spec.hosts", "no server of Gateway " + key
                         + " admits hosts " + hosts + "; not bound to it"));
                 continue;
             }
-            bound.put(key, ls);
+            bound.put(key, admitted);
         }
         List<String> routeHostList = routeHosts.contains("*") ? List.of() : List.copyOf(routeHosts);
         List<Node> http = spec.get("http").items();
@@ -878,16 +958,79 @@ final class IstioTranslator {
                         + "; http rule rejected"));
             }
         }
-        for (String kind : List.of("tcp", "tls")) {
-            List<Node> l4 = spec.get(kind).items();
-            if (!l4.isEmpty()) {
-                run.diagnostics.add(Diagnostic.warning(where, "spec." + kind, l4.size() + " " + kind
-                        + " route(s) not served: this build has no tcp or tls-passthrough listeners yet"));
+        for (GatewayServer.Kind kind : List.of(GatewayServer.Kind.TLS, GatewayServer.Kind.TCP)) {
+            for (Node rule : spec.get(kind == GatewayServer.Kind.TLS ? "tls" : "tcp").items()) {
+                try {
+                    tcpRules.rule(ns(vs) + "/" + vs.getMetadata().getName(), where, kind, rule, bound, hosts,
+                            (r, at, notes, consequence) -> destinations(run, vs, r, rules, at, notes, consequence),
+                            run.tcpOut);
+                } catch (Node.Invalid e) {
+                    run.diagnostics.add(Diagnostic.error(where.withRule(rule.path()), e.field, e.getMessage()
+                            + "; " + (kind == GatewayServer.Kind.TLS ? "tls" : "tcp") + " rule rejected"));
+                }
             }
         }
     }
 
-    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, Set<String>> bound,
+    /**
+     * The {@code mesh} gateway: the egress-role listeners, one pseudo server per kind (http rules on the http
+     * and https ones, tcp rules on tcp ones, tls rules on tls-passthrough ones), admitting every host.
+     */
+    private List<GatewayServer> meshServers(Run run, Node spec, Provenance where, String field) {
+        List<GatewayServer> out = new ArrayList<>();
+        for (GatewayServer.Kind kind : List.of(GatewayServer.Kind.HTTP, GatewayServer.Kind.TCP,
+                GatewayServer.Kind.TLS)) {
+            Set<String> egress = ports.egress(kind.listenerProtocols);
+            String rules = kind.name().toLowerCase(Locale.ROOT);
+            if (egress.isEmpty() && (kind == GatewayServer.Kind.HTTP || !spec.get(rules).items().isEmpty())) {
+                run.diagnostics.add(new Diagnostic(Diagnostic.Severity.INFO, where, field,
+                        kind == GatewayServer.Kind.HTTP
+                        ? "mesh: tidegate.yaml has no egress listener; the mesh rules are not served"
+                        : "mesh: tidegate.yaml has no egress " + kind.listenerProtocols.stream()
+                        .map(PortListeners::protocolName).findFirst().orElseThrow() + " listener; the mesh "
+                        + rules + " rules are not served"));
+            }
+            out.add(new GatewayServer(MESH, List.of("*"), egress, 0, kind, where));
+        }
+        return out;
+    }
+
+    /**
+     * Resolves {@code route[].destination}s as Istio does (see {@link #resolve}); a rule whose destinations
+     * are all {@code selfHosts} is the implicit mesh hop, mixing them with others is an error.
+     */
+    private RouteDestinations destinations(Run run, GenericKubernetesResource vs, Node rule,
+                                           Map<String, GenericKubernetesResource> rules, Provenance where,
+                                           List<Diagnostic> notes, String consequence) {
+        List<WeightedCluster> dests = new ArrayList<>();
+        List<Node> items = rule.get("route").items();
+        boolean unresolved = false;
+        int selfCount = 0;
+        boolean noWeights = items.stream().noneMatch(x -> x.has("weight"));
+        for (Node d : items) {
+            Node dest = d.get("destination");
+            String host = qualify(dest.get("host").string(), ns(vs));
+            if (selfHosts.contains(host)) {
+                selfCount++;
+                continue;
+            }
+            String cluster = resolve(run, dest, host, rules, where, notes, consequence);
+            if (cluster == null) {
+                unresolved = true;
+                continue;
+            }
+            int weight = noWeights ? 1 : d.get("weight").integer(0, 0, 100);
+            dests.add(new WeightedCluster(cluster, weight, headerEdits(d.get("headers").get("request")),
+                    headerEdits(d.get("headers").get("response"))));
+            run.referenced.add(cluster);
+        }
+        if (selfCount > 0 && selfCount != items.size()) {
+            throw rule.get("route").error("mixes destinations that are this gateway with others");
+        }
+        return new RouteDestinations(dests, unresolved, selfCount > 0);
+    }
+
+    private void httpRule(Run run, GenericKubernetesResource vs, Node rule, Map<String, List<GatewayServer>> bound,
                           List<String> hosts, Map<String, GenericKubernetesResource> rules) {
         Provenance where = prov(vs).withRule(rule.path());
         String base = ns(vs) + "/" + vs.getMetadata().getName() + "/" + rule.path().substring("spec.".length());
@@ -905,37 +1048,11 @@ final class IstioTranslator {
         List<Diagnostic> notes = new ArrayList<>();
         boolean toSelf = false;
         if (rule.has("route")) {
-            List<WeightedCluster> dests = new ArrayList<>();
-            List<Node> items = rule.get("route").items();
-            boolean unresolved = false;
-            int selfCount = 0;
-            for (Node d : items) {
-                Node dest = d.get("destination");
-                String host = qualify(dest.get("host").string(), ns(vs));
-                if (selfHosts.contains(host)) {
-                    selfCount++;
-                    continue;
-                }
-                String cluster = resolve(run, dest, host, rules, where, notes);
-                if (cluster == null) {
-                    unresolved = true;
-                    continue;
-                }
-                boolean noWeights = items.stream().noneMatch(x -> x.has("weight"));
-                int weight = noWeights ? 1 : d.get("weight").integer(0, 0, 100);
-                dests.add(new WeightedCluster(cluster, weight, headerEdits(d.get("headers").get("request")),
-                        headerEdits(d.get("headers").get("response"))));
-                run.referenced.add(cluster);
-            }
-            if (selfCount > 0) {
-                if (selfCount != items.size()) {
-                    throw rule.get("route").error("mixes destinations that are this gateway with others");
-                }
-                toSelf = true;
-            }
-            action = (unresolved || dests.isEmpty()) && !toSelf
+            RouteDestinations d = destinations(run, vs, rule, rules, where, notes, "requests get 503");
+            toSelf = d.toSelf();
+            action = (d.unresolved() || d.clusters().isEmpty()) && !toSelf
                     ? new RouteAction.DirectResponse(503, "no healthy upstream", List.of())
-                    : dests.isEmpty() ? null : new RouteAction.Forward(dests);
+                    : d.clusters().isEmpty() ? null : new RouteAction.Forward(d.clusters());
         } else if (rule.has("redirect")) {
             action = redirect(rule.get("redirect"));
         } else {
@@ -953,6 +1070,9 @@ final class IstioTranslator {
                     "the destination is this gateway (selfHosts): the mesh hop to it is implicit; rule skipped"));
             return;
         }
+        List<MirrorPolicy> mirrors = Mirrors.of(rule, ns(vs), selfHosts, where, notes,
+                (dest, host, n, consequence) -> resolve(run, dest, host, rules, where, n, consequence));
+        mirrors.forEach(m -> run.referenced.add(m.cluster()));
         run.diagnostics.addAll(notes);
         Route.Builder proto = Route.builder(base, where).action(action);
         if (rule.has("rewrite")) {
@@ -967,9 +1087,8 @@ final class IstioTranslator {
         proto.cors(cors(rule.get("corsPolicy")));
         proto.requestHeaders(headerEdits(rule.get("headers").get("request")));
         proto.responseHeaders(headerEdits(rule.get("headers").get("response")));
-        if (rule.has("mirror") || rule.has("mirrors")) {
-            run.diagnostics.add(Diagnostic.warning(where, rule.path() + (rule.has("mirror") ? ".mirror" : ".mirrors"),
-                    "mirroring is not supported by this build yet; the rule is served without its mirror"));
+        if (action instanceof RouteAction.Forward) {
+            mirrors.forEach(proto::addMirror);
         }
         Map<String, String> meta = ruleName == null ? Map.of() : Map.of("istio.rule", ruleName);
         Route prototype = proto.build();
@@ -1004,30 +1123,17 @@ final class IstioTranslator {
         }
     }
 
-    private Set<String> listenersFor(Node m, Map<String, Set<String>> bound) {
-        List<String> only = m.get("gateways").strings();
+    private Set<String> listenersFor(Node m, Map<String, List<GatewayServer>> bound) {
         Set<String> out = new LinkedHashSet<>();
-        bound.forEach((ref, ls) -> {
-            if (only.isEmpty() || only.contains(ref) || only.contains(ref.substring(ref.indexOf('/') + 1))) {
-                out.addAll(ls);
-            }
-        });
-        if (m.has("port")) {
-            int port = m.get("port").integer(0, 1, 65535);
-            List<String> byPort = listenerPorts.get(port);
-            out.removeIf(l -> byPort != null ? !byPort.contains(l)
-                    : listeners.stream().noneMatch(x -> x.name().equals(l) && x.address().port() == port));
-        }
-        for (String k : List.of("sourceLabels", "sourceNamespace")) {
-            if (m.has(k)) {
-                throw m.get(k).error(k + " selects mesh workloads, which a gateway cannot see");
-            }
-        }
-        return out;
+        GatewayServer.keptBy(m, bound, GatewayServer.Kind.HTTP).forEach(s -> out.addAll(s.listeners()));
+        Set<String> kept = ports.onPort(m, out);
+        GatewayServer.rejectWorkloadMatches(m);
+        return kept;
     }
 
+    /** The cluster a destination names, or null with an error in {@code notes} ending in {@code consequence}. */
     private String resolve(Run run, Node dest, String host, Map<String, GenericKubernetesResource> rules,
-                           Provenance where, List<Diagnostic> notes) {
+                           Provenance where, List<Diagnostic> notes, String consequence) {
         List<BaseCluster> se = run.seHosts.get(host);
         String subset = dest.get("subset").string(null);
         int port = dest.get("port").get("number").integer(0, 1, 65535);
@@ -1035,7 +1141,7 @@ final class IstioTranslator {
         if (se != null) {
             if (port == 0) {
                 if (se.size() != 1) {
-                    throw dest.get("port").error("is required: ServiceEntry host " + host + " has ports "
+                    throw dest.get("port").error("is required: host " + host + " has ports "
                             + se.stream().map(BaseCluster::port).toList());
                 }
                 port = se.get(0).port();
@@ -1043,11 +1149,11 @@ final class IstioTranslator {
             int p = port;
             if (se.stream().noneMatch(b -> b.port() == p)) {
                 notes.add(Diagnostic.error(where, dest.path() + ".port", "host " + host + " has no port " + port
-                        + "; requests get 503"));
+                        + "; " + consequence));
                 return null;
             }
             cluster = host + ":" + port;
-        } else if (host.endsWith(SVC_SUFFIX)) {
+        } else if (host.endsWith(IstioHosts.SVC_SUFFIX)) {
             if (port == 0) {
                 throw dest.get("port").error("is required for Kubernetes Service " + host
                         + " (its clusters are named by port)");
@@ -1056,13 +1162,13 @@ final class IstioTranslator {
             if (subset != null) {
                 notes.add(Diagnostic.error(where, dest.path() + ".subset", "subsets of Kubernetes Services need pod"
                         + " labels: give this source the Service, its EndpointSlices and Pods (kubernetesServices:"
-                        + " true); requests get 503"));
+                        + " true); " + consequence));
                 return null;
             }
             return cluster;
         } else {
             notes.add(Diagnostic.error(where, dest.path() + ".host", "host " + host + " is neither a ServiceEntry"
-                    + " host nor a Kubernetes Service; requests get 503"));
+                    + " host nor a Kubernetes Service; " + consequence));
             return null;
         }
         if (subset != null) {
@@ -1071,7 +1177,7 @@ final class IstioTranslator {
                     .anyMatch(s -> subset.equals(s.get("name").string(null)));
             if (!defined) {
                 notes.add(Diagnostic.error(where, dest.path() + ".subset", "no DestinationRule defines subset "
-                        + subset + " of " + host + "; requests get 503"));
+                        + subset + " of " + host + "; " + consequence));
                 return null;
             }
             return subsetCluster(cluster, subset);
@@ -1284,15 +1390,6 @@ final class IstioTranslator {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
-
-    /** Istio's short-name rule: a name without a dot is {@code name.<ns>.svc.cluster.local}. */
-    static String qualify(String host, String namespace) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.equals("*") || h.contains(".")) {
-            return h;
-        }
-        return h + "." + namespace + SVC_SUFFIX;
-    }
 
     private Provenance prov(HasMetadata o) {
         return Provenance.of(source, o.getKind() + " " + ns(o) + "/" + o.getMetadata().getName());

@@ -2,6 +2,7 @@ package io.tidegate.plugins.istio;
 
 import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
+import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.Fragment;
@@ -11,6 +12,7 @@ import io.tidegate.spi.model.QueryMatch;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.StringMatch;
+import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.WeightedCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +30,14 @@ final class Dump {
         List<String> lines = new ArrayList<>();
         for (Route r : f.routes()) {
             lines.add("route " + route(r));
+        }
+        for (TcpRoute t : f.tcpRoutes()) {
+            lines.add("tcp " + t.name() + " | listeners=" + t.listeners().stream().sorted().toList() + " sni="
+                    + (t.sniHosts().isEmpty() ? "*" : String.join(",", t.sniHosts())) + " -> "
+                    + t.clusters().stream().map(c -> c.cluster() + "*" + c.weight()).collect(Collectors.joining(" + "))
+                    + (t.idleTimeout() == null ? "" : " idle=" + d(t.idleTimeout()))
+                    + " (" + t.provenance().object() + (t.provenance().rule() == null ? "" : "#" + t.provenance().rule())
+                    + ")");
         }
         for (Cluster c : f.clusters()) {
             lines.add("cluster " + cluster(c));
@@ -47,6 +57,15 @@ final class Dump {
         sb.append(c.endpoints().stream().map(Dump::endpoint).collect(Collectors.joining(",", "[", "]")));
         if (c.resolution() == Cluster.Resolution.DNS) {
             sb.append(" dns");
+        }
+        if (c.protocol() == Cluster.UpstreamProtocol.HTTP2) {
+            sb.append(" h2");
+        }
+        if (!c.limits().equals(ConnectionLimits.UNLIMITED)) {
+            var l = c.limits();
+            sb.append(" limits[conns=").append(l.maxConnections()).append(" pending=").append(l.maxPendingRequests())
+                    .append(" requests=").append(l.maxRequests()).append(" retries=").append(l.maxRetries())
+                    .append(" perConn=").append(l.maxRequestsPerConnection()).append("]");
         }
         if (c.loadBalancer().policy() != io.tidegate.spi.model.LoadBalancer.Policy.ROUND_ROBIN) {
             sb.append(" lb=").append(c.loadBalancer().policy());
@@ -69,6 +88,7 @@ final class Dump {
             sb.append(" tls[sni=").append(c.tls().sni()).append(c.tls().caPem() != null ? " ca" : "")
                     .append(c.tls().clientCertificatePem() != null ? " mtls" : "")
                     .append(c.tls().verify() ? "" : " noverify")
+                    .append(c.tls().alpn().isEmpty() ? "" : " alpn=" + c.tls().alpn())
                     .append(c.tls().subjectAltNames().isEmpty() ? "" : " san=" + c.tls().subjectAltNames()).append("]");
         }
         return sb.toString();
@@ -154,6 +174,7 @@ final class Dump {
                     .append(c.allowCredentials() ? " credentials" : "").append("]");
         }
         sb.append(edits("reqHeaders", r.requestHeaders())).append(edits("respHeaders", r.responseHeaders()));
+        r.mirrors().forEach(m -> sb.append(" mirror[").append(m.cluster()).append("@").append(m.percent()).append("]"));
         return sb.toString();
     }
 }

@@ -70,7 +70,7 @@ class InformerCrudTest {
         create("VirtualService", vs("/v1"));
         source = new IstioSourceFactory().create("istio", TestContext.settings("""
                 debounce: 10ms
-                listenerPorts: {"80": [web]}
+                listenerPorts: {"80": [web], "5432": [postgres]}
                 """), context, client, f -> { });
         source.start(sink);
     }
@@ -124,6 +124,73 @@ class InformerCrudTest {
         client.genericKubernetesResources(ClusterSource.context("VirtualService", "virtualservices"))
                 .inNamespace("shop").withName("shop").delete();
         assertThat(sink.await(f -> f.routes().isEmpty(), WAIT).clusters()).hasSize(1);
+    }
+
+    /**
+     * The mappings the kernel is gaining (tcp rules, mirrors, circuit breakers, HTTP/2 upstreams) arrive
+     * through the informers as they do from manifests: asserted on the published fragment.
+     */
+    @Test
+    void tcpRulesMirrorsLimitsAndHttp2FollowTheApiServer() throws Exception {
+        sink.await(f -> !f.routes().isEmpty(), WAIT);
+        create("ServiceEntry", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: [db.vm.internal]
+                  resolution: STATIC
+                  ports: [{number: 5432, name: tcp-postgres, protocol: TCP}]
+                  endpoints: [{address: 10.0.0.9}]
+                """);
+        create("Gateway", """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: db, namespace: shop}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 5432, name: tcp, protocol: TCP}, hosts: ["*"]}]
+                """);
+        create("VirtualService", """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: ["*"]
+                  gateways: [db]
+                  tcp: [{match: [{port: 5432}], route: [{destination: {host: db.vm.internal}}]}]
+                """);
+        create("DestinationRule", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: app, namespace: shop}
+                spec:
+                  host: app.vm.internal
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 7}
+                      http: {http2MaxRequests: 70, h2UpgradePolicy: UPGRADE}
+                """);
+        client.genericKubernetesResources(ClusterSource.context("VirtualService", "virtualservices"))
+                .inNamespace("shop").resource(Serialization.unmarshal(vs("/v1").replace(
+                        "      route: [{destination: {host: app.vm.internal}}]",
+                        "      route: [{destination: {host: app.vm.internal}}]\n"
+                                + "      mirror: {host: db.vm.internal}\n      mirrorPercentage: {value: 5}"),
+                        GenericKubernetesResource.class)).update();
+
+        Fragment f = sink.await(x -> !x.tcpRoutes().isEmpty() && x.routes().stream().anyMatch(r -> !r.mirrors()
+                .isEmpty()) && x.clusters().stream().anyMatch(c -> c.limits().maxConnections() == 7), WAIT);
+        assertThat(f.tcpRoutes()).singleElement().satisfies(t -> {
+            assertThat(t.name()).isEqualTo("shop/db/tcp[0]/match[0]");
+            assertThat(t.listeners()).containsExactly("postgres");
+            assertThat(t.clusters()).extracting(c -> c.cluster()).containsExactly("db.vm.internal:5432");
+        });
+        assertThat(f.routes().get(0).mirrors()).containsExactly(
+                new io.tidegate.spi.model.MirrorPolicy("db.vm.internal:5432", 5));
+        io.tidegate.spi.model.Cluster app = f.clusters().stream().filter(c -> c.name().equals("app.vm.internal:80"))
+                .findFirst().orElseThrow();
+        assertThat(app.limits()).isEqualTo(new io.tidegate.spi.model.ConnectionLimits(7, 0, 70, 0, 0));
+        assertThat(app.protocol()).isEqualTo(io.tidegate.spi.model.Cluster.UpstreamProtocol.HTTP2);
     }
 
     @Test

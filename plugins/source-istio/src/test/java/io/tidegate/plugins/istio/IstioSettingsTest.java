@@ -38,6 +38,8 @@ class IstioSettingsTest {
         assertThat(s.debounce()).isEqualTo(Duration.ofMillis(100));
         assertThat(s.apiVersion()).isEqualTo("v1");
         assertThat(s.kubernetesServices()).isFalse();
+        assertThat(s.gatewayNamespace()).isEqualTo("istio-system");
+        assertThat(parse("gatewayNamespace: edge").gatewayNamespace()).isEqualTo("edge");
         assertThat(parse("namespaces: [shop]").gatewayLabels()).isEqualTo(Map.of("istio", "ingressgateway"));
     }
 
@@ -53,5 +55,7 @@ class IstioSettingsTest {
                 .hasMessageContaining("apiVersion").hasMessageContaining("v1beta1");
         assertThatThrownBy(() -> parse("manifests: [a]\nkubeconfig: k")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("exclusive");
+        assertThatThrownBy(() -> parse("gatewayNamespace: Edge_1")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gatewayNamespace").hasMessageContaining("namespace name");
     }
 }

@@ -30,19 +30,34 @@ class IstioTranslatorTest {
         return Path.of(IstioTranslatorTest.class.getResource("/fixtures/translate").toURI());
     }
 
+    /** The CA the {@code mtls} listener verifies client certificates with (its tls.clientCaFile). */
+    static final String LISTENER_CLIENT_CA = "-----BEGIN CERTIFICATE-----\nclients\n-----END CERTIFICATE-----\n";
+
     /**
      * The listeners of the fixtures' tidegate.yaml: web (http, port 80 by mapping), websecure (https, 443),
-     * egress (an egress-role http listener, port 8081) and a listener for port 9090 bound by its own port.
+     * egress (an egress-role http listener, port 8081), a listener for port 9090 bound by its own port,
+     * tcp (27017), passthrough and passthrough2 (tls-passthrough, 9443 and 9444), egress-tls (an egress-role
+     * tls-passthrough listener, 8443), eastwest (tls-passthrough, 15443) and mtls (https requiring client
+     * certificates, 10443).
      */
     static IstioTranslator translator() {
         java.util.List<io.tidegate.spi.model.Listener> listeners = List.of(
                 listener("web", "127.0.0.1:0", io.tidegate.spi.model.ListenerProtocol.HTTP, false),
                 listener("websecure", "127.0.0.1:0", io.tidegate.spi.model.ListenerProtocol.HTTPS, false),
                 listener("egress", "127.0.0.1:8081", io.tidegate.spi.model.ListenerProtocol.HTTP, true),
-                listener("admin-ish", "127.0.0.1:9090", io.tidegate.spi.model.ListenerProtocol.HTTP, false));
+                listener("admin-ish", "127.0.0.1:9090", io.tidegate.spi.model.ListenerProtocol.HTTP, false),
+                listener("tcp", "127.0.0.1:27017", io.tidegate.spi.model.ListenerProtocol.TCP, false),
+                listener("passthrough", "127.0.0.1:9443", io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH, false),
+                listener("egress-tls", "127.0.0.1:8443", io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH, true),
+                listener("passthrough2", "127.0.0.1:9444", io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH, false),
+                listener("eastwest", "127.0.0.1:15443", io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH, false),
+                new io.tidegate.spi.model.Listener("mtls", io.tidegate.spi.model.SocketAddress.parse("127.0.0.1:10443"),
+                        io.tidegate.spi.model.ListenerProtocol.HTTPS, io.tidegate.spi.model.ListenerRole.INGRESS,
+                        new io.tidegate.spi.model.TlsSettings("TLSv1.2", List.of("http/1.1"), LISTENER_CLIENT_CA, true,
+                                null), List.of()));
         return new IstioTranslator("istio", java.util.Map.of("istio", "ingressgateway", "tier", "edge"), listeners,
                 java.util.Map.of(80, List.of("web"), 443, List.of("websecure"), 8081, List.of("egress")),
-                IstioSettings.DEFAULT_SELF, path -> {
+                IstioSettings.DEFAULT_SELF, IstioSettings.DEFAULT_NAMESPACE, path -> {
                     if (path.endsWith("missing.pem")) {
                         throw new IllegalStateException("no such file");
                     }
@@ -92,7 +107,8 @@ class IstioTranslatorTest {
         IstioTranslator translator = new IstioTranslator("istio", java.util.Map.of("istio", "ingressgateway"),
                 List.of(listener("web", "0.0.0.0:8080", io.tidegate.spi.model.ListenerProtocol.HTTP, false),
                         listener("egress", "127.0.0.1:8081", io.tidegate.spi.model.ListenerProtocol.HTTP, true)),
-                java.util.Map.of(80, List.of("web"), 8081, List.of("egress")), IstioSettings.DEFAULT_SELF, p -> "");
+                java.util.Map.of(80, List.of("web"), 8081, List.of("egress")), IstioSettings.DEFAULT_SELF,
+                IstioSettings.DEFAULT_NAMESPACE, p -> "");
         io.tidegate.spi.model.Fragment f = translator.translate(IstioTranslator.Snapshot.of(ManifestReader.parse(text)));
         assertThat(f.diagnostics()).as(Dump.of(f)).noneMatch(d -> d.severity() != io.tidegate.spi.model.Diagnostic
                 .Severity.INFO);
