@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -103,23 +105,30 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), key.endpoint().host(),
                                     key.endpoint().port(), cluster.connectTimeoutMillis()));
                         }
-                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
-                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
-                                .validateHeaders(true)
-                                .gracefulShutdownTimeoutMillis(-1) // close on idle only with no stream open
-                                .build();
-                        // Before the codec closes the streams GOAWAY refused (and so before their retries ask
-                        // the pool for a connection), this one leaves the pool.
-                        codec.connection().addListener(new Http2ConnectionAdapter() {
-                            @Override
-                            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
-                                conn.goAwayReceived(lastStreamId, errorCode);
-                            }
-                        });
-                        ch.pipeline().addLast("h2-codec", codec)
-                                .addLast("h2-mux", new Http2MultiplexHandler(new RefusePush()))
-                                .addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
-                                .addLast("h2-upstream", conn);
+                        ch.pipeline().addLast("h2-upstream", conn);
+                        if (tls == null) {
+                            conn.addHttp2Codec(ch.pipeline(), idleNanos);
+                            return;
+                        }
+                        // Over TLS the codec joins only once ALPN chose h2: its connection preface must never
+                        // reach a server that did not agree to speak HTTP/2.
+                        ch.pipeline().addBefore("h2-upstream", "alpn",
+                                new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                                    @Override
+                                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                            conn.addHttp2Codec(ctx.pipeline(), idleNanos);
+                                        } else {
+                                            conn.failed(new SSLHandshakeException(
+                                                    "the upstream did not select h2 by ALPN"));
+                                        }
+                                    }
+
+                                    @Override
+                                    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                                        conn.failed(cause); // reported by the handshake listener below
+                                    }
+                                });
                     }
                 })
                 .connect(key.endpoint().host(), key.endpoint().port());
@@ -154,14 +163,31 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                     metrics.upstreamTlsHandshake(conn.cluster, h.isSuccess());
                     if (!h.isSuccess()) {
                         conn.failed(h.cause());
-                    } else if (!ApplicationProtocolNames.HTTP_2.equals(
-                            f.channel().pipeline().get(SslHandler.class).applicationProtocol())) {
-                        conn.failed(new SSLHandshakeException("the upstream did not select h2 by ALPN"));
                     }
                 });
             }
         });
         return conn;
+    }
+
+    /** The HTTP/2 frame codec and stream multiplexer, ahead of this handler. */
+    private void addHttp2Codec(ChannelPipeline pipeline, long idleNanos) {
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                .validateHeaders(true)
+                .gracefulShutdownTimeoutMillis(-1) // close on idle only with no stream open
+                .build();
+        // Before the codec closes the streams GOAWAY refused (and so before their retries ask the pool for a
+        // connection), this one leaves the pool.
+        codec.connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                goAwayReceived(lastStreamId, errorCode);
+            }
+        });
+        pipeline.addBefore("h2-upstream", "h2-codec", codec)
+                .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()))
+                .addBefore("h2-upstream", "idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
     }
 
     PoolKey key() {

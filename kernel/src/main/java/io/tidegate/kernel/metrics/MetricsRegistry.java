@@ -22,6 +22,7 @@ public final class MetricsRegistry implements Metrics {
 
     private final Map<String, Family> families = new ConcurrentHashMap<>();
     private final Map<String, Map<String, DoubleSupplier>> singleLabelChildren = new ConcurrentHashMap<>();
+    private final Map<String, String> singleLabelNames = new ConcurrentHashMap<>();
 
     @Override
     public CounterFamily counter(String name, String help, String... labelNames) {
@@ -45,6 +46,10 @@ public final class MetricsRegistry implements Metrics {
      * Registering the same label value again replaces that child.
      */
     public void gauge(String name, String help, String labelName, String labelValue, DoubleSupplier value) {
+        String known = singleLabelNames.putIfAbsent(name, labelName);
+        if (known != null && !known.equals(labelName)) {
+            throw new IllegalArgumentException("metric " + name + " already registered with label " + known);
+        }
         singleLabelChildren.computeIfAbsent(name, n -> {
             Map<String, DoubleSupplier> children = new ConcurrentHashMap<>();
             gauges(n, help, new String[] {labelName}, () -> {
