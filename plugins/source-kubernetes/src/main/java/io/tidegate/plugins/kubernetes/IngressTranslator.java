@@ -12,10 +12,12 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HostWildcard;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.Provenance;
@@ -24,6 +26,7 @@ import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
 import io.tidegate.spi.model.StringMatch;
 import io.tidegate.spi.model.Timeouts;
+import io.tidegate.spi.model.UpstreamTls;
 import io.tidegate.spi.model.WeightedCluster;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -162,6 +165,7 @@ final class IngressTranslator {
         Set<String> tlsHosts = new TreeSet<>();
         Map<String, Certificate> certificates = new TreeMap<>();
         Map<String, List<String>> appRoots = new LinkedHashMap<>(); // host -> [appRoot, ingress]
+        Map<String, Cluster> mirrors = new TreeMap<>();
         int order = 0;
 
         for (Ingress ingress : ours) {
@@ -217,6 +221,10 @@ final class IngressTranslator {
             }
             if (opts.canary() != null) {
                 continue;
+            }
+            if (opts.mirror() != null) {
+                Cluster m = mirrorCluster(opts.mirror(), object);
+                mirrors.putIfAbsent(m.name(), m);
             }
             if (opts.appRoot() != null) {
                 for (String h : ruleHosts.isEmpty() ? List.of("*") : ruleHosts) {
@@ -315,8 +323,10 @@ final class IngressTranslator {
         GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController).translate(snapshot,
                 backends);
         routes.addAll(gateway.routes());
-        gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
         diagnostics.addAll(gateway.diagnostics());
+        gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
+        // Last: a mirror-target naming a Service's cluster-local name and port mirrors to its pods.
+        mirrors.forEach(clusters::putIfAbsent);
         if (globalDefault != null && globalDefault.cluster() != null) {
             routes.add(Route.builder("default-backend", globalDefault.provenance())
                     .forwardTo(globalDefault.cluster()).build());
@@ -454,6 +464,17 @@ final class IngressTranslator {
                 && java.util.Objects.equals(a.tls(), b.tls()) && a.loadBalancer().equals(b.loadBalancer());
     }
 
+    /** mirror-target's cluster: its host:port, resolved by DNS (TLS for https, not verified as nginx's default). */
+    private static Cluster mirrorCluster(IngressOptions.Mirror m, Provenance provenance) {
+        UpstreamTls tls = m.tls() ? new UpstreamTls(m.host(), null, false, null, null, List.of(), List.of()) : null;
+        return new Cluster(mirrorName(m), List.of(Endpoint.of(m.host(), m.port())), Cluster.Resolution.DNS,
+                Cluster.UpstreamProtocol.HTTP1, null, null, null, null, null, null, tls, provenance);
+    }
+
+    private static String mirrorName(IngressOptions.Mirror m) {
+        return m.host() + ":" + m.port();
+    }
+
     private static RouteAction unavailable(String why) {
         return new RouteAction.DirectResponse(503, "service unavailable: " + why + "\n",
                 List.of(new HeaderValue("content-type", "text/plain; charset=utf-8")));
@@ -524,6 +545,9 @@ final class IngressTranslator {
             b.action(e.failure());
         } else {
             b.forwardTo(e.cluster());
+            if (o.mirror() != null) {
+                b.addMirror(new MirrorPolicy(mirrorName(o.mirror()), 100));
+            }
             if (canary != null && canary.cluster() != null) {
                 IngressOptions.Canary c = canary.canary();
                 Route main = b.build();
