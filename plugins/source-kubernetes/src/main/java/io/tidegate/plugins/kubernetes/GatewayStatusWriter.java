@@ -67,18 +67,19 @@ final class GatewayStatusWriter {
                         st.getListeners().forEach(l -> old.put(l.getName(), l));
                     }
                     List<ListenerStatus> listeners = new ArrayList<>();
-                    s.attachedRoutes().forEach((name, count) -> {
+                    s.listeners().forEach((name, state) -> {
                         ListenerStatus l = new ListenerStatus();
                         l.setName(name);
-                        l.setAttachedRoutes(count);
-                        RouteGroupKind kind = new RouteGroupKind();
-                        kind.setGroup(GatewayTranslator.GROUP);
-                        kind.setKind("HTTPRoute");
-                        l.setSupportedKinds(List.of(kind));
-                        l.setConditions(conditions(List.of(
-                                new GatewayTranslator.Condition("Accepted", true, "Accepted", "HTTP listener"),
-                                new GatewayTranslator.Condition("Programmed", true, "Programmed", "served"),
-                                new GatewayTranslator.Condition("ResolvedRefs", true, "ResolvedRefs", "resolved")),
+                        l.setAttachedRoutes(state.attachedRoutes());
+                        List<RouteGroupKind> kinds = new ArrayList<>();
+                        for (String k : state.supportedKinds()) {
+                            RouteGroupKind kind = new RouteGroupKind();
+                            kind.setGroup(GatewayTranslator.GROUP);
+                            kind.setKind(k);
+                            kinds.add(kind);
+                        }
+                        l.setSupportedKinds(kinds);
+                        l.setConditions(conditions(state.conditions(),
                                 old.containsKey(name) ? old.get(name).getConditions() : null,
                                 g.getMetadata().getGeneration()));
                         listeners.add(l);

@@ -17,6 +17,8 @@ import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HostWildcard;
+import io.tidegate.spi.model.Listener;
+import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
@@ -72,6 +74,7 @@ final class IngressTranslator {
     private final Set<String> httpsListeners;
     private final int httpsPort;
     private final String gatewayController;
+    private final List<Listener> listeners;
 
     /** The fragment, the Ingresses it serves (for status and Events), and the Gateway API status to write. */
     record Translation(Fragment fragment, List<Ingress> served, List<GatewayTranslator.Status> gatewayStatuses) {
@@ -81,22 +84,35 @@ final class IngressTranslator {
     }
 
     /**
-     * @param httpListeners names of the plain-HTTP listeners (redirect routes are bound to them)
-     * @param httpsListeners names of the https listeners; empty: ssl-redirect cannot apply
-     * @param httpsPort port redirects to https name; 443 or 0: the scheme's default
+     * @param listeners the listeners of tidegate.yaml: redirects go from the plain-HTTP ones to the https ones
+     *                  (none: ssl-redirect cannot apply), to the first https one's port (443: the scheme's
+     *                  default); Gateway API listeners are bound to them
      */
     IngressTranslator(String source, String ingressClass, String controller, boolean withoutClass,
-                      Set<String> httpListeners, Set<String> httpsListeners, int httpsPort) {
+                      List<Listener> listeners) {
         this.source = requireNonNull(source, "source");
         this.ingressClass = requireNonNull(ingressClass, "ingressClass");
         this.controller = requireNonNull(controller, "controller");
         this.withoutClass = withoutClass;
-        this.httpListeners = Set.copyOf(httpListeners);
-        this.httpsListeners = Set.copyOf(httpsListeners);
-        this.httpsPort = httpsPort == 443 ? 0 : httpsPort;
+        this.listeners = List.copyOf(listeners);
+        Set<String> http = new LinkedHashSet<>();
+        Set<String> https = new LinkedHashSet<>();
+        int port = 0;
+        for (Listener l : listeners) {
+            if (l.protocol() == ListenerProtocol.HTTP) {
+                http.add(l.name());
+            } else if (l.protocol() == ListenerProtocol.HTTPS) {
+                https.add(l.name());
+                if (port == 0) {
+                    port = l.address().port();
+                }
+            }
+        }
+        this.httpListeners = Set.copyOf(http);
+        this.httpsListeners = Set.copyOf(https);
+        this.httpsPort = port == 443 ? 0 : port;
         this.gatewayController = controller;
     }
-
 
     // ------------------------------------------------------------------------------------------ class
 
@@ -320,8 +336,19 @@ final class IngressTranslator {
             }
         }
         // Gateway API routes come after the Ingress routes (a host served by both is the Ingress's).
-        GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController).translate(snapshot,
-                backends);
+        GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController, listeners)
+                .translate(snapshot, backends);
+        for (Certificate c : gateway.certificates()) {
+            Certificate old = certificates.get(c.name());
+            if (old == null) {
+                certificates.put(c.name(), c);
+            } else { // a Secret used by an Ingress and a Gateway listener: one certificate for all its names
+                Set<String> names = new TreeSet<>(old.serverNames());
+                names.addAll(c.serverNames());
+                certificates.put(c.name(), new Certificate(old.name(), List.copyOf(names),
+                        old.certificateChainPem(), old.privateKeyPem(), old.provenance()));
+            }
+        }
         routes.addAll(gateway.routes());
         diagnostics.addAll(gateway.diagnostics());
         gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
@@ -331,7 +358,7 @@ final class IngressTranslator {
             routes.add(Route.builder("default-backend", globalDefault.provenance())
                     .forwardTo(globalDefault.cluster()).build());
         }
-        return new Translation(new Fragment(routes, List.of(), List.copyOf(clusters.values()),
+        return new Translation(new Fragment(routes, gateway.tcpRoutes(), List.copyOf(clusters.values()),
                 List.copyOf(certificates.values()), diagnostics), List.copyOf(ours), gateway.statuses());
     }
 

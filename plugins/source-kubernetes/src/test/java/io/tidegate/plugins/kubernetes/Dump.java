@@ -67,7 +67,11 @@ final class Dump {
                         + (s.parent() == null ? "" : " parent " + s.parent())
                         + s.conditions().stream().map(c -> " " + c.type() + "=" + c.status() + "(" + c.reason() + ")")
                         .collect(Collectors.joining())
-                        + (s.attachedRoutes().isEmpty() ? "" : " attached" + s.attachedRoutes()))
+                        + (s.attachedRoutes().isEmpty() ? "" : " attached" + s.attachedRoutes())
+                        + s.listeners().entrySet().stream().map(e -> "\n  listener " + e.getKey() + " kinds="
+                                + e.getValue().supportedKinds() + e.getValue().conditions().stream().map(c -> " "
+                                + c.type() + "=" + c.status() + "(" + c.reason() + ")").collect(Collectors.joining()))
+                        .collect(Collectors.joining()))
                 .sorted().forEach(l -> sb.append(l).append('\n'));
         return sb.toString();
     }

@@ -45,7 +45,7 @@ class PolicySettingsTest {
     static List<PolicyRef> emitted(String fixture) throws Exception {
         String text = Files.readString(IngressTranslatorTest.dir().resolve(fixture + ".yaml"), StandardCharsets.UTF_8);
         IngressTranslator translator = new IngressTranslator("kubernetes", "tidegate",
-                KubernetesSettings.DEFAULT_CONTROLLER, false, Set.of("web"), Set.of("websecure"), 8443);
+                KubernetesSettings.DEFAULT_CONTROLLER, false, TestListeners.of(true));
         List<PolicyRef> out = new ArrayList<>();
         for (Route r : translator.translate(Snapshot.of(ManifestReader.parse(text), null)).fragment().routes()) {
             out.addAll(r.policies());
