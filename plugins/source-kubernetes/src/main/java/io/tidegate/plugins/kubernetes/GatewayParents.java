@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
 import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.ListenerRole;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,9 +26,9 @@ import java.util.TreeSet;
  * TLS mode, route kinds) and bound to the tidegate.yaml listeners of the matching protocol ({@code HTTP} to
  * {@code http}, {@code HTTPS} to {@code https}, {@code TLS} Passthrough to {@code tls-passthrough}, {@code TCP}
  * to {@code tcp}): those on the listener's port, or, when none listens on that port (a Service maps 443 to
- * 8443), every one of that protocol. Routes attach through their {@code parentRefs} ({@code sectionName},
- * {@code port}), subject to {@code allowedRoutes} kinds and namespaces ({@code Same}, {@code All},
- * {@code Selector} on the Namespace's labels).
+ * 8443), every one of that protocol (ingress listeners only). Routes attach through their {@code parentRefs}
+ * ({@code sectionName}, {@code port}), subject to {@code allowedRoutes} kinds and namespaces ({@code Same},
+ * {@code All}, {@code Selector} on the Namespace's labels).
  */
 final class GatewayParents {
 
@@ -132,14 +133,15 @@ final class GatewayParents {
         Set<String> bound = new TreeSet<>();
         if (protocol != null) {
             int port = l.getPort() == null ? -1 : l.getPort();
+            // Ingress listeners only: a forward proxy (egress) serves no Gateway.
             for (io.tidegate.spi.model.Listener t : tidegate) {
-                if (t.protocol() == protocol && t.address().port() == port) {
+                if (t.role() == ListenerRole.INGRESS && t.protocol() == protocol && t.address().port() == port) {
                     bound.add(t.name());
                 }
             }
             if (bound.isEmpty()) {
                 for (io.tidegate.spi.model.Listener t : tidegate) {
-                    if (t.protocol() == protocol) {
+                    if (t.role() == ListenerRole.INGRESS && t.protocol() == protocol) {
                         bound.add(t.name());
                     }
                 }

@@ -40,7 +40,6 @@ import io.tidegate.spi.model.WeightedCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
