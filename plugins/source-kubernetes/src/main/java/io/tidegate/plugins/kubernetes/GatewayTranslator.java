@@ -50,8 +50,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Gateway API ({@code gateway.networking.k8s.io/v1}) GatewayClass, Gateway and HTTPRoute in, routes and
- * the status conditions to write back out. Pure, like {@link IngressTranslator}.
+ * Gateway API ({@code gateway.networking.k8s.io}) GatewayClass, Gateway, HTTPRoute, TLSRoute, TCPRoute and
+ * ReferenceGrant in; routes, TCP routes, listener certificates and the status conditions to write back out.
+ * Pure, like {@link IngressTranslator}. Listener binding and attachment are {@link GatewayParents}', backend
+ * references {@link Refs}', TLSRoute/TCPRoute {@link L4RouteTranslator}'s, certificates
+ * {@link ListenerCertificates}'.
  *
  * <p>Precedence is the specification's: per hostname (exact hostnames, then wildcards, longer first,
  * then routes without hostname), Exact path before PathPrefix, longer prefix first, then a method match,
@@ -370,9 +373,12 @@ final class GatewayTranslator {
                     rewrite = new PathRewrite(rewritePrefix, full, null, null, u.getHostname());
                 }
                 case "RequestMirror" -> {
-                    MirrorPolicy m = mirror(filter.getRequestMirror(), ns, refs, where, field, diagnostics);
-                    if (m != null) {
-                        mirrors.add(m);
+                    Mirror m = mirror(filter.getRequestMirror(), ns, refs, where, field, diagnostics);
+                    if (m.policy() != null) {
+                        mirrors.add(m.policy());
+                    }
+                    if (m.problem() != null && problem == null) {
+                        problem = m.problem();
                     }
                 }
                 case "CORS" -> cors = cors(filter.getCors(), where, field, diagnostics);
@@ -502,12 +508,16 @@ final class GatewayTranslator {
     }
 
     /** A RequestMirror filter: its backend (resolved as backendRefs are) at percent or fraction (default 100%). */
-    private static MirrorPolicy mirror(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRequestMirrorFilter f,
+    /** A RequestMirror filter's mirror (null: none) and its ResolvedRefs problem (null: none). */
+    private record Mirror(MirrorPolicy policy, String problem) {
+    }
+
+    private static Mirror mirror(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRequestMirrorFilter f,
                                        String ns, Refs refs, Provenance where, String field,
                                        List<Diagnostic> diagnostics) {
         if (f == null || f.getBackendRef() == null) {
             diagnostics.add(Diagnostic.error(where, field + ".requestMirror.backendRef", "missing; not mirrored"));
-            return null;
+            return new Mirror(null, null);
         }
         double percent = 100;
         if (f.getPercent() != null) {
@@ -517,20 +527,20 @@ final class GatewayTranslator {
             if (denominator <= 0) {
                 diagnostics.add(Diagnostic.error(where, field + ".requestMirror.fraction.denominator", denominator
                         + " (expected: > 0); not mirrored"));
-                return null;
+                return new Mirror(null, null);
             }
             percent = 100.0 * f.getFraction().getNumerator() / denominator;
         }
         if (percent < 0 || percent > 100) {
             diagnostics.add(Diagnostic.error(where, field + ".requestMirror", "mirrors " + percent
                     + "% (expected: 0-100); not mirrored"));
-            return null;
+            return new Mirror(null, null);
         }
         var ref = f.getBackendRef();
         Refs.Resolved r = refs.service("HTTPRoute", ns, ref.getGroup(), ref.getKind(), ref.getName(),
                 ref.getNamespace(), ref.getPort(), IngressOptionsDefaults.HTTP, where,
                 field + ".requestMirror.backendRef");
-        return r.cluster() == null ? null : new MirrorPolicy(r.cluster(), percent);
+        return new Mirror(r.cluster() == null ? null : new MirrorPolicy(r.cluster(), percent), r.problem());
     }
 
     /** The Gateway API CORS filter (GEP-1767): origins echoed, credentials as given, max age 5s by default. */
