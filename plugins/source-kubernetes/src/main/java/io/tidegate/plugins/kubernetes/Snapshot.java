@@ -16,7 +16,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The objects a translation reads, as the API server (or manifest files) holds them right now.
+ * The objects a translation reads, as the API server (or manifest files) holds them right now; the Gateway API
+ * kinds that exist in several versions (ReferenceGrant, TLSRoute, TCPRoute) already read into one shape.
  * Objects of other kinds are counted in {@code ignored} (manifest files also hold Deployments).
  */
 record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List<Service> services,
@@ -78,12 +79,16 @@ record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List
                 httpRoutes.add(r);
             } else if (o instanceof Namespace n) {
                 namespaces.add(n);
-            } else if (GatewayObjects.grant(o) != null) {
-                grants.add(GatewayObjects.grant(o));
-            } else if (GatewayObjects.l4Route(o) != null) {
-                l4Routes.add(GatewayObjects.l4Route(o));
-            } else if (others != null) {
-                others.add(o);
+            } else {
+                GatewayObjects.Grant grant = GatewayObjects.grant(o);
+                GatewayObjects.L4Route l4 = grant == null ? GatewayObjects.l4Route(o) : null;
+                if (grant != null) {
+                    grants.add(grant);
+                } else if (l4 != null) {
+                    l4Routes.add(l4);
+                } else if (others != null) {
+                    others.add(o);
+                }
             }
         }
         return new Snapshot(ingresses, classes, services, slices, endpoints, secrets, gatewayClasses, gateways,
