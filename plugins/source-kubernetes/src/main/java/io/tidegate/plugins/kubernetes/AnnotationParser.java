@@ -45,12 +45,9 @@ final class AnnotationParser {
 
     /** Annotations the engine cannot honour, with why. */
     private static final Map<String, String> NO_HOOK = Map.ofEntries(
-            Map.entry("limit-connections", "needs per-route concurrent connection limits, which the engine does "
-                    + "not have (connection limits are a listener policy: rate-limit connections in tidegate.yaml)"),
             Map.entry("limit-whitelist", "needs rate-limit exemptions by source range, which the rate-limit "
                     + "policy does not have; the limit applies to every client"),
-            Map.entry("mirror-target", "needs mirrors, not in this build"),
-            Map.entry("mirror-uri", "needs mirrors, not in this build"),
+            Map.entry("mirror-uri", "ingress-nginx's older internal-location form; use mirror-target"),
             Map.entry("proxy-next-upstream-timeout", "no limit on the time spent on retries; the route's "
                     + "timeouts (and the per-try timeout) apply"),
             Map.entry("affinity-canary-behavior", "a canary Ingress's backend is chosen by its weight, header "
@@ -67,6 +64,9 @@ final class AnnotationParser {
     static final Duration CORS_MAX_AGE = Duration.ofSeconds(1728000);
     private static final Pattern ORIGIN = Pattern.compile(
             "(https?)://(\\*\\.)?([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*)(:\\d{1,5})?");
+    private static final Pattern MIRROR_TARGET = Pattern.compile(
+            "(?i)(https?)://([a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*)(?::(\\d{1,5}))?"
+                    + "/?\\$request_uri");
     private static final Pattern HASH_BY = Pattern.compile(
             "\\$(remote_addr|binary_remote_addr|http_|cookie_|arg_)(\\w*)");
 
@@ -181,15 +181,14 @@ final class AnnotationParser {
                     r.info("backend-protocol", "applied: HTTPS upstream (TLS origination on the Service's cluster, "
                             + "shared by every Ingress using it)");
                 }
-                case "GRPC", "GRPCS" -> {
+                case "GRPC", "GRPCS", "HTTP2" -> {
                     tls = p.equals("GRPCS");
                     protocol = Cluster.UpstreamProtocol.HTTP2;
-                    r.warn("backend-protocol", "not served: " + p + " needs HTTP/2 upstreams (not in this build); "
-                            + "the Service's cluster is published with it, the kernel rejects it and these paths "
-                            + "answer 503 until the engine supports it");
+                    r.info("backend-protocol", "applied: HTTP/2 upstream (" + (tls ? "over TLS, ALPN h2"
+                            : "h2c, prior knowledge") + ") on the Service's cluster, shared by every Ingress using it");
                 }
                 default -> r.error("backend-protocol", "refused: '" + a.get("backend-protocol")
-                        + "' (expected: HTTP, HTTPS, GRPC or GRPCS; AJP and FCGI are not supported); HTTP is used");
+                        + "' (expected: HTTP, HTTPS, GRPC, GRPCS or HTTP2; AJP and FCGI are not supported); HTTP is used");
             }
         }
         UpstreamTls upstreamTls = upstreamTls(a, tls, protocol, namespace, r);
@@ -282,6 +281,21 @@ final class AnnotationParser {
             s.put("key", List.of("client-ip"));
             policies.add(new PolicyRef("rate-limit", ConfigNode.fromObject(s, origin)));
             r.info(lim[0], "applied: policy rate-limit " + n + "/" + lim[1] + " per client IP, burst " + burst);
+        }
+
+        // Concurrent requests per client IP: concurrency-limit policy (nginx's limit_conn on $binary_remote_addr).
+        if (a.containsKey("limit-connections")) {
+            String v = a.get("limit-connections");
+            int n = v.matches("\\d{1,9}") ? Integer.parseInt(v) : -1;
+            if (n <= 0) {
+                r.warn("limit-connections", "ignored: '" + a.get("limit-connections")
+                        + "' (expected: a positive integer)");
+            } else {
+                policies.add(new PolicyRef("concurrency-limit", ConfigNode.fromObject(Map.of("limit", n), origin)));
+                r.info("limit-connections", "applied: policy concurrency-limit, at most " + n + " requests in "
+                        + "flight per client IP, 503 beyond (nginx counts connections; on HTTP/2 one connection "
+                        + "carries several requests)");
+            }
         }
 
         // Authentication.
@@ -425,6 +439,7 @@ final class AnnotationParser {
             }
         }
 
+        IngressOptions.Mirror mirror = mirror(a, r);
         CorsPolicy cors = cors(a, r);
         RetryPolicy[] retries = retries(a, read, r);
         Balancer balancer = balancer(a, r);
@@ -460,8 +475,64 @@ final class AnnotationParser {
         }
         IngressOptions options = new IngressOptions(regex, substitution, ssl, force, maxBody, connect, idle, protocol,
                 upstreamTls, canary, policies, vhost, appRoot, redirect, failClosed, cors, retries[0], retries[1],
-                balancer == null ? null : balancer.loadBalancer(), balancer == null ? null : balancer.variant());
+                balancer == null ? null : balancer.loadBalancer(), balancer == null ? null : balancer.variant(), mirror);
         return new Result(options, r.list());
+    }
+
+    // ------------------------------------------------------------------------------------------ mirror
+
+    /**
+     * mirror-target (with mirror-host, mirror-request-body): every request is also sent to the target, whose
+     * answer is dropped. Only {@code scheme://host[:port]/$request_uri} (or without the slash) is supported: the
+     * mirror gets the request's own path and query, as with ingress-nginx's documented form.
+     */
+    private static IngressOptions.Mirror mirror(Map<String, String> a, Receipts r) {
+        String target = a.get("mirror-target");
+        if (target == null) {
+            for (String k : List.of("mirror-host", "mirror-request-body")) {
+                if (a.containsKey(k)) {
+                    r.warn(k, "ignored: needs mirror-target");
+                }
+            }
+            return null;
+        }
+        Matcher m = MIRROR_TARGET.matcher(target);
+        if (!m.matches()) {
+            r.warn("mirror-target", "ignored, not mirrored: '" + target + "' (expected: http(s)://host[:port]/"
+                    + "$request_uri; other paths and nginx variables are not supported)");
+            for (String k : List.of("mirror-host", "mirror-request-body")) {
+                if (a.containsKey(k)) {
+                    r.warn(k, "ignored: mirror-target is not applied");
+                }
+            }
+            return null;
+        }
+        boolean tls = m.group(1).equalsIgnoreCase("https");
+        String host = m.group(2).toLowerCase(Locale.ROOT);
+        int port = m.group(3) == null ? (tls ? 443 : 80) : Integer.parseInt(m.group(3));
+        if (port < 1 || port > 65535) {
+            r.warn("mirror-target", "ignored, not mirrored: port " + port + " (expected: 1-65535)");
+            return null;
+        }
+        r.info("mirror-target", "applied: every request is mirrored (100%) to " + host + ":" + port
+                + (tls ? " over TLS (certificate not verified, as nginx's proxy_ssl_verify off)" : "")
+                + " with its own path, query and Host header; the mirror's answer is dropped");
+        if (a.containsKey("mirror-host")) {
+            r.warn("mirror-host", "approximated: the mirrored request keeps the client's Host header ("
+                    + a.get("mirror-host") + " is not sent); SNI is the mirror-target's host");
+        }
+        if (a.containsKey("mirror-request-body")) {
+            String v = a.get("mirror-request-body").toLowerCase(Locale.ROOT);
+            if (v.equals("on")) {
+                r.info("mirror-request-body", "applied: the body is mirrored");
+            } else if (v.equals("off")) {
+                r.warn("mirror-request-body", "approximated: the engine mirrors requests with their body; off is not "
+                        + "honoured (the mirror gets the same bytes the backend gets)");
+            } else {
+                r.warn("mirror-request-body", "ignored: '" + v + "' (expected: on or off); on is used");
+            }
+        }
+        return new IngressOptions.Mirror(host, port, tls);
     }
 
     // ------------------------------------------------------------------------------------------ cors

@@ -111,11 +111,18 @@ final class ClusterSource implements ConfigSource {
             if (settings.gatewayApi()) {
                 add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class), ns));
                 add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class), ns));
+                add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class),
+                        ns));
+            }
+            if (settings.gatewayApiExperimental()) {
+                add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class), ns));
+                add(scope(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute.class), ns));
             }
         }
         add(client.network().v1().ingressClasses());
         if (settings.gatewayApi()) {
             add(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class));
+            add(client.namespaces()); // their labels, for allowedRoutes.namespaces.selector
         }
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (SharedIndexInformer<? extends HasMetadata> informer : informers) {

@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
@@ -67,18 +65,19 @@ final class GatewayStatusWriter {
                         st.getListeners().forEach(l -> old.put(l.getName(), l));
                     }
                     List<ListenerStatus> listeners = new ArrayList<>();
-                    s.attachedRoutes().forEach((name, count) -> {
+                    s.listeners().forEach((name, state) -> {
                         ListenerStatus l = new ListenerStatus();
                         l.setName(name);
-                        l.setAttachedRoutes(count);
-                        RouteGroupKind kind = new RouteGroupKind();
-                        kind.setGroup(GatewayTranslator.GROUP);
-                        kind.setKind("HTTPRoute");
-                        l.setSupportedKinds(List.of(kind));
-                        l.setConditions(conditions(List.of(
-                                new GatewayTranslator.Condition("Accepted", true, "Accepted", "HTTP listener"),
-                                new GatewayTranslator.Condition("Programmed", true, "Programmed", "served"),
-                                new GatewayTranslator.Condition("ResolvedRefs", true, "ResolvedRefs", "resolved")),
+                        l.setAttachedRoutes(state.attachedRoutes());
+                        List<RouteGroupKind> kinds = new ArrayList<>();
+                        for (String k : state.supportedKinds()) {
+                            RouteGroupKind kind = new RouteGroupKind();
+                            kind.setGroup(GatewayTranslator.GROUP);
+                            kind.setKind(k);
+                            kinds.add(kind);
+                        }
+                        l.setSupportedKinds(kinds);
+                        l.setConditions(conditions(state.conditions(),
                                 old.containsKey(name) ? old.get(name).getConditions() : null,
                                 g.getMetadata().getGeneration()));
                         listeners.add(l);
@@ -89,7 +88,7 @@ final class GatewayStatusWriter {
                         client.resources(Gateway.class).inNamespace(g.getMetadata().getNamespace()).resource(copy)
                                 .updateStatus();
                     }
-                } else if (s.object() instanceof HTTPRoute) {
+                } else if (RouteStatuses.supports(s.object())) {
                     routes.computeIfAbsent(s.object(), k -> new ArrayList<>()).add(s);
                 }
             } catch (RuntimeException e) {
@@ -98,15 +97,14 @@ final class GatewayStatusWriter {
             }
         }
         routes.forEach((object, mine) -> {
-            HTTPRoute r = (HTTPRoute) object;
             try {
-                HTTPRoute copy = Serialization.clone(r);
-                HTTPRouteStatus st = copy.getStatus() == null ? new HTTPRouteStatus() : copy.getStatus();
-                String before = Serialization.asJson(st);
+                HasMetadata copy = Serialization.clone(object);
+                List<RouteParentStatus> before = RouteStatuses.parents(copy);
+                String was = Serialization.asJson(before == null ? List.of() : before);
                 List<RouteParentStatus> parents = new ArrayList<>();
                 Map<String, RouteParentStatus> old = new HashMap<>();
-                if (st.getParents() != null) {
-                    for (RouteParentStatus p : st.getParents()) {
+                if (before != null) {
+                    for (RouteParentStatus p : before) {
                         if (controller.equals(p.getControllerName())) {
                             old.put(p.getParentRef().getNamespace() + "/" + p.getParentRef().getName(), p);
                         } else {
@@ -119,23 +117,22 @@ final class GatewayStatusWriter {
                     p.setControllerName(controller);
                     var ref = Serialization.clone(s.parentRef());
                     if (ref.getNamespace() == null) {
-                        ref.setNamespace(r.getMetadata().getNamespace());
+                        ref.setNamespace(object.getMetadata().getNamespace());
                     }
                     p.setParentRef(ref);
-                    RouteParentStatus was = old.get(ref.getNamespace() + "/" + ref.getName());
-                    p.setConditions(conditions(s.conditions(), was == null ? null : was.getConditions(),
-                            r.getMetadata().getGeneration()));
+                    RouteParentStatus prev = old.get(ref.getNamespace() + "/" + ref.getName());
+                    p.setConditions(conditions(s.conditions(), prev == null ? null : prev.getConditions(),
+                            object.getMetadata().getGeneration()));
                     parents.add(p);
                 }
-                st.setParents(parents);
-                if (!before.equals(Serialization.asJson(st))) {
-                    copy.setStatus(st);
-                    client.resources(HTTPRoute.class).inNamespace(r.getMetadata().getNamespace()).resource(copy)
-                            .updateStatus();
+                if (!was.equals(Serialization.asJson(parents))) {
+                    RouteStatuses.setParents(copy, parents);
+                    client.resource(copy).updateStatus();
                 }
             } catch (RuntimeException e) {
-                log.log(Level.WARNING, "cannot write status of HTTPRoute " + r.getMetadata().getNamespace() + "/"
-                        + r.getMetadata().getName() + ": " + e.getMessage());
+                log.log(Level.WARNING, "cannot write status of " + object.getKind() + " "
+                        + object.getMetadata().getNamespace() + "/" + object.getMetadata().getName() + ": "
+                        + e.getMessage());
             }
         });
     }

@@ -14,9 +14,8 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
-import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.CorsPolicy;
 import io.tidegate.spi.model.Diagnostic;
@@ -24,6 +23,8 @@ import io.tidegate.spi.model.HeaderEdits;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HostWildcard;
+import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.Provenance;
@@ -33,12 +34,12 @@ import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
 import io.tidegate.spi.model.StringMatch;
+import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.Timeouts;
 import io.tidegate.spi.model.WeightedCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +50,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Gateway API ({@code gateway.networking.k8s.io/v1}) GatewayClass, Gateway and HTTPRoute in, routes and
- * the status conditions to write back out. Pure, like {@link IngressTranslator}.
+ * Gateway API ({@code gateway.networking.k8s.io}) GatewayClass, Gateway, HTTPRoute, TLSRoute, TCPRoute and
+ * ReferenceGrant in; routes, TCP routes, listener certificates and the status conditions to write back out.
+ * Pure, like {@link IngressTranslator}. Listener binding and attachment are {@link GatewayParents}', backend
+ * references {@link Refs}', TLSRoute/TCPRoute {@link L4RouteTranslator}'s, certificates
+ * {@link ListenerCertificates}'.
  *
  * <p>Precedence is the specification's: per hostname (exact hostnames, then wildcards, longer first,
  * then routes without hostname), Exact path before PathPrefix, longer prefix first, then a method match,
@@ -63,22 +67,41 @@ final class GatewayTranslator {
 
     private final String source;
     private final String controller;
+    private final List<io.tidegate.spi.model.Listener> tidegateListeners;
 
-    GatewayTranslator(String source, String controller) {
+    /**
+     * @param tidegateListeners the listeners of tidegate.yaml, which Gateway API listeners are bound to
+     */
+    GatewayTranslator(String source, String controller, List<io.tidegate.spi.model.Listener> tidegateListeners) {
         this.source = requireNonNull(source, "source");
         this.controller = requireNonNull(controller, "controller");
+        this.tidegateListeners = List.copyOf(tidegateListeners);
     }
 
     /** A condition to write: type, status, reason, message. */
     record Condition(String type, boolean status, String reason, String message) {
     }
 
-    /** The conditions one object should show; for an HTTPRoute, per parent reference ({@code parent}). */
-    record Status(HasMetadata object, String parent, ParentReference parentRef, List<Condition> conditions,
-                  Map<String, Integer> attachedRoutes) {
+    /** A Gateway listener's status: attached routes, the route kinds it supports, its conditions. */
+    record ListenerState(int attachedRoutes, List<String> supportedKinds, List<Condition> conditions) {
     }
 
-    record Result(List<Route> routes, List<Cluster> clusters, List<Diagnostic> diagnostics, List<Status> statuses) {
+    /**
+     * The conditions one object should show; for a route, per parent reference ({@code parent}); for a
+     * Gateway, per listener ({@code listeners}, by name).
+     */
+    record Status(HasMetadata object, String parent, ParentReference parentRef, List<Condition> conditions,
+                  Map<String, ListenerState> listeners) {
+
+        Map<String, Integer> attachedRoutes() {
+            Map<String, Integer> out = new LinkedHashMap<>();
+            listeners.forEach((k, v) -> out.put(k, v.attachedRoutes()));
+            return out;
+        }
+    }
+
+    record Result(List<Route> routes, List<TcpRoute> tcpRoutes, List<Cluster> clusters,
+                  List<Certificate> certificates, List<Diagnostic> diagnostics, List<Status> statuses) {
     }
 
     private record Draft(String host, Route route, int pathRank, int pathLength, boolean method, int headers,
@@ -98,17 +121,14 @@ final class GatewayTranslator {
             }
         }
         Map<String, Gateway> gateways = new TreeMap<>();
-        Map<String, Map<String, Integer>> attached = new HashMap<>();
         for (Gateway g : snapshot.gateways()) {
             if (g.getSpec() != null && classes.containsKey(g.getSpec().getGatewayClassName())) {
                 gateways.put(Backends.key(g.getMetadata().getNamespace(), g.getMetadata().getName()), g);
-                Map<String, Integer> counts = new LinkedHashMap<>();
-                for (Listener l : listeners(g)) {
-                    counts.put(l.getName(), 0);
-                }
-                attached.put(Backends.key(g.getMetadata().getNamespace(), g.getMetadata().getName()), counts);
             }
         }
+        GatewayParents parents = new GatewayParents(gateways, snapshot.namespaces(), tidegateListeners);
+        ReferenceGrants grants = new ReferenceGrants(snapshot.referenceGrants());
+        Refs refs = new Refs(grants, backends, clusters, diagnostics);
 
         List<HTTPRoute> routes = new ArrayList<>(snapshot.httpRoutes());
         routes.sort(Comparator.comparing((HTTPRoute r) -> nullToEmpty(r.getMetadata().getCreationTimestamp()))
@@ -122,56 +142,9 @@ final class GatewayTranslator {
             if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
                 continue;
             }
-            List<String> hosts = new ArrayList<>();
-            boolean anyParent = false;
-            for (ParentReference ref : route.getSpec().getParentRefs()) {
-                if (ref.getKind() != null && !ref.getKind().equals("Gateway")
-                        || ref.getGroup() != null && !ref.getGroup().equals(GROUP)) {
-                    continue;
-                }
-                String gwKey = Backends.key(ref.getNamespace() == null ? ns : ref.getNamespace(), ref.getName());
-                Gateway gw = gateways.get(gwKey);
-                if (gw == null) {
-                    continue; // another controller's Gateway, or none: not ours to report on
-                }
-                List<String> effective = new ArrayList<>();
-                String reason = "NoMatchingParent";
-                for (Listener l : listeners(gw)) {
-                    if (ref.getSectionName() != null && !ref.getSectionName().equals(l.getName())) {
-                        continue;
-                    }
-                    if (!allows(l, gw, ns)) {
-                        reason = "NotAllowedByListeners";
-                        continue;
-                    }
-                    List<String> h = intersect(l.getHostname(), route.getSpec().getHostnames());
-                    if (h.isEmpty()) {
-                        reason = "NoMatchingListenerHostname";
-                        continue;
-                    }
-                    attached.get(gwKey).merge(l.getName(), 1, Integer::sum);
-                    for (String x : h) {
-                        if (!effective.contains(x)) {
-                            effective.add(x);
-                        }
-                    }
-                }
-                List<Condition> conditions = new ArrayList<>();
-                if (effective.isEmpty()) {
-                    conditions.add(new Condition("Accepted", false, reason, "no listener of Gateway " + gwKey
-                            + " accepts this route"));
-                } else {
-                    anyParent = true;
-                    conditions.add(new Condition("Accepted", true, "Accepted", "accepted by " + controller));
-                    for (String x : effective) {
-                        if (!hosts.contains(x)) {
-                            hosts.add(x);
-                        }
-                    }
-                }
-                statuses.add(new Status(route, gwKey, ref, conditions, Map.of()));
-            }
-            if (!anyParent) {
+            GatewayParents.Attachment at = parents.attach(route, "HTTPRoute", ns, route.getSpec().getParentRefs(),
+                    route.getSpec().getHostnames(), statuses, controller);
+            if (at.hosts().isEmpty()) {
                 continue;
             }
             List<HTTPRouteRule> rules = route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules();
@@ -179,40 +152,19 @@ final class GatewayTranslator {
             for (int i = 0; i < rules.size(); i++) {
                 HTTPRouteRule rule = rules.get(i);
                 Provenance where = object.withRule("spec.rules[" + i + "]");
-                String problem = ruleRoutes(rule, i, ns, id, where, route, hosts, backends, clusters, diagnostics,
-                        drafts);
+                String problem = ruleRoutes(rule, i, ns, id, where, route, at.hosts(), refs, diagnostics, drafts);
                 if (problem != null && refsProblem == null) {
                     refsProblem = problem;
                 }
             }
-            // ResolvedRefs goes on every parent status of this route.
-            for (int s = 0; s < statuses.size(); s++) {
-                Status st = statuses.get(s);
-                if (st.object() == route && st.conditions().get(0).status()) {
-                    List<Condition> c = new ArrayList<>(st.conditions());
-                    c.add(refsProblem == null ? new Condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
-                            : new Condition("ResolvedRefs", false, refsProblem.substring(0, refsProblem.indexOf(':')),
-                                    refsProblem.substring(refsProblem.indexOf(':') + 2)));
-                    statuses.set(s, new Status(st.object(), st.parent(), st.parentRef(), c, Map.of()));
-                }
-            }
+            resolvedRefs(statuses, route, refsProblem);
         }
 
+        List<TcpRoute> tcpRoutes = new L4RouteTranslator(source, controller).translate(snapshot.l4Routes(), parents,
+                refs, statuses);
+        ListenerCertificates certificates = new ListenerCertificates(source, snapshot.secrets(), grants);
         for (Map.Entry<String, Gateway> e : gateways.entrySet()) {
-            Gateway g = e.getValue();
-            boolean http = listeners(g).stream().anyMatch(l -> "HTTP".equals(l.getProtocol()));
-            for (Listener l : g.getSpec().getListeners() == null ? List.<Listener>of() : g.getSpec().getListeners()) {
-                if (!"HTTP".equals(l.getProtocol())) {
-                    diagnostics.add(Diagnostic.warning(Provenance.of(source, "Gateway " + e.getKey()),
-                            "spec.listeners[" + l.getName() + "].protocol", l.getProtocol()
-                                    + " listeners are not served by this build (only HTTP)"));
-                }
-            }
-            statuses.add(new Status(g, null, null, List.of(
-                    new Condition("Accepted", true, "Accepted", "accepted by " + controller),
-                    new Condition("Programmed", http, http ? "Programmed" : "Invalid",
-                            http ? "served by the gateway's HTTP listeners" : "no HTTP listener")),
-                    attached.get(e.getKey())));
+            gatewayStatus(e.getKey(), e.getValue(), parents, certificates, diagnostics, statuses);
         }
 
         // Sort into the specification's precedence.
@@ -234,7 +186,80 @@ final class GatewayTranslator {
         if (!lastHost.isEmpty()) {
             out.add(catchAll(lastHost));
         }
-        return new Result(out, List.copyOf(clusters.values()), diagnostics, statuses);
+        return new Result(out, tcpRoutes, List.copyOf(clusters.values()), certificates.certificates(), diagnostics,
+                statuses);
+    }
+
+    /** ResolvedRefs goes on every accepted parent status of a route. */
+    static void resolvedRefs(List<Status> statuses, HasMetadata route, String refsProblem) {
+        for (int s = 0; s < statuses.size(); s++) {
+            Status st = statuses.get(s);
+            if (st.object() == route && st.conditions().get(0).status()) {
+                List<Condition> c = new ArrayList<>(st.conditions());
+                c.add(refsProblem == null ? new Condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
+                        : new Condition("ResolvedRefs", false, refsProblem.substring(0, refsProblem.indexOf(':')),
+                                refsProblem.substring(refsProblem.indexOf(':') + 2)));
+                statuses.set(s, new Status(st.object(), st.parent(), st.parentRef(), c, Map.of()));
+            }
+        }
+    }
+
+    /** A Gateway's status, its listeners' conditions, and the certificates of its HTTPS listeners. */
+    private void gatewayStatus(String key, Gateway g, GatewayParents parents, ListenerCertificates certificates,
+                               List<Diagnostic> diagnostics, List<Status> statuses) {
+        Provenance object = Provenance.of(source, "Gateway " + key);
+        Map<String, ListenerState> states = new LinkedHashMap<>();
+        boolean programmed = false;
+        for (GatewayParents.Bound l : parents.listeners(key)) {
+            String field = "spec.listeners[" + l.spec().getName() + "]";
+            List<Condition> conditions = new ArrayList<>();
+            String refsProblem = l.invalidKinds();
+            if (refsProblem != null) {
+                diagnostics.add(Diagnostic.warning(object, field + ".allowedRoutes.kinds",
+                        refsProblem.substring(refsProblem.indexOf(':') + 2)));
+            }
+            boolean served = false;
+            if (l.unsupported() != null) {
+                String why = l.unsupported();
+                diagnostics.add(Diagnostic.warning(object, field + (why.startsWith("UnsupportedProtocol")
+                        ? ".protocol" : ".tls.mode"), why.substring(why.indexOf(':') + 2)));
+                conditions.add(new Condition("Accepted", false, why.substring(0, why.indexOf(':')),
+                        why.substring(why.indexOf(':') + 2)));
+                conditions.add(new Condition("Programmed", false, "Invalid", "not served"));
+            } else {
+                conditions.add(new Condition("Accepted", true, "Accepted", l.spec().getProtocol() + " listener"));
+                String certProblem = null;
+                if (l.protocol() == ListenerProtocol.HTTPS) {
+                    certProblem = certificates.add(key, l, parents.attachedHosts(key, l.spec().getName()),
+                            object, field, diagnostics);
+                    if (certProblem != null && refsProblem == null) {
+                        refsProblem = certProblem;
+                    }
+                }
+                if (l.tidegate().isEmpty()) {
+                    String name = l.protocol().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                    diagnostics.add(Diagnostic.warning(object, field + ".protocol", "tidegate.yaml has no " + name
+                            + " listener; not served"));
+                    conditions.add(new Condition("Programmed", false, "Invalid", "tidegate.yaml has no " + name
+                            + " listener"));
+                } else if (certProblem != null) {
+                    conditions.add(new Condition("Programmed", false, "Invalid", "no certificate can be served"));
+                } else {
+                    served = true;
+                    conditions.add(new Condition("Programmed", true, "Programmed", "served on " + l.tidegate()));
+                }
+            }
+            conditions.add(refsProblem == null ? new Condition("ResolvedRefs", true, "ResolvedRefs", "resolved")
+                    : new Condition("ResolvedRefs", false, refsProblem.substring(0, refsProblem.indexOf(':')),
+                            refsProblem.substring(refsProblem.indexOf(':') + 2)));
+            programmed |= served;
+            states.put(l.spec().getName(), new ListenerState(parents.attachedRoutes(key, l.spec().getName()),
+                    List.copyOf(l.kinds()), conditions));
+        }
+        statuses.add(new Status(g, null, null, List.of(
+                new Condition("Accepted", true, "Accepted", "accepted by " + controller),
+                new Condition("Programmed", programmed, programmed ? "Programmed" : "Invalid",
+                        programmed ? "served by tidegate.yaml's listeners" : "no listener can be served")), states));
     }
 
     /** A hostname's routes end here: a request for it never falls through to less specific hostnames. */
@@ -247,35 +272,6 @@ final class GatewayTranslator {
 
     private static int hostRank(String host) {
         return host == null ? 2 : host.startsWith("*.") ? 1 : 0;
-    }
-
-    private static List<Listener> listeners(Gateway g) {
-        List<Listener> out = new ArrayList<>();
-        if (g.getSpec().getListeners() != null) {
-            for (Listener l : g.getSpec().getListeners()) {
-                if ("HTTP".equals(l.getProtocol())) {
-                    out.add(l);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static boolean allows(Listener l, Gateway gw, String routeNamespace) {
-        if (l.getAllowedRoutes() != null && l.getAllowedRoutes().getKinds() != null
-                && !l.getAllowedRoutes().getKinds().isEmpty()
-                && l.getAllowedRoutes().getKinds().stream().noneMatch(k -> "HTTPRoute".equals(k.getKind()))) {
-            return false;
-        }
-        String from = l.getAllowedRoutes() == null || l.getAllowedRoutes().getNamespaces() == null
-                || l.getAllowedRoutes().getNamespaces().getFrom() == null ? "Same"
-                : l.getAllowedRoutes().getNamespaces().getFrom();
-        return switch (from) {
-            case "All" -> true;
-            case "Same" -> routeNamespace.equals(gw.getMetadata().getNamespace() == null ? "default"
-                    : gw.getMetadata().getNamespace());
-            default -> false; // Selector: not supported in this build
-        };
     }
 
     /** The hostnames a route gets on a listener (null: any host); empty: none in common. */
@@ -311,52 +307,28 @@ final class GatewayTranslator {
 
     /** Builds the drafts of one rule; returns a ResolvedRefs problem ("Reason: message") or null. */
     private String ruleRoutes(HTTPRouteRule rule, int i, String ns, String id, Provenance where, HTTPRoute route,
-                              List<String> hosts, Backends backends, Map<String, Cluster> clusters,
-                              List<Diagnostic> diagnostics, List<Draft> drafts) {
+                              Map<String, Set<String>> hosts, Refs refs, List<Diagnostic> diagnostics,
+                              List<Draft> drafts) {
         String problem = null;
-        // Backends.
+        IngressOptions options = SessionPersistenceOptions.of(rule.getSessionPersistence(), where, diagnostics);
+        // Backends: one that cannot be resolved loses its share (with none left, the rule answers 500).
         List<WeightedCluster> targets = new ArrayList<>();
-        List<HTTPBackendRef> refs = rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
-        for (int b = 0; b < refs.size(); b++) {
-            HTTPBackendRef ref = refs.get(b);
+        List<HTTPBackendRef> backendRefs = rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
+        for (int b = 0; b < backendRefs.size(); b++) {
+            HTTPBackendRef ref = backendRefs.get(b);
             String field = "backendRefs[" + b + "]";
-            if (ref.getKind() != null && !ref.getKind().equals("Service")
-                    || ref.getGroup() != null && !ref.getGroup().isEmpty()) {
-                diagnostics.add(Diagnostic.error(where, field, "kind " + ref.getKind() + " is not supported "
-                        + "(expected: Service); its share of requests gets 500"));
-                problem = "InvalidKind: " + field + " is not a Service";
-                continue;
-            }
-            if (ref.getNamespace() != null && !ref.getNamespace().equals(ns)) {
-                diagnostics.add(Diagnostic.error(where, field, "cross-namespace reference to " + ref.getNamespace()
-                        + " needs a ReferenceGrant, which this build does not read; refused"));
-                problem = "RefNotPermitted: " + field + " refers to another namespace";
-                continue;
-            }
-            if (ref.getPort() == null) {
-                diagnostics.add(Diagnostic.error(where, field + ".port", "missing (expected: the Service port)"));
-                problem = "InvalidKind: " + field + " has no port";
-                continue;
-            }
             if (ref.getFilters() != null && !ref.getFilters().isEmpty()) {
                 diagnostics.add(Diagnostic.warning(where, field + ".filters", "backend filters are not supported "
                         + "by this build; ignored"));
             }
-            Backends.Resolved r = backends.resolve(ns, ref.getName(), new ServiceBackendPort(null, ref.getPort()),
-                    IngressOptionsDefaults.HTTP, where);
+            Refs.Resolved r = refs.service("HTTPRoute", ns, ref.getGroup(), ref.getKind(), ref.getName(),
+                    ref.getNamespace(), ref.getPort(), options, where, field);
             if (r.problem() != null) {
-                diagnostics.add(r.fatal() ? Diagnostic.error(where, field, r.problem())
-                        : Diagnostic.warning(where, field, r.problem()));
-                if (r.fatal()) {
-                    problem = "BackendNotFound: " + r.problem();
-                }
+                problem = r.problem();
             }
-            if (r.cluster() == null) {
-                continue;
+            if (r.cluster() != null) {
+                targets.add(WeightedCluster.of(r.cluster(), ref.getWeight() == null ? 1 : ref.getWeight()));
             }
-            clusters.putIfAbsent(r.cluster().name(), r.cluster());
-            int weight = ref.getWeight() == null ? 1 : ref.getWeight();
-            targets.add(WeightedCluster.of(r.cluster().name(), weight));
         }
         RouteAction action;
         if (targets.isEmpty() || targets.stream().allMatch(t -> t.weight() == 0)) {
@@ -372,6 +344,7 @@ final class GatewayTranslator {
         RouteAction.Redirect redirect = null;
         String rewritePrefix = null;
         CorsPolicy cors = null;
+        List<MirrorPolicy> mirrors = new ArrayList<>();
         List<HTTPRouteFilter> filters = rule.getFilters() == null ? List.of() : rule.getFilters();
         for (int f = 0; f < filters.size(); f++) {
             HTTPRouteFilter filter = filters.get(f);
@@ -399,8 +372,15 @@ final class GatewayTranslator {
                     rewritePrefix = u.getPath() == null ? null : u.getPath().getReplacePrefixMatch();
                     rewrite = new PathRewrite(rewritePrefix, full, null, null, u.getHostname());
                 }
-                case "RequestMirror" -> diagnostics.add(Diagnostic.warning(where, field, "RequestMirror needs "
-                        + "engine feature mirrors, not in this build; ignored"));
+                case "RequestMirror" -> {
+                    Mirror m = mirror(filter.getRequestMirror(), ns, refs, where, field, diagnostics);
+                    if (m.policy() != null) {
+                        mirrors.add(m.policy());
+                    }
+                    if (m.problem() != null && problem == null) {
+                        problem = m.problem();
+                    }
+                }
                 case "CORS" -> cors = cors(filter.getCors(), where, field, diagnostics);
                 default -> {
                     diagnostics.add(Diagnostic.error(where, field, "filter " + filter.getType() + " is not "
@@ -462,10 +442,6 @@ final class GatewayTranslator {
             }
             retries = new RetryPolicy(attempts, perTry, on, codes, backoff);
         }
-        if (rule.getSessionPersistence() != null) {
-            diagnostics.add(Diagnostic.warning(where, "sessionPersistence", "not translated from Gateway API by "
-                    + "this build (the Ingress annotation affinity: cookie is); ignored"));
-        }
 
         List<HTTPRouteMatch> matches = rule.getMatches() == null || rule.getMatches().isEmpty()
                 ? List.of(new HTTPRouteMatch()) : rule.getMatches();
@@ -504,9 +480,14 @@ final class GatewayTranslator {
                         ? StringMatch.regex(q.getValue()) : StringMatch.exact(q.getValue())));
             }
             Set<String> methods = match.getMethod() == null ? Set.of() : Set.of(match.getMethod());
-            for (String host : hosts) {
+            for (Map.Entry<String, Set<String>> bound : hosts.entrySet()) {
+                String host = bound.getKey();
                 String name = "httproute/" + id + "/r" + i + "/m" + m + (host == null ? "" : "/" + host);
-                Route r = Route.builder(name, at)
+                Route.Builder rb = Route.builder(name, at).listeners(bound.getValue());
+                if (action instanceof RouteAction.Forward) {
+                    mirrors.forEach(rb::addMirror);
+                }
+                Route r = rb
                         .match(new RouteMatch(host == null ? List.of() : List.of(host), HostWildcard.ANY_LABELS,
                                 path, methods, headers, queries))
                         .action(action)
@@ -524,6 +505,42 @@ final class GatewayTranslator {
             }
         }
         return problem;
+    }
+
+    /** A RequestMirror filter: its backend (resolved as backendRefs are) at percent or fraction (default 100%). */
+    /** A RequestMirror filter's mirror (null: none) and its ResolvedRefs problem (null: none). */
+    private record Mirror(MirrorPolicy policy, String problem) {
+    }
+
+    private static Mirror mirror(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRequestMirrorFilter f,
+                                       String ns, Refs refs, Provenance where, String field,
+                                       List<Diagnostic> diagnostics) {
+        if (f == null || f.getBackendRef() == null) {
+            diagnostics.add(Diagnostic.error(where, field + ".requestMirror.backendRef", "missing; not mirrored"));
+            return new Mirror(null, null);
+        }
+        double percent = 100;
+        if (f.getPercent() != null) {
+            percent = f.getPercent();
+        } else if (f.getFraction() != null && f.getFraction().getNumerator() != null) {
+            int denominator = f.getFraction().getDenominator() == null ? 100 : f.getFraction().getDenominator();
+            if (denominator <= 0) {
+                diagnostics.add(Diagnostic.error(where, field + ".requestMirror.fraction.denominator", denominator
+                        + " (expected: > 0); not mirrored"));
+                return new Mirror(null, null);
+            }
+            percent = 100.0 * f.getFraction().getNumerator() / denominator;
+        }
+        if (percent < 0 || percent > 100) {
+            diagnostics.add(Diagnostic.error(where, field + ".requestMirror", "mirrors " + percent
+                    + "% (expected: 0-100); not mirrored"));
+            return new Mirror(null, null);
+        }
+        var ref = f.getBackendRef();
+        Refs.Resolved r = refs.service("HTTPRoute", ns, ref.getGroup(), ref.getKind(), ref.getName(),
+                ref.getNamespace(), ref.getPort(), IngressOptionsDefaults.HTTP, where,
+                field + ".requestMirror.backendRef");
+        return new Mirror(r.cluster() == null ? null : new MirrorPolicy(r.cluster(), percent), r.problem());
     }
 
     /** The Gateway API CORS filter (GEP-1767): origins echoed, credentials as given, max age 5s by default. */

@@ -37,13 +37,14 @@ import java.util.List;
  * @param loadBalancer affinity / upstream-hash-by; null: round robin on the Service's shared cluster
  * @param clusterVariant suffix of the cluster name when {@code loadBalancer} is set ({@code #...}), so the
  *                       Ingresses that do not ask for it keep the shared round-robin cluster
+ * @param mirror mirror-target: where every request is mirrored; null: no mirror
  */
 record IngressOptions(boolean regex, String rewriteTarget, boolean sslRedirect, boolean forceSslRedirect,
                       Long maxRequestBodyBytes, Duration connectTimeout, Duration idleTimeout,
                       Cluster.UpstreamProtocol protocol, UpstreamTls upstreamTls, Canary canary, List<PolicyRef> policies,
                       String upstreamVhost, String appRoot, RouteAction.Redirect redirect, String failClosed,
                       CorsPolicy cors, RetryPolicy retries, RetryPolicy nonIdempotentRetries,
-                      LoadBalancer loadBalancer, String clusterVariant) {
+                      LoadBalancer loadBalancer, String clusterVariant, Mirror mirror) {
 
     IngressOptions {
         policies = List.copyOf(policies);
@@ -60,5 +61,13 @@ record IngressOptions(boolean regex, String rewriteTarget, boolean sslRedirect, 
      * @param cookie canary-by-cookie; null: none
      */
     record Canary(int weight, int total, String header, String headerValue, String headerPattern, String cookie) {
+    }
+
+    /**
+     * mirror-target: the mirror's host (a DNS name, or a Service's cluster-local name) and port.
+     *
+     * @param tls https: the mirror cluster originates TLS (SNI the host, not verified, as nginx's default)
+     */
+    record Mirror(String host, int port, boolean tls) {
     }
 }

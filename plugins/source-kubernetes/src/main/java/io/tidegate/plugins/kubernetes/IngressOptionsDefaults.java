@@ -8,7 +8,7 @@ final class IngressOptionsDefaults {
 
     static final IngressOptions HTTP = new IngressOptions(false, null, true, false, null, null, null,
             Cluster.UpstreamProtocol.HTTP1, null, null, List.of(), null, null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     private IngressOptionsDefaults() {
     }

@@ -12,10 +12,14 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import io.tidegate.spi.model.Certificate;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.Diagnostic;
+import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HeaderMatch;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.HostWildcard;
+import io.tidegate.spi.model.Listener;
+import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.PathMatch;
 import io.tidegate.spi.model.PathRewrite;
 import io.tidegate.spi.model.Provenance;
@@ -24,6 +28,7 @@ import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
 import io.tidegate.spi.model.StringMatch;
 import io.tidegate.spi.model.Timeouts;
+import io.tidegate.spi.model.UpstreamTls;
 import io.tidegate.spi.model.WeightedCluster;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -69,6 +74,7 @@ final class IngressTranslator {
     private final Set<String> httpsListeners;
     private final int httpsPort;
     private final String gatewayController;
+    private final List<Listener> listeners;
 
     /** The fragment, the Ingresses it serves (for status and Events), and the Gateway API status to write. */
     record Translation(Fragment fragment, List<Ingress> served, List<GatewayTranslator.Status> gatewayStatuses) {
@@ -78,22 +84,35 @@ final class IngressTranslator {
     }
 
     /**
-     * @param httpListeners names of the plain-HTTP listeners (redirect routes are bound to them)
-     * @param httpsListeners names of the https listeners; empty: ssl-redirect cannot apply
-     * @param httpsPort port redirects to https name; 443 or 0: the scheme's default
+     * @param listeners the listeners of tidegate.yaml: redirects go from the plain-HTTP ones to the https ones
+     *                  (none: ssl-redirect cannot apply), to the first https one's port (443: the scheme's
+     *                  default); Gateway API listeners are bound to them
      */
     IngressTranslator(String source, String ingressClass, String controller, boolean withoutClass,
-                      Set<String> httpListeners, Set<String> httpsListeners, int httpsPort) {
+                      List<Listener> listeners) {
         this.source = requireNonNull(source, "source");
         this.ingressClass = requireNonNull(ingressClass, "ingressClass");
         this.controller = requireNonNull(controller, "controller");
         this.withoutClass = withoutClass;
-        this.httpListeners = Set.copyOf(httpListeners);
-        this.httpsListeners = Set.copyOf(httpsListeners);
-        this.httpsPort = httpsPort == 443 ? 0 : httpsPort;
+        this.listeners = List.copyOf(listeners);
+        Set<String> http = new LinkedHashSet<>();
+        Set<String> https = new LinkedHashSet<>();
+        int port = 0;
+        for (Listener l : listeners) {
+            if (l.protocol() == ListenerProtocol.HTTP) {
+                http.add(l.name());
+            } else if (l.protocol() == ListenerProtocol.HTTPS) {
+                https.add(l.name());
+                if (port == 0) {
+                    port = l.address().port();
+                }
+            }
+        }
+        this.httpListeners = Set.copyOf(http);
+        this.httpsListeners = Set.copyOf(https);
+        this.httpsPort = port == 443 ? 0 : port;
         this.gatewayController = controller;
     }
-
 
     // ------------------------------------------------------------------------------------------ class
 
@@ -162,6 +181,7 @@ final class IngressTranslator {
         Set<String> tlsHosts = new TreeSet<>();
         Map<String, Certificate> certificates = new TreeMap<>();
         Map<String, List<String>> appRoots = new LinkedHashMap<>(); // host -> [appRoot, ingress]
+        Map<String, Cluster> mirrors = new TreeMap<>();
         int order = 0;
 
         for (Ingress ingress : ours) {
@@ -217,6 +237,10 @@ final class IngressTranslator {
             }
             if (opts.canary() != null) {
                 continue;
+            }
+            if (opts.mirror() != null) {
+                Cluster m = mirrorCluster(opts.mirror(), object);
+                mirrors.putIfAbsent(m.name(), m);
             }
             if (opts.appRoot() != null) {
                 for (String h : ruleHosts.isEmpty() ? List.of("*") : ruleHosts) {
@@ -312,16 +336,29 @@ final class IngressTranslator {
             }
         }
         // Gateway API routes come after the Ingress routes (a host served by both is the Ingress's).
-        GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController).translate(snapshot,
-                backends);
+        GatewayTranslator.Result gateway = new GatewayTranslator(source, gatewayController, listeners)
+                .translate(snapshot, backends);
+        for (Certificate c : gateway.certificates()) {
+            Certificate old = certificates.get(c.name());
+            if (old == null) {
+                certificates.put(c.name(), c);
+            } else { // a Secret used by an Ingress and a Gateway listener: one certificate for all its names
+                Set<String> names = new TreeSet<>(old.serverNames());
+                names.addAll(c.serverNames());
+                certificates.put(c.name(), new Certificate(old.name(), List.copyOf(names),
+                        old.certificateChainPem(), old.privateKeyPem(), old.provenance()));
+            }
+        }
         routes.addAll(gateway.routes());
-        gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
         diagnostics.addAll(gateway.diagnostics());
+        gateway.clusters().forEach(c -> clusters.putIfAbsent(c.name(), c));
+        // Last: a mirror-target naming a Service's cluster-local name and port mirrors to its pods.
+        mirrors.forEach(clusters::putIfAbsent);
         if (globalDefault != null && globalDefault.cluster() != null) {
             routes.add(Route.builder("default-backend", globalDefault.provenance())
                     .forwardTo(globalDefault.cluster()).build());
         }
-        return new Translation(new Fragment(routes, List.of(), List.copyOf(clusters.values()),
+        return new Translation(new Fragment(routes, gateway.tcpRoutes(), List.copyOf(clusters.values()),
                 List.copyOf(certificates.values()), diagnostics), List.copyOf(ours), gateway.statuses());
     }
 
@@ -454,6 +491,17 @@ final class IngressTranslator {
                 && java.util.Objects.equals(a.tls(), b.tls()) && a.loadBalancer().equals(b.loadBalancer());
     }
 
+    /** mirror-target's cluster: its host:port, resolved by DNS (TLS for https, not verified as nginx's default). */
+    private static Cluster mirrorCluster(IngressOptions.Mirror m, Provenance provenance) {
+        UpstreamTls tls = m.tls() ? new UpstreamTls(m.host(), null, false, null, null, List.of(), List.of()) : null;
+        return new Cluster(mirrorName(m), List.of(Endpoint.of(m.host(), m.port())), Cluster.Resolution.DNS,
+                Cluster.UpstreamProtocol.HTTP1, null, null, null, null, null, null, tls, provenance);
+    }
+
+    private static String mirrorName(IngressOptions.Mirror m) {
+        return m.host() + ":" + m.port();
+    }
+
     private static RouteAction unavailable(String why) {
         return new RouteAction.DirectResponse(503, "service unavailable: " + why + "\n",
                 List.of(new HeaderValue("content-type", "text/plain; charset=utf-8")));
@@ -524,6 +572,9 @@ final class IngressTranslator {
             b.action(e.failure());
         } else {
             b.forwardTo(e.cluster());
+            if (o.mirror() != null) {
+                b.addMirror(new MirrorPolicy(mirrorName(o.mirror()), 100));
+            }
             if (canary != null && canary.cluster() != null) {
                 IngressOptions.Canary c = canary.canary();
                 Route main = b.build();

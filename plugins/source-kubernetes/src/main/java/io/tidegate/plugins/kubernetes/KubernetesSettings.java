@@ -27,20 +27,24 @@ import java.util.List;
  * @param debounce delay between a change and the publish it causes, so that a burst costs one publish
  * @param events whether receipts are also written as Kubernetes Events
  * @param pollInterval offline mode: the rescan interval (file watches can miss changes)
- * @param gatewayApi also watch Gateway API GatewayClass, Gateway and HTTPRoute (their CRDs must be installed)
+ * @param gatewayApi also watch Gateway API GatewayClass, Gateway, HTTPRoute and ReferenceGrant (their CRDs must
+ *                   be installed) and Namespaces (for allowedRoutes selectors)
+ * @param gatewayApiExperimental also watch the experimental channel's TLSRoute and TCPRoute ({@code v1alpha2})
  */
 record KubernetesSettings(Path kubeconfig, String context, List<String> namespaces, String ingressClass,
                           String controllerName, boolean watchIngressWithoutClass, List<Path> manifests,
                           String publishAddress, String publishService, boolean leaderElection,
                           String leaseNamespace, String leaseName, Duration leaseDuration, Duration debounce,
-                          boolean events, Duration pollInterval, boolean gatewayApi) {
+                          boolean events, Duration pollInterval, boolean gatewayApi,
+                          boolean gatewayApiExperimental) {
 
     static final String DEFAULT_CONTROLLER = "tidegate.io/ingress-controller";
     static final String DEFAULT_CLASS = "tidegate";
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "ingressClass", "controllerName",
             "watchIngressWithoutClass", "manifests", "publishAddress", "publishService", "leaderElection", "leaseNamespace",
-            "leaseName", "leaseDuration", "debounce", "events", "pollInterval", "gatewayApi"};
+            "leaseName", "leaseDuration", "debounce", "events", "pollInterval", "gatewayApi",
+            "gatewayApiExperimental"};
 
     static KubernetesSettings parse(ConfigNode settings, PluginContext context) throws ConfigException {
         settings.requireOnlyKeys(KEYS);
@@ -99,9 +103,15 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
         if (poll.compareTo(Duration.ofMillis(100)) < 0) {
             throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
         }
+        boolean gatewayApi = settings.bool("gatewayApi", false);
+        boolean experimental = settings.bool("gatewayApiExperimental", false);
+        if (experimental && settings.find("gatewayApi").isPresent() && !gatewayApi) {
+            throw settings.get("gatewayApiExperimental").error("needs gatewayApi (gatewayApi: false turns the "
+                    + "Gateway API off)");
+        }
         return new KubernetesSettings(kubeconfig, kubeContext, namespaces, ingressClass, controller, withoutClass,
                 manifests, publishAddress, publishService, leaderElection, leaseNamespace, leaseName, leaseDuration,
-                debounce, events, poll, settings.bool("gatewayApi", false));
+                debounce, events, poll, gatewayApi || experimental, experimental);
     }
 
     boolean offline() {

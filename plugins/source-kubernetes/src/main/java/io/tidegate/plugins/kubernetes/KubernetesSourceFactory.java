@@ -7,13 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.tidegate.spi.config.ConfigNode;
-import io.tidegate.spi.model.Listener;
-import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.plugin.PluginContext;
 import io.tidegate.spi.source.ConfigSource;
 import io.tidegate.spi.source.ConfigSourceFactory;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.pf4j.Extension;
@@ -50,21 +46,8 @@ public final class KubernetesSourceFactory implements ConfigSourceFactory {
                         Consumer<IngressTranslator.Translation> afterPublish) {
         requireNonNull(name, "name");
         KubernetesSettings parsed = KubernetesSettings.parse(settings, context);
-        Set<String> http = new LinkedHashSet<>();
-        Set<String> https = new LinkedHashSet<>();
-        int httpsPort = 0;
-        for (Listener l : context.listeners()) {
-            if (l.protocol() == ListenerProtocol.HTTP) {
-                http.add(l.name());
-            } else if (l.protocol() == ListenerProtocol.HTTPS) {
-                https.add(l.name());
-                if (httpsPort == 0) {
-                    httpsPort = l.address().port();
-                }
-            }
-        }
         IngressTranslator translator = new IngressTranslator(name, parsed.ingressClass(), parsed.controllerName(),
-                parsed.watchIngressWithoutClass(), http, https, httpsPort);
+                parsed.watchIngressWithoutClass(), context.listeners());
         System.Logger log = context.logger("source-kubernetes");
         if (parsed.offline()) {
             return new ManifestSource(name, parsed, context.scheduler(), log, translator, afterPublish);

@@ -2,6 +2,7 @@ package io.tidegate.plugins.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -15,15 +16,18 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The objects a translation reads, as the API server (or manifest files) holds them right now.
+ * The objects a translation reads, as the API server (or manifest files) holds them right now; the Gateway API
+ * kinds that exist in several versions (ReferenceGrant, TLSRoute, TCPRoute) already read into one shape.
  * Objects of other kinds are counted in {@code ignored} (manifest files also hold Deployments).
  */
 record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List<Service> services,
                 List<EndpointSlice> endpointSlices, List<Endpoints> endpoints, List<Secret> secrets,
-                List<GatewayClass> gatewayClasses, List<Gateway> gateways, List<HTTPRoute> httpRoutes) {
+                List<GatewayClass> gatewayClasses, List<Gateway> gateways, List<HTTPRoute> httpRoutes,
+                List<Namespace> namespaces, List<GatewayObjects.Grant> referenceGrants,
+                List<GatewayObjects.L4Route> l4Routes) {
 
     static final Snapshot EMPTY = new Snapshot(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-            List.of(), List.of(), List.of());
+            List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
 
     Snapshot {
         ingresses = List.copyOf(ingresses);
@@ -35,6 +39,9 @@ record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List
         gatewayClasses = List.copyOf(gatewayClasses);
         gateways = List.copyOf(gateways);
         httpRoutes = List.copyOf(httpRoutes);
+        namespaces = List.copyOf(namespaces);
+        referenceGrants = List.copyOf(referenceGrants);
+        l4Routes = List.copyOf(l4Routes);
     }
 
     /** Sorts objects of any kind into a snapshot; returns the ones it does not read in {@code others}. */
@@ -48,6 +55,9 @@ record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List
         List<GatewayClass> gatewayClasses = new ArrayList<>();
         List<Gateway> gateways = new ArrayList<>();
         List<HTTPRoute> httpRoutes = new ArrayList<>();
+        List<Namespace> namespaces = new ArrayList<>();
+        List<GatewayObjects.Grant> grants = new ArrayList<>();
+        List<GatewayObjects.L4Route> l4Routes = new ArrayList<>();
         for (HasMetadata o : objects) {
             if (o instanceof Ingress i) {
                 ingresses.add(i);
@@ -67,11 +77,21 @@ record Snapshot(List<Ingress> ingresses, List<IngressClass> ingressClasses, List
                 gateways.add(g);
             } else if (o instanceof HTTPRoute r) {
                 httpRoutes.add(r);
-            } else if (others != null) {
-                others.add(o);
+            } else if (o instanceof Namespace n) {
+                namespaces.add(n);
+            } else {
+                GatewayObjects.Grant grant = GatewayObjects.grant(o);
+                GatewayObjects.L4Route l4 = grant == null ? GatewayObjects.l4Route(o) : null;
+                if (grant != null) {
+                    grants.add(grant);
+                } else if (l4 != null) {
+                    l4Routes.add(l4);
+                } else if (others != null) {
+                    others.add(o);
+                }
             }
         }
         return new Snapshot(ingresses, classes, services, slices, endpoints, secrets, gatewayClasses, gateways,
-                httpRoutes);
+                httpRoutes, namespaces, grants, l4Routes);
     }
 }

@@ -11,6 +11,7 @@ import io.tidegate.spi.model.PolicyRef;
 import io.tidegate.spi.model.RetryPolicy;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.WeightedCluster;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ final class Dump {
         List<String> lines = new ArrayList<>();
         for (Route r : f.routes()) {
             lines.add("route " + route(r));
+        }
+        for (TcpRoute t : f.tcpRoutes()) {
+            lines.add("tcp-route " + t.name() + " | listeners=" + t.listeners().stream().sorted().toList()
+                    + (t.sniHosts().isEmpty() ? "" : " sni=" + t.sniHosts()) + " -> " + t.clusters().stream()
+                    .map(c -> c.cluster() + "*" + c.weight()).collect(Collectors.joining(" + ")));
         }
         for (Cluster c : f.clusters()) {
             lines.add("cluster " + c.name() + " " + c.endpoints().stream().map(e -> e.address().toString())
@@ -61,7 +67,11 @@ final class Dump {
                         + (s.parent() == null ? "" : " parent " + s.parent())
                         + s.conditions().stream().map(c -> " " + c.type() + "=" + c.status() + "(" + c.reason() + ")")
                         .collect(Collectors.joining())
-                        + (s.attachedRoutes().isEmpty() ? "" : " attached" + s.attachedRoutes()))
+                        + (s.attachedRoutes().isEmpty() ? "" : " attached" + s.attachedRoutes())
+                        + s.listeners().entrySet().stream().map(e -> "\n  listener " + e.getKey() + " kinds="
+                                + e.getValue().supportedKinds() + e.getValue().conditions().stream().map(c -> " "
+                                + c.type() + "=" + c.status() + "(" + c.reason() + ")").collect(Collectors.joining()))
+                        .collect(Collectors.joining()))
                 .sorted().forEach(l -> sb.append(l).append('\n'));
         return sb.toString();
     }
@@ -134,6 +144,8 @@ final class Dump {
                     .append(c.maxAge() == null ? "" : " maxAge=" + c.maxAge().toSeconds())
                     .append(" credentials=").append(c.allowCredentials()).append("]");
         }
+        r.mirrors().forEach(m -> sb.append(" mirror[").append(m.cluster()).append(" ").append(m.percent())
+                .append("%]"));
         for (PolicyRef p : r.policies()) {
             sb.append(" policy ").append(p.id()).append(p.settings().toPlain());
         }

@@ -11,6 +11,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.ListenerProtocol;
+import io.tidegate.spi.model.Route;
+import io.tidegate.spi.model.RouteAction;
+import io.tidegate.spi.model.WeightedCluster;
 import io.tidegate.spi.source.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +104,110 @@ class GatewayApiTest {
         }, "Accepted");
         Gateway g = client.resources(Gateway.class).inNamespace("shop").withName("edge").get();
         assertThat(g.getStatus().getListeners().get(0).getAttachedRoutes()).isEqualTo(1);
+    }
+
+    /**
+     * A cross-namespace backend is refused (500, ResolvedRefs=False RefNotPermitted) until a ReferenceGrant in
+     * the Service's namespace is created on the API server, then served (the grant is watched); deleting the
+     * grant refuses it again. A TLSRoute on a Passthrough listener becomes a TcpRoute with its SNI names, and
+     * its status is written back.
+     */
+    @Test
+    void referenceGrantsAreWatchedAndTlsRoutesBecomeTcpRoutes() throws Exception {
+        List<HasMetadata> objects = ManifestReader.parse("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: tidegate}
+                spec: {controllerName: tidegate.io/ingress-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: infra}
+                spec:
+                  gatewayClassName: tidegate
+                  listeners:
+                    - {name: web, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
+                    - {name: tls, protocol: TLS, port: 443, tls: {mode: Passthrough},
+                       allowedRoutes: {namespaces: {from: All}}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: front, namespace: apps}
+                spec:
+                  parentRefs: [{name: edge, namespace: infra}]
+                  hostnames: [front.example.com]
+                  rules: [{backendRefs: [{name: web, namespace: shop, port: 80}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: secure, namespace: shop}
+                spec:
+                  parentRefs: [{name: edge, namespace: infra, sectionName: tls}]
+                  hostnames: [secure.example.com]
+                  rules: [{backendRefs: [{name: web, port: 80}]}]
+                """);
+        client.services().inNamespace("shop").resource(InformerCrudTest.service()).create();
+        for (HasMetadata o : objects) {
+            client.resource(o).create();
+        }
+        context = new TestContext(home, List.of(TestListeners.listener("web", ListenerProtocol.HTTP, 0),
+                TestListeners.listener("passthrough", ListenerProtocol.TLS_PASSTHROUGH, 0)));
+        RecordingSink sink = new RecordingSink();
+        source = new KubernetesSourceFactory().create("kubernetes", TestContext.settings(
+                "debounce: 10ms\nevents: false\ngatewayApiExperimental: true\nleaseDuration: 1500ms"), context,
+                client, t -> { });
+        source.start(sink);
+
+        String route = "httproute/apps/front/r0/m0/front.example.com";
+        Fragment refused = sink.await(x -> RecordingSink.hasRoute(x, route), WAIT);
+        assertThat(action(refused, route)).isEqualTo(new RouteAction.DirectResponse(500, "no backend\n", List.of()));
+        assertThat(refused.tcpRoutes()).singleElement().satisfies(t -> {
+            assertThat(t.name()).isEqualTo("tlsroute/shop/secure");
+            assertThat(t.listeners()).containsExactly("passthrough");
+            assertThat(t.sniHosts()).containsExactly("secure.example.com");
+            assertThat(t.clusters()).containsExactly(WeightedCluster.of("web.shop.svc.cluster.local:80", 1));
+        });
+        awaitRouteCondition("apps", "front", "ResolvedRefs", "False");
+        awaitCondition(() -> {
+            var r = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)
+                    .inNamespace("shop").withName("secure").get();
+            return r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
+                    ? List.of() : r.getStatus().getParents().get(0).getConditions();
+        }, "Accepted");
+
+        HasMetadata grant = ManifestReader.parse("""
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: apps-to-web, namespace: shop}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}]
+                  to: [{group: "", kind: Service, name: web}]
+                """).get(0);
+        client.resource(grant).create();
+        Fragment granted = sink.await(x -> action(x, route) instanceof RouteAction.Forward, WAIT);
+        assertThat(action(granted, route)).isEqualTo(RouteAction.Forward.to("web.shop.svc.cluster.local:80"));
+        awaitRouteCondition("apps", "front", "ResolvedRefs", "True");
+
+        client.resource(grant).delete();
+        sink.await(x -> action(x, route) instanceof RouteAction.DirectResponse, WAIT);
+    }
+
+    private static RouteAction action(Fragment f, String route) {
+        return f.routes().stream().filter(r -> r.name().equals(route)).map(Route::action).findFirst().orElse(null);
+    }
+
+    private void awaitRouteCondition(String ns, String name, String type, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            HTTPRoute r = client.resources(HTTPRoute.class).inNamespace(ns).withName(name).get();
+            if (r.getStatus() != null && r.getStatus().getParents() != null && r.getStatus().getParents().stream()
+                    .flatMap(p -> p.getConditions().stream())
+                    .anyMatch(c -> type.equals(c.getType()) && status.equals(c.getStatus()))) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(25); // polling the API server's state
+        }
+        throw new AssertionError("condition " + type + "=" + status + " not written within " + WAIT);
     }
 
     private static void awaitCondition(Supplier<List<Condition>> read, String type) throws InterruptedException {

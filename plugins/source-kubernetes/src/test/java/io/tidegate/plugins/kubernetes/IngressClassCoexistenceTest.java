@@ -51,7 +51,7 @@ class IngressClassCoexistenceTest {
 
     private static List<String> hosts(String ingressClass) {
         IngressTranslator t = new IngressTranslator("kubernetes", ingressClass, KubernetesSettings.DEFAULT_CONTROLLER,
-                false, Set.of("web"), Set.of(), 0);
+                false, TestListeners.of(false));
         return t.translate(Snapshot.of(ManifestReader.parse(OBJECTS), null)).served().stream()
                 .map(i -> i.getSpec().getRules().get(0).getHost()).sorted().toList();
     }

@@ -36,11 +36,11 @@ class IngressTranslatorTest {
     void translatesAsExpected(String name) throws Exception {
         Path input = dir().resolve(name + ".yaml");
         String text = Files.readString(input, StandardCharsets.UTF_8);
-        // A fixture may ask for an https listener with a first line "# listeners: https".
-        boolean https = text.startsWith("# listeners: https");
+        // A fixture may ask for more listeners than web (http) with a first line "# listeners: https tcp tls".
+        String kinds = text.startsWith("# listeners:") ? text.substring("# listeners:".length(), text.indexOf('\n'))
+                : "";
         IngressTranslator translator = new IngressTranslator("kubernetes", "tidegate",
-                KubernetesSettings.DEFAULT_CONTROLLER, false, Set.of("web"), https ? Set.of("websecure") : Set.of(),
-                https ? 8443 : 0);
+                KubernetesSettings.DEFAULT_CONTROLLER, false, TestListeners.of(kinds));
         Snapshot snapshot = Snapshot.of(ManifestReader.parse(text), null);
         IngressTranslator.Translation translation = translator.translate(snapshot);
         String actual = Dump.of(translation.fragment()) + Dump.statuses(translation.gatewayStatuses());

@@ -55,6 +55,17 @@ class KubernetesSettingsTest {
     }
 
     @Test
+    void theExperimentalGatewayApiKindsImplyTheGatewayApi() {
+        KubernetesSettings s = parse("gatewayApiExperimental: true");
+        assertThat(s.gatewayApi()).isTrue();
+        assertThat(s.gatewayApiExperimental()).isTrue();
+        assertThat(parse("gatewayApi: true").gatewayApiExperimental()).isFalse();
+        assertThatThrownBy(() -> parse("gatewayApi: false\ngatewayApiExperimental: true"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gatewayApiExperimental")
+                .hasMessageContaining("needs gatewayApi");
+    }
+
+    @Test
     void anUnknownKeyFailsNamingIt() {
         assertThatThrownBy(() -> parse("ingresClass: tidegate"))
                 .isInstanceOf(ConfigException.class)

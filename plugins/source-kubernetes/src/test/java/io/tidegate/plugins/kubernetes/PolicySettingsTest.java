@@ -31,6 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PolicySettingsTest {
 
+    private static final String CONCURRENCY_LIMIT = "concurrency-limit";
+
     private static final Map<String, PolicyFactory> FACTORIES = Map.of(
             "ip-access", new IpAccessFactory(),
             "rate-limit", new RateLimitFactory(),
@@ -43,7 +45,7 @@ class PolicySettingsTest {
     static List<PolicyRef> emitted(String fixture) throws Exception {
         String text = Files.readString(IngressTranslatorTest.dir().resolve(fixture + ".yaml"), StandardCharsets.UTF_8);
         IngressTranslator translator = new IngressTranslator("kubernetes", "tidegate",
-                KubernetesSettings.DEFAULT_CONTROLLER, false, Set.of("web"), Set.of("websecure"), 8443);
+                KubernetesSettings.DEFAULT_CONTROLLER, false, TestListeners.of(true));
         List<PolicyRef> out = new ArrayList<>();
         for (Route r : translator.translate(Snapshot.of(ManifestReader.parse(text), null)).fragment().routes()) {
             out.addAll(r.policies());
@@ -56,6 +58,10 @@ class PolicySettingsTest {
     void everyEmittedPolicyIsAcceptedByItsFactory(String fixture) throws Exception {
         try (TestContext context = new TestContext(dir)) {
             for (PolicyRef ref : emitted(fixture)) {
+                if (ref.id().equals(CONCURRENCY_LIMIT)) {
+                    assertConcurrencyLimitShape(ref);
+                    continue;
+                }
                 PolicyFactory factory = FACTORIES.get(ref.id());
                 assertThat(factory).as("factory for " + ref.id()).isNotNull();
                 assertThatCode(() -> {
@@ -73,7 +79,24 @@ class PolicySettingsTest {
         for (String f : IngressTranslatorTest.fixtures().toList()) {
             emitted(f).forEach(p -> ids.add(p.id()));
         }
-        assertThat(ids).containsExactlyInAnyOrderElementsOf(FACTORIES.keySet());
+        Set<String> expected = new TreeSet<>(FACTORIES.keySet());
+        expected.add(CONCURRENCY_LIMIT);
+        assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /**
+     * The kernel's {@code concurrency-limit} policy (settings {@code limit: N}, optional {@code key}, default per
+     * client IP) is being built in parallel and has no factory in this tree yet: until it does, the exact
+     * settings the translator emits are checked here. When it lands, add its factory to {@link #FACTORIES}.
+     */
+    private static void assertConcurrencyLimitShape(PolicyRef ref) {
+        Object plain = ref.settings().toPlain();
+        assertThat(plain).as("concurrency-limit settings").isInstanceOf(Map.class);
+        Map<?, ?> settings = (Map<?, ?>) plain;
+        assertThat(settings.keySet().stream().map(String::valueOf).toList()).as("concurrency-limit keys")
+                .containsExactly("limit");
+        // ConfigNode keeps scalars as text; the policy reads limit as an integer.
+        assertThat(String.valueOf(settings.get("limit"))).as("concurrency-limit limit").matches("[1-9][0-9]*");
     }
 
     /** The exact settings, as docs/source-kubernetes.md lists them. */

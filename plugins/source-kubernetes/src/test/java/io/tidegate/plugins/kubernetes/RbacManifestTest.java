@@ -139,7 +139,10 @@ class RbacManifestTest {
                 metadata: {name: edge, namespace: shop}
                 spec:
                   gatewayClassName: tidegate
-                  listeners: [{name: web, protocol: HTTP, port: 80}]
+                  listeners:
+                    - {name: web, protocol: HTTP, port: 80}
+                    - {name: tls, protocol: TLS, port: 443, tls: {mode: Passthrough}}
+                    - {name: db, protocol: TCP, port: 5432}
                 ---
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: HTTPRoute
@@ -147,6 +150,28 @@ class RbacManifestTest {
                 spec:
                   parentRefs: [{name: edge}]
                   rules: [{backendRefs: [{name: web, port: 80}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TLSRoute
+                metadata: {name: secure-store, namespace: shop}
+                spec:
+                  parentRefs: [{name: edge, sectionName: tls}]
+                  hostnames: [store.example.com]
+                  rules: [{backendRefs: [{name: web, port: 80}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1alpha2
+                kind: TCPRoute
+                metadata: {name: db, namespace: shop}
+                spec:
+                  parentRefs: [{name: edge, sectionName: db}]
+                  rules: [{backendRefs: [{name: web, port: 80}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: nothing, namespace: shop}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}]
+                  to: [{group: "", kind: Service}]
                 """)) {
             client.resource(o).create();
         }
@@ -158,7 +183,8 @@ class RbacManifestTest {
         try (TestContext context = new TestContext(home)) {
             ClusterSource source = (ClusterSource) new KubernetesSourceFactory().create("kubernetes",
                     TestContext.settings("debounce: 10ms\npublishService: tidegate/tidegate\n"
-                            + "leaseNamespace: tidegate\nleaseDuration: 1500ms\ngatewayApi: true"), context, client,
+                            + "leaseNamespace: tidegate\nleaseDuration: 1500ms\ngatewayApi: true\n"
+                            + "gatewayApiExperimental: true"), context, client,
                     published::add);
             source.start(new RecordingSink());
             assertThat(published.poll(10, TimeUnit.SECONDS)).as("first publish").isNotNull();
@@ -188,7 +214,10 @@ class RbacManifestTest {
                 "watch core/secrets", "watch core/services", "watch networking.k8s.io/ingressclasses",
                 "create core/events in shop", "update networking.k8s.io/ingresses/status in shop",
                 "get core/services in tidegate", "update gateway.networking.k8s.io/httproutes/status in shop",
-                "update gateway.networking.k8s.io/gatewayclasses/status");
+                "update gateway.networking.k8s.io/gatewayclasses/status",
+                "update gateway.networking.k8s.io/tlsroutes/status in shop",
+                "update gateway.networking.k8s.io/tcproutes/status in shop",
+                "watch gateway.networking.k8s.io/referencegrants", "watch core/namespaces");
         assertThat(made).anyMatch(s -> s.contains("coordination.k8s.io/leases in tidegate"));
         assertThat(denied).as("calls the shipped RBAC would deny").isEmpty();
 

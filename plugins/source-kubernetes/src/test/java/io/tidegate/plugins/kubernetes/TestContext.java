@@ -9,4 +9,8 @@ final class TestContext extends PluginTestContext {
     TestContext(Path installDir) {
         super(installDir);
     }
+
+    TestContext(Path installDir, java.util.List<io.tidegate.spi.model.Listener> listeners) {
+        super(installDir, listeners);
+    }
 }
