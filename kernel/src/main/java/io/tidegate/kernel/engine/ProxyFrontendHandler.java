@@ -61,7 +61,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A pipelined request that arrives while an exchange runs waits in {@link #backlog}; it was part
  * of a read already done, so the backlog is bounded by one read.
  */
-final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
+        ConnectionWaiter.Owner {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
     /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
@@ -532,7 +533,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
+        if (cluster.breaker() != null && !(e.breakerRequest = cluster.breaker().tryStartRequest())) {
+            overloaded(e, "maxRequests", "too many requests to the upstream cluster");
+            return;
+        }
         prepareHead(e, destination);
+        if (e.route.mirrors().length > 0 && e.upgrade == null) {
+            e.mirrors = Mirrors.start(engine, ctx.channel().eventLoop(), e.route, e.head, e.head.request(),
+                    e.pendingBody, e.requestDone);
+        }
         sendAttempt(e, index);
     }
 
@@ -612,6 +621,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!e.cluster.tryStartRetry()) {
             engine.metrics().retryOverflow(e.cluster.name());
+            if (e.cluster.breaker() != null && e.cluster.breaker().limits().maxRetries() > 0) {
+                engine.metrics().overflow(e.cluster.name(), "maxRetries");
+            }
             return false;
         }
         if (e.retryInFlight) {
@@ -756,7 +768,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private void connect(Exchange e) {
-        ChannelFuture future = engine.connector().connect(ctx.channel().eventLoop(), e.poolKey, e.cluster);
+        ChannelFuture future = UpstreamConnections.open(engine.connector(), ctx.channel().eventLoop(), e.poolKey,
+                e.cluster);
+        if (future == null) {
+            awaitConnection(e);
+            return;
+        }
+        if (e.connectionWaiter != null) {
+            e.connectionWaiter.stop();
+        }
         future.addListener((ChannelFutureListener) f -> {
             if (ex != e || e.finished) {
                 if (f.isSuccess()) {
@@ -782,6 +802,53 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             engine.metrics().upstreamConnectionOpened(e.cluster.name());
             attach(e, f.channel(), false);
         });
+    }
+
+    /** The cluster's {@code maxConnections} is reached: wait for a connection to free, or overflow. */
+    private void awaitConnection(Exchange e) {
+        ConnectionWaiter w = e.connectionWaiter;
+        if (w == null) {
+            w = new ConnectionWaiter(ctx.channel().eventLoop(), e, this);
+            engine.metrics().overflow(e.cluster.name(), "maxConnections");
+        }
+        if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
+            overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
+        }
+    }
+
+    @Override
+    public void connectAgain(Exchange e) {
+        if (ex == e && !e.finished) {
+            connect(e);
+        }
+    }
+
+    @Override
+    public void sendOn(Exchange e, Channel upstream) {
+        if (ex == e && !e.finished) {
+            attach(e, upstream, true);
+        } else {
+            UpstreamConnections.release(e.cluster, e.poolKey, upstream, true);
+        }
+    }
+
+    @Override
+    public void waitTimedOut(Exchange e) {
+        if (ex == e && !e.finished) {
+            overloaded(e, null, "no upstream connection freed in time");
+        }
+    }
+
+    /**
+     * A circuit breaker overflowed: Envoy's 503 with {@code x-envoy-overloaded}, flag {@code UO}.
+     *
+     * @param limit the limit to count the overflow against; null: counted already
+     */
+    private void overloaded(Exchange e, String limit, String detail) {
+        if (limit != null) {
+            engine.metrics().overflow(e.cluster.name(), limit);
+        }
+        respondLocal(e, Responses.overloaded(ctx.alloc(), detail), "UO");
     }
 
     private void attach(Exchange e, Channel upstream, boolean reused) {
@@ -845,6 +912,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.responseDone || e.finished) {
             content.release(); // answered already; the connection closes after the response
             return;
+        }
+        if (e.mirrors != null) {
+            e.mirrors.tee(content);
         }
         if (e.route.retries() != null) {
             e.keepForReplay(content);
@@ -1187,18 +1257,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     /** Gives the upstream connection back to the pool when it can serve another request, else closes it. */
     private void releaseUpstream(Exchange e) {
+        if (e.connectionWaiter != null) {
+            e.connectionWaiter.stop();
+        }
         Channel upstream = e.upstream;
         if (upstream == null) {
             return;
         }
         e.upstream = null;
         e.upstreamHandler.unbind();
-        if (e.upstreamReusable && e.responseDone && e.requestDone && upstream.isActive()
-                && UpstreamPool.current().release(e.poolKey, upstream)) {
-            upstream.read(); // watch the idle connection: EOF or stray bytes close it
-        } else {
-            upstream.close();
-        }
+        UpstreamConnections.release(e.cluster, e.poolKey, upstream,
+                e.upstreamReusable && e.responseDone && e.requestDone);
     }
 
     private void detachUpstream(Exchange e) {
@@ -1219,6 +1288,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.upstreamReusable = false;
         }
         releaseUpstream(e);
+        if (e.mirrors != null) {
+            e.mirrors.mainEnded();
+        }
+        if (e.breakerRequest) {
+            e.cluster.breaker().requestEnded();
+        }
         if (e.cluster != null && e.endpointIndex >= 0) {
             recordOutcome(e);
         }

@@ -39,6 +39,45 @@ public final class MetricsRegistry implements Metrics {
         families.put(checkName(name), new GaugeFamily(name, help, value));
     }
 
+    /**
+     * A gauge with one label, read at scrape time: {@code values} gives each label value's reading
+     * (kernel-only: the series come and go with the config, e.g. per cluster).
+     */
+    public void gauges(String name, String help, String labelName,
+                       java.util.function.Supplier<Map<String, ? extends Number>> values) {
+        families.put(checkName(name), new LabeledGaugeFamily(name, help, labelName, values));
+    }
+
+    private static final class LabeledGaugeFamily implements Family {
+        private final String name;
+        private final String help;
+        private final String[] labelNames;
+        private final java.util.function.Supplier<Map<String, ? extends Number>> values;
+
+        LabeledGaugeFamily(String name, String help, String labelName,
+                           java.util.function.Supplier<Map<String, ? extends Number>> values) {
+            this.name = name;
+            this.help = help;
+            this.labelNames = new String[] {labelName};
+            this.values = values;
+        }
+
+        @Override
+        public String[] labelNames() {
+            return labelNames.clone();
+        }
+
+        @Override
+        public void render(StringBuilder out) {
+            header(out, name, help, "gauge");
+            new java.util.TreeMap<>(values.get()).forEach((label, v) -> {
+                out.append(name);
+                writeLabels(out, labelNames, List.of(label), null, null);
+                out.append(' ').append(format(v.doubleValue())).append('\n');
+            });
+        }
+    }
+
     private Family register(String name, java.util.function.Supplier<Family> factory, Class<?> type,
                             String[] labelNames) {
         Family family = families.computeIfAbsent(checkName(name), k -> factory.get());
