@@ -813,6 +813,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
             overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
+        } else if (e.requestDone && backlog.isEmpty() && !closing) {
+            ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
         }
     }
 

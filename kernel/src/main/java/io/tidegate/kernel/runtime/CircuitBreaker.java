@@ -168,7 +168,7 @@ public final class CircuitBreaker {
 
         private final Executor executor;
         private final Object poolKey;
-        private final AtomicInteger state = new AtomicInteger(WAITING);
+        private final AtomicInteger state = new AtomicInteger(DONE); // WAITING only while queued
         private CircuitBreaker breaker;
 
         /** @param poolKey which idle connections may serve it (the engine's pool key) */

@@ -162,6 +162,11 @@ public final class TestUpstream implements AutoCloseable {
         }
     }
 
+    /** Answers every {@code /hold} request held so far and from now on answers them at once. */
+    public void stopHolding() {
+        heldGate.complete(null); // kept, completed: later requests find it done
+    }
+
     /** Answers every {@code /hold} request held so far. */
     public void releaseHeld() {
         java.util.concurrent.CompletableFuture<Void> gate = heldGate;
