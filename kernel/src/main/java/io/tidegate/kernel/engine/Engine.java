@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
+        engineMetrics.breakerGauges(liveConfig);
         this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());

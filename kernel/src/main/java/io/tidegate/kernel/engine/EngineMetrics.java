@@ -33,6 +33,8 @@ final class EngineMetrics {
     private final Metrics.CounterFamily upstreamH2Closed;
     private final Metrics.CounterFamily upstreamH2Streams;
     private final LongAdder upstreamH2Active = new LongAdder();
+    private final Metrics.CounterFamily overflows;
+    private final Metrics.CounterFamily mirrors;
     private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
@@ -42,6 +44,14 @@ final class EngineMetrics {
         listenerOverflows = registry.counter("tidegate_listener_connections_overflow_total",
                 "Client connections closed at once because their listener had maxConnections open, by listener.",
                 "listener");
+        overflows = registry.counter("tidegate_upstream_overflow_total",
+                "Requests a cluster's circuit breaker held back, by cluster and limit (maxConnections: waited for a"
+                        + " connection; maxPendingRequests, maxRequests: answered 503; maxRetries: not retried).",
+                "cluster", "limit");
+        mirrors = registry.counter("tidegate_mirror_requests_total",
+                "Mirrored request copies by shadow cluster and result (mirrored: answered; abandoned: given up to"
+                        + " protect the main request; failed: no endpoint, connect failure, reset or timeout).",
+                "cluster", "result");
         requests = registry.counter("tidegate_requests_total", "Requests answered, by route, cluster and status class.",
                 "route", "cluster", "code_class");
         latency = registry.histogram("tidegate_request_duration_seconds",
@@ -114,6 +124,39 @@ final class EngineMetrics {
 
     void retryOverflow(String cluster) {
         retryOverflows.labels(cluster).increment();
+    }
+
+    /** A circuit breaker of {@code cluster} overflowed; {@code limit} is the limit's key. */
+    void overflow(String cluster, String limit) {
+        overflows.labels(cluster, limit).increment();
+    }
+
+    /** A mirror copy to {@code cluster} ended: {@code mirrored}, {@code abandoned} or {@code failed}. */
+    void mirror(String cluster, String result) {
+        mirrors.labels(cluster, result).increment();
+    }
+
+    /** Gauges of the live clusters that have circuit breakers: open connections, pending and active requests. */
+    void breakerGauges(java.util.function.Supplier<io.tidegate.kernel.runtime.CompiledConfig> live) {
+        registry.gauges("tidegate_upstream_connections_open", "Open upstream connections of clusters with limits.",
+                "cluster", () -> breakers(live, io.tidegate.kernel.runtime.CircuitBreaker::openConnections));
+        registry.gauges("tidegate_upstream_requests_pending",
+                "Requests waiting for an upstream connection (maxConnections reached), by cluster with limits.",
+                "cluster", () -> breakers(live, io.tidegate.kernel.runtime.CircuitBreaker::pendingRequests));
+        registry.gauges("tidegate_upstream_requests_active", "Requests in flight to clusters with limits.",
+                "cluster", () -> breakers(live, io.tidegate.kernel.runtime.CircuitBreaker::activeRequests));
+    }
+
+    private static java.util.Map<String, Integer> breakers(
+            java.util.function.Supplier<io.tidegate.kernel.runtime.CompiledConfig> live,
+            java.util.function.ToIntFunction<io.tidegate.kernel.runtime.CircuitBreaker> reading) {
+        java.util.Map<String, Integer> out = new java.util.HashMap<>();
+        live.get().clusters().forEach((name, cluster) -> {
+            if (cluster.breaker() != null) {
+                out.put(name, reading.applyAsInt(cluster.breaker()));
+            }
+        });
+        return out;
     }
 
     void outlierEjected(String cluster) {

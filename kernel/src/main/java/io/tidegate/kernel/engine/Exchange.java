@@ -35,6 +35,12 @@ final class Exchange {
     String corsOrigin;
     Channel upstream;
     UpstreamHandler upstreamHandler;
+    /** Holds a place of the cluster's {@code maxRequests} breaker (given back when the exchange ends). */
+    boolean breakerRequest;
+    /** Set while the exchange waits for an upstream connection (the cluster's {@code maxConnections}). */
+    ConnectionWaiter connectionWaiter;
+    /** The shadow copies of this request; null: none. */
+    Mirrors mirrors;
     boolean reusedConnection;
     boolean retried;
 

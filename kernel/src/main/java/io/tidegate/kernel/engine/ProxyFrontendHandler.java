@@ -61,7 +61,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A pipelined request that arrives while an exchange runs waits in {@link #backlog}; it was part
  * of a read already done, so the backlog is bounded by one read.
  */
-final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
+        ConnectionWaiter.Owner {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
     /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
@@ -543,7 +544,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
+        if (cluster.breaker() != null && !(e.breakerRequest = cluster.breaker().tryStartRequest())) {
+            overloaded(e, "maxRequests", "too many requests to the upstream cluster");
+            return;
+        }
         prepareHead(e, destination);
+        if (e.route.mirrors().length > 0 && e.upgrade == null) {
+            e.mirrors = Mirrors.start(engine, ctx.channel().eventLoop(), e.route, e.head, e.head.request(),
+                    e.pendingBody, e.requestDone);
+        }
         sendAttempt(e, index);
     }
 
@@ -624,6 +633,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!e.cluster.tryStartRetry()) {
             engine.metrics().retryOverflow(e.cluster.name());
+            if (e.cluster.breaker() != null && e.cluster.breaker().limits().maxRetries() > 0) {
+                engine.metrics().overflow(e.cluster.name(), "maxRetries");
+            }
             return false;
         }
         if (e.retryInFlight) {
@@ -770,6 +782,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void connect(Exchange e) {
         io.netty.util.concurrent.Future<Channel> future = UpstreamChannels.open(engine, ctx.channel().eventLoop(),
                 e.poolKey, e.cluster);
+        if (future == null) {
+            awaitConnection(e);
+            return;
+        }
+        if (e.connectionWaiter != null) {
+            e.connectionWaiter.stop();
+        }
         future.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
             if (ex != e || e.finished) {
                 if (f.isSuccess()) {
@@ -794,6 +813,55 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
             attach(e, f.getNow(), UpstreamChannels.reused(f.getNow()));
         });
+    }
+
+    /** The cluster's {@code maxConnections} is reached: wait for a connection to free, or overflow. */
+    private void awaitConnection(Exchange e) {
+        ConnectionWaiter w = e.connectionWaiter;
+        if (w == null) {
+            w = new ConnectionWaiter(ctx.channel().eventLoop(), e, this);
+            engine.metrics().overflow(e.cluster.name(), "maxConnections");
+        }
+        if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
+            overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
+        } else if (e.requestDone && backlog.isEmpty() && !closing) {
+            ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
+        }
+    }
+
+    @Override
+    public void connectAgain(Exchange e) {
+        if (ex == e && !e.finished) {
+            connect(e);
+        }
+    }
+
+    @Override
+    public void sendOn(Exchange e, Channel upstream) {
+        if (ex == e && !e.finished) {
+            attach(e, upstream, true);
+        } else {
+            UpstreamConnections.release(e.cluster, e.poolKey, upstream, true);
+        }
+    }
+
+    @Override
+    public void waitTimedOut(Exchange e) {
+        if (ex == e && !e.finished) {
+            overloaded(e, null, "no upstream connection freed in time");
+        }
+    }
+
+    /**
+     * A circuit breaker overflowed: Envoy's 503 with {@code x-envoy-overloaded}, flag {@code UO}.
+     *
+     * @param limit the limit to count the overflow against; null: counted already
+     */
+    private void overloaded(Exchange e, String limit, String detail) {
+        if (limit != null) {
+            engine.metrics().overflow(e.cluster.name(), limit);
+        }
+        respondLocal(e, Responses.overloaded(ctx.alloc(), detail), "UO");
     }
 
     private void attach(Exchange e, Channel upstream, boolean reused) {
@@ -857,6 +925,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.responseDone || e.finished) {
             content.release(); // answered already; the connection closes after the response
             return;
+        }
+        if (e.mirrors != null) {
+            e.mirrors.tee(content);
         }
         if (e.route.retries() != null) {
             e.keepForReplay(content);
@@ -1214,18 +1285,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     /** Gives the upstream connection back to the pool when it can serve another request, else closes it. */
     private void releaseUpstream(Exchange e) {
+        if (e.connectionWaiter != null) {
+            e.connectionWaiter.stop();
+        }
         Channel upstream = e.upstream;
         if (upstream == null) {
             return;
         }
         e.upstream = null;
         e.upstreamHandler.unbind();
-        if (e.upstreamReusable && e.responseDone && e.requestDone && upstream.isActive()
-                && UpstreamPool.current().release(e.poolKey, upstream)) {
-            upstream.read(); // watch the idle connection: EOF or stray bytes close it
-        } else {
-            upstream.close();
-        }
+        UpstreamConnections.release(e.cluster, e.poolKey, upstream,
+                e.upstreamReusable && e.responseDone && e.requestDone);
     }
 
     private void detachUpstream(Exchange e) {
@@ -1246,6 +1316,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.upstreamReusable = false;
         }
         releaseUpstream(e);
+        if (e.mirrors != null) {
+            e.mirrors.mainEnded();
+        }
+        if (e.breakerRequest) {
+            e.cluster.breaker().requestEnded();
+        }
         if (e.cluster != null && e.endpointIndex >= 0) {
             recordOutcome(e);
         }

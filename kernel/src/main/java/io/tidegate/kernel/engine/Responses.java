@@ -31,6 +31,13 @@ final class Responses {
         return text(alloc, status, status.code() + " " + status.reasonPhrase() + ": " + detail + "\n");
     }
 
+    /** Envoy's answer when a circuit breaker overflows: 503 with {@code x-envoy-overloaded: true}. */
+    static FullHttpResponse overloaded(ByteBufAllocator alloc, String detail) {
+        FullHttpResponse response = error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, detail);
+        response.headers().set("x-envoy-overloaded", "true");
+        return response;
+    }
+
     static void markClose(FullHttpResponse response) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }

@@ -36,12 +36,20 @@ final class UpstreamChannels {
         return cluster.spec().protocol() == Cluster.UpstreamProtocol.HTTP2;
     }
 
+    /**
+     * The channel, or null when the cluster's {@code maxConnections} is reached and the caller must wait for
+     * a connection to free ({@link UpstreamConnections}). HTTP/2 streams share connections and are not held
+     * back by it.
+     */
     static Future<Channel> open(EngineContext engine, EventLoop loop, PoolKey key, ClusterRuntime cluster) {
         if (isHttp2(cluster)) {
             return Http2UpstreamPool.current().openStream(loop, key, cluster, engine.connector(), engine.metrics());
         }
+        ChannelFuture connected = UpstreamConnections.open(engine.connector(), loop, key, cluster);
+        if (connected == null) {
+            return null;
+        }
         Promise<Channel> promise = loop.newPromise();
-        ChannelFuture connected = engine.connector().connect(loop, key, cluster);
         connected.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());

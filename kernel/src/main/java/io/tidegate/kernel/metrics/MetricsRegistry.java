@@ -62,6 +62,19 @@ public final class MetricsRegistry implements Metrics {
     }
 
     /**
+     * A gauge with one label, read at scrape time: {@code values} gives each label value's reading
+     * (kernel-only: the series come and go with the config, e.g. per cluster).
+     */
+    public void gauges(String name, String help, String labelName,
+                       java.util.function.Supplier<Map<String, ? extends Number>> values) {
+        gauges(name, help, new String[] {labelName}, () -> {
+            Map<List<String>, Number> now = new java.util.TreeMap<>(java.util.Comparator.comparing(l -> l.get(0)));
+            values.get().forEach((label, v) -> now.put(List.of(label), v));
+            return now;
+        });
+    }
+
+    /**
      * A gauge family with labels, read at scrape time: {@code values} maps label values (in
      * {@code labelNames} order) to the current value. For series that come and go with config (per
      * cluster), which a fixed set of children cannot follow. Kernel-only: not part of the spi.

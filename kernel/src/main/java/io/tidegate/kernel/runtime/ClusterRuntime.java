@@ -47,6 +47,8 @@ public final class ClusterRuntime {
     private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicInteger retriesInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final UpstreamTlsContext tls;
+    /** Null when the cluster has no limits: the request path then skips every breaker check. */
+    private final CircuitBreaker breaker;
 
     /** @throws IllegalArgumentException when its {@code tls} cannot be used (the compiler reports it) */
     ClusterRuntime(Cluster spec, Duration defaultConnectTimeout, Duration defaultIdleTimeout) {
@@ -79,7 +81,19 @@ public final class ClusterRuntime {
                 .toMillis();
         this.idleTimeoutNanos = (spec.idleTimeout() != null ? spec.idleTimeout() : defaultIdleTimeout).toNanos();
         this.selection = select();
-        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls(), spec.protocol() == Cluster.UpstreamProtocol.HTTP2);
+        this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls(),
+                spec.protocol() == Cluster.UpstreamProtocol.HTTP2);
+        this.breaker = CircuitBreaker.of(spec.limits());
+    }
+
+    /** The cluster's circuit breakers, or null when it sets no limit. */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** Requests one upstream connection carries before it is closed; 0: unlimited. */
+    public int maxRequestsPerConnection() {
+        return Math.max(0, spec.limits().maxRequestsPerConnection());
     }
 
     public String name() {
@@ -187,9 +201,14 @@ public final class ClusterRuntime {
      * requests in flight to the cluster, and always at least 3. A retry storm against a failing
      * cluster is bounded by it.
      *
+     * A cluster with {@code limits.maxRetries} uses that circuit breaker instead of the budget.
+     *
      * @return false when the budget is spent (the request is not retried)
      */
     public boolean tryStartRetry() {
+        if (breaker != null && breaker.limits().maxRetries() > 0) {
+            return breaker.tryStartRetry();
+        }
         long budget = Math.max(3, inFlight.sum() / 5);
         while (true) {
             int now = retriesInFlight.get();
@@ -204,6 +223,10 @@ public final class ClusterRuntime {
 
     /** Gives back the place {@link #tryStartRetry} took. */
     public void retryEnded() {
+        if (breaker != null && breaker.limits().maxRetries() > 0) {
+            breaker.retryEnded();
+            return;
+        }
         retriesInFlight.decrementAndGet();
     }
 

@@ -30,9 +30,16 @@ public final class CompiledRoute implements RouteView {
     private final long maxBodyBytes;
     private final Cors cors;
     private final RetryRules retries;
+    private final CompiledMirror[] mirrors;
 
     CompiledRoute(Route route, ClusterRuntime[] clusters, PathRewriter rewriter, List<Policy> policies,
                   long requestTimeoutNanos, long idleTimeoutNanos, long maxBodyBytes) {
+        this(route, clusters, rewriter, policies, requestTimeoutNanos, idleTimeoutNanos, maxBodyBytes, List.of());
+    }
+
+    CompiledRoute(Route route, ClusterRuntime[] clusters, PathRewriter rewriter, List<Policy> policies,
+                  long requestTimeoutNanos, long idleTimeoutNanos, long maxBodyBytes, List<CompiledMirror> mirrors) {
+        this.mirrors = mirrors.toArray(new CompiledMirror[0]);
         this.route = requireNonNull(route, "route");
         this.clusters = clusters;
         this.rewriter = rewriter;
@@ -58,6 +65,11 @@ public final class CompiledRoute implements RouteView {
     /** The route's compiled CORS policy, or null. */
     public Cors cors() {
         return cors;
+    }
+
+    /** The route's mirror policies (empty: none); do not modify. */
+    public CompiledMirror[] mirrors() {
+        return mirrors;
     }
 
     /** The route's retry rules, or null when it does not retry. */

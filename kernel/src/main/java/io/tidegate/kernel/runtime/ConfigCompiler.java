@@ -8,12 +8,12 @@ import io.tidegate.kernel.routing.RouteTable;
 import io.tidegate.kernel.tls.TlsCompiler;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.model.Cluster;
-import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.FaultPolicy;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.HashPolicy;
 import io.tidegate.spi.model.HealthCheck;
+import io.tidegate.spi.model.MirrorPolicy;
 import io.tidegate.spi.model.OutlierDetection;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.PathRewrite;
@@ -201,12 +201,6 @@ public final class ConfigCompiler {
                             badHash + "; cluster rejected"));
                     continue;
                 }
-                String unsupported = unsupportedClusterFeature(cluster);
-                if (unsupported != null) {
-                    diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), unsupported,
-                            unsupported + " is not supported by this build yet; cluster rejected"));
-                    continue;
-                }
                 ClusterRuntime old = previous.clusters().get(cluster.name());
                 try {
                     out.put(cluster.name(), old != null && old.spec().equals(cluster) ? old
@@ -274,20 +268,6 @@ public final class ConfigCompiler {
         return null;
     }
 
-    private static String unsupportedClusterFeature(Cluster c) {
-        if (!c.limits().equals(ConnectionLimits.UNLIMITED)) {
-            return "limits";
-        }
-        return null;
-    }
-
-    private static String unsupportedRouteFeature(Route r) {
-        if (!r.mirrors().isEmpty()) {
-            return "mirrors";
-        }
-        return null;
-    }
-
     /** {@code "field: why"} when a fault, retry or CORS policy cannot work, or null. */
     private static String invalidRouteSettings(Route r) {
         FaultPolicy f = r.fault();
@@ -333,12 +313,6 @@ public final class ConfigCompiler {
                 return null;
             }
         }
-        String unsupported = unsupportedRouteFeature(route);
-        if (unsupported != null) {
-            diags.add(Diagnostic.error(route.provenance(), unsupported,
-                    unsupported + " is not supported by this build yet; route '" + route.name() + "' rejected"));
-            return null;
-        }
         String badAction = invalidRouteSettings(route);
         if (badAction != null) {
             diags.add(Diagnostic.error(route.provenance(), badAction.substring(0, badAction.indexOf(':')),
@@ -368,6 +342,16 @@ public final class ConfigCompiler {
                 }
             }
         }
+        List<CompiledMirror> mirrors = new ArrayList<>();
+        for (int i = 0; i < route.mirrors().size(); i++) {
+            MirrorPolicy mirror = route.mirrors().get(i);
+            ClusterRuntime shadow = clusters.get(mirror.cluster());
+            if (shadow == null) {
+                diags.add(Diagnostic.error(route.provenance(), "mirrors[" + i + "].cluster",
+                        "cluster '" + mirror.cluster() + "' is not defined by any source; requests are not mirrored"));
+            }
+            mirrors.add(new CompiledMirror(mirror.cluster(), shadow, mirror.percent()));
+        }
         List<Policy> bound = new ArrayList<>();
         try {
             for (GatewayConfig.PluginEntry global : globals) {
@@ -386,7 +370,7 @@ public final class ConfigCompiler {
         Duration request = route.timeouts().request() != null ? route.timeouts().request() : defaults.requestTimeout();
         Duration idle = route.timeouts().idle() != null ? route.timeouts().idle() : defaults.idleTimeout();
         long maxBody = route.maxRequestBodyBytes() != null ? route.maxRequestBodyBytes() : 0;
-        return new CompiledRoute(route, targets, rewriter, bound, request.toNanos(), idle.toNanos(), maxBody);
+        return new CompiledRoute(route, targets, rewriter, bound, request.toNanos(), idle.toNanos(), maxBody, mirrors);
     }
 
     private RouteTable<CompiledRoute> buildTable(GatewayConfig.ListenerConfig listener, List<CompiledRoute> routes,

@@ -48,11 +48,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       was written: it never buffers)
  *   <li>{@code /count}: consumes the body and answers its length
  *   <li>{@code /slow?ms=N}: answers after N ms
- *   <li>{@code /hold}: answers only when the test calls {@link #releaseHeld} ({@link #awaitHeld} waits for
- *       such requests to arrive)
  *   <li>{@code /close}: closes the connection without answering
  *   <li>{@code /status/N}: answers status N
  *   <li>{@code /bytes?n=N}: streams N bytes
+ *   <li>{@code /hold}: answers as "anything else" below, but only once {@link #releaseHeld} is called
+ *       ({@link #awaitHeld} waits until requests are held): a test holds responses open without sleeping
  *   <li>{@code /trailers}: a chunked "hello" with trailers {@code X-Checksum: abc}, hop-by-hop headers
  *       ({@code Keep-Alive}, {@code Connection: X-Private} and {@code X-Private}) and {@code X-Mixed-Case}
  *   <li>while {@link #failWith} is set: that status, for every path
@@ -69,6 +69,11 @@ public final class TestUpstream implements AutoCloseable {
         }
     }
 
+    /** A request body as the upstream received it: its length and CRC-32. */
+    public record Body(String uri, long length, long crc32) {
+    }
+
+    private final BlockingQueue<Body> bodies = new LinkedBlockingQueue<>();
     private final String name;
     private final EventLoopGroup group;
     private final Channel server;
@@ -77,11 +82,13 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicLong bytesReceived = new AtomicLong();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private volatile int failWith;
-    private final BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
-    private final java.util.concurrent.Semaphore heldArrivals = new java.util.concurrent.Semaphore(0);
     private volatile String retryAfter;
 
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger peakOpen = new AtomicInteger();
+    private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
+    private volatile java.util.concurrent.CompletableFuture<Void> heldGate = new java.util.concurrent.CompletableFuture<>();
 
     private TestUpstream(String name) throws InterruptedException {
         this(name, null);
@@ -96,6 +103,8 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HandshakeCounter());
                         }
@@ -141,25 +150,37 @@ public final class TestUpstream implements AutoCloseable {
         return connections.get();
     }
 
+    /** The most connections that were open at the same time. */
+    public int peakOpenConnections() {
+        return peakOpen.get();
+    }
+
+    /** Waits up to 10 s until {@code n} more requests to {@code /hold} are being held; fails the test if not. */
+    public boolean awaitHeld(int n) throws InterruptedException {
+        if (!held.tryAcquire(n, 10, TimeUnit.SECONDS)) {
+            throw new AssertionError("upstream " + name + ": " + n + " held requests expected within 10s");
+        }
+        return true;
+    }
+
+    /** Answers every {@code /hold} request held so far and from now on answers them at once. */
+    public void stopHolding() {
+        heldGate.complete(null); // kept, completed: later requests find it done
+    }
+
+    /** Answers every {@code /hold} request held so far. */
+    public void releaseHeld() {
+        java.util.concurrent.CompletableFuture<Void> gate = heldGate;
+        heldGate = new java.util.concurrent.CompletableFuture<>();
+        gate.complete(null);
+    }
+
     public int requests() {
         return requests.get();
     }
 
     public long bytesReceived() {
         return bytesReceived.get();
-    }
-
-    /** Waits (at most 10 s) until {@code count} more requests to {@code /hold} arrived; false if they did not. */
-    public boolean awaitHeld(int count) throws InterruptedException {
-        return heldArrivals.tryAcquire(count, 10, TimeUnit.SECONDS);
-    }
-
-    /** Answers every {@code /hold} request waiting so far (those whose client left answer into a closed socket). */
-    public void releaseHeld() {
-        Runnable answer;
-        while ((answer = held.poll()) != null) {
-            answer.run();
-        }
     }
 
     /** The next request head seen, waiting up to 5 s. */
@@ -169,6 +190,15 @@ public final class TestUpstream implements AutoCloseable {
             throw new AssertionError("upstream " + name + " saw no request within 5s");
         }
         return s;
+    }
+
+    /** The next complete request body received, waiting up to 10 s. */
+    public Body nextBody() throws InterruptedException {
+        Body b = bodies.poll(10, TimeUnit.SECONDS);
+        if (b == null) {
+            throw new AssertionError("upstream " + name + " received no complete request within 10s");
+        }
+        return b;
     }
 
     /** Waits for a request to {@code uri}, skipping others. */
@@ -218,11 +248,22 @@ public final class TestUpstream implements AutoCloseable {
         private HttpRequest request;
         private boolean echoing;
         private long bodyBytes;
+        private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        private long received;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpContent content && request != null) {
+                crc.update(content.content().nioBuffer());
+                received += content.content().readableBytes();
+                if (content instanceof LastHttpContent) {
+                    bodies.add(new Body(request.uri(), received, crc.getValue()));
+                }
+            }
             if (msg instanceof HttpRequest r) {
                 request = r;
+                crc.reset();
+                received = 0;
                 bodyBytes = 0;
                 requests.incrementAndGet();
                 Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -280,8 +321,8 @@ public final class TestUpstream implements AutoCloseable {
                 return;
             }
             if (path.equals("/hold")) {
-                held.add(() -> ctx.executor().execute(() -> writeDefault(ctx, r)));
-                heldArrivals.release();
+                held.release();
+                heldGate.thenRun(() -> ctx.executor().execute(() -> writeDefault(ctx, r)));
                 return;
             }
             if (path.equals("/slow")) {

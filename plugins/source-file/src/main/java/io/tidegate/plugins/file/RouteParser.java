@@ -26,7 +26,8 @@ import java.util.TreeSet;
 final class RouteParser {
 
     private static final String[] KEYS = {"name", "hosts", "listeners", "match", "forward", "redirect", "respond",
-            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata", "cors", "fault", "retries"};
+            "rewrite", "headers", "timeout", "idleTimeout", "maxBodySize", "policies", "metadata", "cors", "fault", "retries",
+            "mirrors"};
     private static final String[] PATH_KINDS = {"exact", "prefix", "startsWith", "regex"};
 
     private final Map<String, ListenerProtocol> listeners;
@@ -62,6 +63,7 @@ final class RouteParser {
         for (ConfigNode item : node.getOrNull("policies").items()) {
             route.addPolicy(policy(item));
         }
+        MirrorParser.parse(node.getOrNull("mirrors"), action).forEach(route::addMirror);
         return route.build();
     }
 

@@ -108,6 +108,8 @@ class ValidFixturesTest {
                 .responseHeaders(new HeaderEdits(List.of(new HeaderValue("cache-control", "no-store")), List.of(),
                         List.of("server")))
                 .timeouts(new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(90)))
+                .addMirror(new io.tidegate.spi.model.MirrorPolicy("shadow", 100))
+                .addMirror(new io.tidegate.spi.model.MirrorPolicy("canary", 12.5))
                 .maxRequestBodyBytes(10L * 1024 * 1024)
                 .addPolicy(new PolicyRef("rate-limit", ConfigNode.fromObject(rateLimit, "x")))
                 .addPolicy(new PolicyRef("basic-auth", ConfigNode.fromObject(Map.of(), "x")))
