@@ -233,6 +233,9 @@ class IstioManifestsGatewayTest {
                         - {destination: {host: reviews, subset: v2}, weight: 25}
                     - match: [{uri: {prefix: /nowhere}}]
                       route: [{destination: {host: nowhere.example.com}}]
+                    - match: [{uri: {prefix: /mirrored}}]
+                      mirror: {host: reviews, subset: v2}
+                      route: [{destination: {host: ratings}}]
                 """.formatted(v1.port(), v2.port(), ratings.port(), bad.port(), good.port());
     }
 
@@ -396,8 +399,8 @@ class IstioManifestsGatewayTest {
                 {"/slow?ms=2000", "504"},
                 // unresolvable destination: 503, other rules unaffected
                 {"/nowhere", "503"},
-                // (mirror, mirrors: translated to Route.mirrors, asserted on the fragment in source-istio's
-                // fixtures; served end to end once the kernel serves mirrors)
+                // mirror: the client gets the primary's answer (the copy is checked below)
+                {"/mirrored", "ratings GET /mirrored"},
         };
         for (String[] row : table) {
             String got = served(row[0]);
@@ -409,6 +412,11 @@ class IstioManifestsGatewayTest {
             failures.add("/gated with x-block: expected 403");
         }
         assertThat(failures).isEmpty();
+
+        // mirror: reviews v2 got a copy of /mirrored, its authority suffixed -shadow as Envoy does.
+        TestUpstream.Seen copy = v2.nextSeenMatching("/mirrored");
+        assertThat(copy.method()).isEqualTo("GET");
+        assertThat(copy.header("host")).startsWith("bookinfo.test-shadow");
 
         // redirect: default 301, path replaced; derivePort FROM_PROTOCOL_DEFAULT drops the port.
         String old = get("web", "bookinfo.test:8080", "/old?x=1");
