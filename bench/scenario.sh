@@ -536,7 +536,7 @@ scenario_tls() {
   } >"$TMP/doc/${id}_TARGET"
   run_info tls \
     "load: \`wrk -t$TLS_THREADS -c$TLS_CONNECTIONS -d$DURATION --latency https://127.0.0.1:PORT/\`: HTTP/1.1 keep-alive over TLS (wrk offers no ALPN); one handshake per connection, then only record encryption" \
-    "certificate: a self-signed ECDSA P-256 certificate made by the script with openssl $(openssl version | cut -d' ' -f2); negotiated with \`openssl s_client\`: $(for p in "${ACTIVE[@]}"; do printf '%s %s; ' "$p" "${TLS_INFO[$p]:-?}"; done)" \
+    "certificate: a self-signed ECDSA P-256 certificate made by the script with openssl $(openssl version | cut -d' ' -f2); negotiated (\`openssl s_client\`): $(for p in "${ACTIVE[@]}"; do printf '%s %s, ' "$p" "${TLS_INFO[$p]:-?}"; done | sed 's/, $//')" \
     "$(tidegate_tls_provider)"
   result tls "$status" "$txt"
 }
@@ -544,8 +544,8 @@ scenario_tls() {
 # What Tidegate's log says about its TLS provider (OpenSSL via netty-tcnative, or the JDK).
 tidegate_tls_provider() {
   local l
-  l=$(grep -i -m1 -o -E 'tls[^"]*(openssl|boringssl|jdk)[^"]*' "$TMP/tidegate.log" 2>/dev/null | head -c 200 || true)
-  echo "Tidegate's TLS: ${l:-its log does not name the provider (see docs/engine.md#tls-termination: OpenSSL via netty-tcnative when available)}"
+  l=$(grep -m1 -o 'TLS provider: .*' "$TMP/tidegate.log" 2>/dev/null | head -c 200 || true)
+  echo "Tidegate's log: ${l:-names no TLS provider (docs/engine.md#tls-termination: OpenSSL via netty-tcnative when available, else the JDK)}"
 }
 
 # ------------------------------------------------------------------ h2 ---
@@ -619,7 +619,7 @@ scenario_h2() {
   } >"$TMP/doc/${id}_TARGET"
   while IFS=$'\t' read -r mode s t; do result "h2 ($mode)" "$s" "$t"; done <"$TMP/h2-results"
   run_info h2 \
-    "load: \`h2load -t1 -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION_S URL\`, $H2_CLIENTS connections with up to $H2_STREAMS concurrent streams each, for each of: $(for m in $H2_MODES; do case $m in h2) printf '**h2** (\`https://127.0.0.1:PORT/\`, TLS with ALPN h2) ' ;; h2c) printf '**h2c** (\`http://127.0.0.1:PORT/\`, prior knowledge; nginx and HAProxy on a port of their own, Tidegate on its http port) ' ;; esac; done)" \
+    "load: \`h2load -t1 -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION_S URL\`, $H2_CLIENTS connections with up to $H2_STREAMS concurrent streams each, for each of: $(for m in $H2_MODES; do case $m in h2) printf '**h2** (`https://127.0.0.1:PORT/`, TLS with ALPN h2); ' ;; h2c) printf '**h2c** (`http://127.0.0.1:PORT/`, prior knowledge; nginx and HAProxy on a port of their own, Tidegate on its http port); ' ;; esac; done)" \
     "every proxy forwards to the upstream over HTTP/1.1 keep-alive, as in the other scenarios; the script checks that h2load negotiated the protocol it was asked for"
 }
 
