@@ -368,6 +368,13 @@ run_info() {
   local name=$1
   shift
   {
+    # Say so when the figures are a check of the harness rather than a measurement.
+    if [[ $DURATION_S -lt 10 || $ROUNDS -lt 3 ]]; then
+      echo "- **Short run** ($DURATION × $ROUNDS round(s), below the defaults of 10s × 3): it shows that the scenario works, not what the proxies reach"
+    fi
+    if awk -v l="${LOAD_AVG_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 >= n / 2) }'; then
+      echo "- **Loaded machine**: the load average was ${LOAD_AVG_START%% *} at the start on $(nproc) CPUs, so other work shared both CPUs (see the CPU busy columns); req/s and latency are not comparable with a quiet run, CPU per request less so"
+    fi
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average (1/5/15 min) at start / end of the script: $LOAD_AVG_START / $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- command: \`$(command_line "$0" "$name")\` with \`DURATION=$DURATION ROUNDS=$ROUNDS WARMUP=$WARMUP JVM_WARMUP=$JVM_WARMUP\`"
     echo "- $ROUNDS interleaved round(s) of $DURATION per proxy, the order rotated each round; figures are medians over rounds"
@@ -676,14 +683,14 @@ scenario_large() {
   for p in "${ACTIVE[@]}"; do AFTER[$p]=$(tree_rss_kib "${PGID[$p]}"); done
   mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
   {
-    echo "| proxy | RSS before (MiB) | peak during (MiB) | after (MiB) | growth: peak − before (MiB) | req/s | MiB/s | p99 (ms) | CPU-µs / request | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| proxy | RSS before (MiB) | peak during (MiB) | after (MiB) | growth: peak − before (MiB) | req/s | MiB/s | p99 (ms) | CPU-µs / response | proxy CPU use | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for p in "${PROXY_LIST[@]}"; do
-      [[ -z ${SKIPPED[$p]:-} ]] || { echo "| $p | – | – | – | – | – | – | – | – | not measured: $(missing_reason "$p") |"; continue; }
+      [[ -z ${SKIPPED[$p]:-} ]] || { echo "| $p | – | – | – | – | – | – | – | – | – | not measured: $(missing_reason "$p") |"; continue; }
       peak=$(col "$file" "$p" 9 | sort -n | tail -n 1)
-      printf '| %s | %s | %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %d |\n' "$p" "$(mib "${BEFORE[$p]}")" "$(mib "$peak")" \
+      printf '| %s | %s | %s | %s | %s | %.0f | %.0f | %.1f | %.1f | %.0f%% | %d |\n' "$p" "$(mib "${BEFORE[$p]}")" "$(mib "$peak")" \
         "$(mib "${AFTER[$p]}")" "$(mib $((peak - BEFORE[$p])))" "$(med "$file" "$p" 4)" "$(med "$file" "$p" 5)" \
-        "$(med "$file" "$p" 6)" "$(med "$file" "$p" 7)" "$(awk -F'\t' -v p="$p" '$2 == p { s += $10 } END { print s + 0 }' "$file")"
+        "$(med "$file" "$p" 6)" "$(med "$file" "$p" 7)" "$(med "$file" "$p" 8)" "$(awk -F'\t' -v p="$p" '$2 == p { s += $10 } END { print s + 0 }' "$file")"
     done
   } >"$TMP/doc/${id}_RESULTS"
   {
