@@ -641,7 +641,7 @@ scenario_h2() {
   } >"$TMP/doc/${id}_TARGET"
   while IFS=$'\t' read -r mode s t; do result "h2 ($mode)" "$s" "$t"; done <"$TMP/h2-results"
   run_info h2 \
-    "load: \`h2load -t1 -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION_S URL\`, $H2_CLIENTS connections with up to $H2_STREAMS concurrent streams each, for each of: $(for m in $H2_MODES; do case $m in h2) printf '**h2** (`https://127.0.0.1:PORT/`, TLS with ALPN h2); ' ;; h2c) printf '**h2c** (`http://127.0.0.1:PORT/`, prior knowledge; nginx and HAProxy on a port of their own, Tidegate on its http port); ' ;; esac; done)" \
+    "load: \`h2load -t1 -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION_S URL\`, $H2_CLIENTS connections with up to $H2_STREAMS concurrent streams each, for each of: $(for m in $H2_MODES; do case $m in h2) printf '**h2** (`https://127.0.0.1:PORT/`, TLS with ALPN h2); ' ;; h2c) printf '**h2c** (`http://127.0.0.1:PORT/`, prior knowledge; nginx and HAProxy on a port of their own, Tidegate on its http port); ' ;; esac; done | sed 's/; $//')" \
     "every proxy forwards to the upstream over HTTP/1.1 keep-alive, as in the other scenarios; the script checks that h2load negotiated the protocol it was asked for"
 }
 
