@@ -112,12 +112,16 @@ start_env() {
 
 alive() { kill -0 "${PGID[$1]}" 2>/dev/null; }
 
-# stop NAME : TERM its process group, KILL it a second later if need be, forget it.
+# stop NAME : TERM its process group, KILL it if it still runs after 5 s, wait until
+# it is gone (its ports free again), forget it.
 stop() {
-  [[ -n ${PGID[$1]:-} ]] || return 0
-  kill -TERM -- "-${PGID[$1]}" 2>/dev/null || true
-  sleep 1
-  kill -KILL -- "-${PGID[$1]}" 2>/dev/null || true
+  local pg=${PGID[$1]:-} i
+  [[ -n $pg ]] || return 0
+  kill -TERM -- "-$pg" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 -- "-$pg" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pg" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 -- "-$pg" 2>/dev/null || break; sleep 0.1; done
+  wait "$pg" 2>/dev/null || true
   unset "PGID[$1]"
 }
 

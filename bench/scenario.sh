@@ -669,8 +669,21 @@ scenario_large() {
   local id=LARGE file=$TMP/large.tsv p r out req rps p99 sock non mibps peak
   declare -A BEFORE=() AFTER=()
   : >"$file"
-  # Warmed on small GETs only: a warm-up with 1 MiB responses would grow the RSS
-  # before "before" is read and hide what this scenario measures.
+  # Fresh processes warmed on small GETs only: the buffers and heap that earlier
+  # scenarios (or a warm-up with 1 MiB responses) made a proxy grow would count in
+  # "before" and hide what this scenario measures.
+  if [[ ${SCENARIOS[0]} != large ]]; then
+    local still=()
+    for p in "${ACTIVE[@]}"; do
+      log "large: restarting $p so that its RSS starts from a small-GET warm-up only"
+      stop "$p"
+      unset "WARMED[h1 $p]" "WARMED[any $p]"
+      start_proxy "$p"
+      [[ -n ${SKIPPED[$p]:-} ]] || still+=("$p")
+    done
+    ACTIVE=("${still[@]}")
+    [[ -z ${SKIPPED[nginx]:-} ]] || die "nginx did not restart"
+  fi
   for p in "${ACTIVE[@]}"; do warm h1 "$p" warm_h1; done
   sleep 1
   for p in "${ACTIVE[@]}"; do BEFORE[$p]=$(tree_rss_kib "${PGID[$p]}"); done
@@ -731,7 +744,7 @@ scenario_large() {
   } >"$TMP/doc/${id}_TARGET"
   run_info large \
     "load: \`wrk -t$LARGE_THREADS -c$LARGE_CONNECTIONS -d$DURATION --latency --timeout 10s http://127.0.0.1:PORT/1m\`: $LARGE_CONNECTIONS keep-alive connections each fetching a 1 MiB file (random bytes) that the upstream nginx sends with sendfile" \
-    "RSS: VmRSS from /proc/PID/status, summed over the proxy's process tree (the JVM for Tidegate, master + worker for nginx); before = after the small-GET warm-up, just before the first round; peak = the highest 0.2 s sample during any round; after = 2 s after the last round" \
+    "RSS: VmRSS from /proc/PID/status, summed over the proxy's process tree (the JVM for Tidegate, master + worker for nginx); every proxy is (re)started for this scenario; before = after a small-GET warm-up, just before the first round; peak = the highest 0.2 s sample during any round; after = 2 s after the last round" \
     "Tidegate JAVA_OPTS: \`$BENCH_JAVA_OPTS\` (the heap is reserved at start but only counts in RSS once touched)"
   result large "$status" "$txt"
 }
