@@ -8,11 +8,13 @@
 # See bench/README.md.
 set -euo pipefail
 
-PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+SCRIPT=run.sh
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ORIG_ARGS=("$@")
 ORIG_PWD=$PWD
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------- options ---
 DURATION=10s
@@ -37,11 +39,9 @@ TIDEGATE_PORT=18083
 TIDEGATE_ADMIN_PORT=19901
 TIDEGATE_POL_PORT=18084
 TIDEGATE_POL_ADMIN_PORT=19902
-# Sent by wrk (and the curl checks) to every proxy, so that all of them get the
-# same request bytes; only tidegate-policies checks it (api-key policy, which
-# holds its SHA-256 and strips the header before forwarding).
-API_KEY_HEADER=X-API-Key
-API_KEY=tidegate-bench-key
+# wrk (and the curl checks) send lib.sh's API_KEY_HEADER: API_KEY to every proxy, so
+# that all of them get the same request bytes; only tidegate-policies checks it
+# (api-key policy, which holds its SHA-256 and strips the header before forwarding).
 POLICY_COST_TARGET=1.15
 READY_TIMEOUT_TIDEGATE=60
 READY_TIMEOUT_OTHER=15
@@ -68,12 +68,6 @@ Usage: bench/run.sh [options]
 Relative paths given as options are taken from the current directory.
 Run bench/setup.sh first to install nginx, HAProxy and wrk.
 EOF
-}
-
-die() { echo "run.sh: $*" >&2; exit 2; }
-
-abspath() { # resolve $1 against the current directory
-  case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$ORIG_PWD/$1" ;; esac
 }
 
 while [[ $# -gt 0 ]]; do
@@ -108,19 +102,6 @@ done
 : "${OUT:=$REPO_ROOT/docs/performance.md}"
 : "${TIDEGATE_HOME:=$REPO_ROOT/distribution/target/tidegate}"
 
-# Seconds in a wrk time argument (N, Ns, Nm, Nh).
-dur_secs() {
-  local d=$1
-  case $d in
-    *[!0-9smh]*|"") return 1 ;;
-  esac
-  case $d in
-    *s) d=${d%s}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo "$d" ;;
-    *m) d=${d%m}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo $((d * 60)) ;;
-    *h) d=${d%h}; [[ $d =~ ^[0-9]+$ ]] || return 1; echo $((d * 3600)) ;;
-    *)  [[ $d =~ ^[0-9]+$ ]] || return 1; echo "$d" ;;
-  esac
-}
 DURATION_S=$(dur_secs "$DURATION") || die "bad --duration: $DURATION"
 WARMUP_S=$(dur_secs "$WARMUP") || die "bad --warmup: $WARMUP"
 JVM_WARMUP_S=$(dur_secs "$JVM_WARMUP") || die "bad --jvm-warmup: $JVM_WARMUP"
@@ -147,114 +128,12 @@ for cpu in "$PROXY_CPU" "$LOAD_CPU"; do
   taskset -c "$cpu" true 2>/dev/null || die "CPU $cpu is not available to this process (nproc=$(nproc)); the benchmark needs two CPUs"
 done
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in $UPSTREAM_PORT $NGINX_PORT $HAPROXY_PORT $TIDEGATE_PORT $TIDEGATE_ADMIN_PORT $TIDEGATE_POL_PORT $TIDEGATE_POL_ADMIN_PORT; do
   if port_busy "$port"; then die "127.0.0.1:$port is already in use; stop whatever listens there (ss -ltnp) and retry"; fi
 done
 
-CLK_TCK=$(getconf CLK_TCK)
-TMP=$(mktemp -d /tmp/tidegate-bench.XXXXXX)
-chmod 755 "$TMP"   # nginx workers may run as nobody
-
-# --------------------------------------------------- process management ---
-declare -A PGID=()     # name -> process-group id (= pid of the started process)
-WRK_PID=""
-
-cleanup() {
-  local rc=$? name pg i
-  trap - EXIT INT TERM
-  if [[ -n $WRK_PID ]]; then kill -TERM "$WRK_PID" 2>/dev/null || true; fi
-  for name in "${!PGID[@]}"; do
-    kill -TERM -- "-${PGID[$name]}" 2>/dev/null || true
-  done
-  for name in "${!PGID[@]}"; do
-    pg=${PGID[$name]}
-    for ((i = 0; i < 50; i++)); do
-      kill -0 -- "-$pg" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 -- "-$pg" 2>/dev/null; then
-      echo "run.sh: $name did not stop on TERM; killing it" >&2
-      kill -KILL -- "-$pg" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
-  if [[ $KEEP_TMP -eq 1 ]]; then
-    echo "run.sh: kept $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# start NAME CPU LOG CMD... : runs CMD pinned to CPU in its own session/process group.
-start() {
-  local name=$1 cpu=$2 log=$3
-  shift 3
-  setsid taskset -c "$cpu" "$@" >"$log" 2>&1 </dev/null &
-  PGID[$name]=$!
-}
-
-# start_env NAME CPU LOG VAR=VALUE CMD... : same, with one environment variable.
-start_env() {
-  local name=$1 cpu=$2 log=$3 kv=$4
-  shift 4
-  env "$kv" setsid taskset -c "$cpu" "$@" >"$log" 2>&1 </dev/null &
-  PGID[$name]=$!
-}
-
-alive() { kill -0 "${PGID[$1]}" 2>/dev/null; }
-
-# curl arguments for the API key every request carries (see API_KEY above).
-KEY_ARGS=(-H "$API_KEY_HEADER: $API_KEY")
-
-# wait_http NAME URL TIMEOUT : until URL answers 200 (asked with the API key), while NAME's process lives.
-wait_http() {
-  local name=$1 url=$2 timeout=$3 deadline code
-  deadline=$((SECONDS + timeout))
-  while ((SECONDS < deadline)); do
-    alive "$name" || return 2
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "${KEY_ARGS[@]}" "$url" 2>/dev/null || true)
-    [[ $code == 200 ]] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-
-# CPU ticks (utime+stime, plus cutime+cstime of reaped children) of a process and
-# all its live descendants: nginx master + worker, haproxy, the Tidegate launcher + JVM.
-tree_ticks() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
-    {
-      # comm (field 2) may hold spaces or parentheses: cut after the last ")".
-      line = $0; cut = 0
-      for (i = length(line); i > 0; i--) if (substr(line, i, 1) == ")") { cut = i; break }
-      pid = $1
-      n = split(substr(line, cut + 2), f, " ")
-      ppid[pid] = f[2]
-      ticks[pid] = f[12] + f[13] + f[14] + f[15]
-    }
-    END {
-      in_tree[root] = 1
-      do {
-        changed = 0
-        for (p in ppid) if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; changed = 1 }
-      } while (changed)
-      total = 0
-      for (p in in_tree) if (p in ticks) total += ticks[p]
-      printf "%d\n", total
-    }'
-}
-
-# busy and total jiffies of one CPU from /proc/stat: "busy total"
-cpu_jiffies() {
-  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
-
-now() { date +%s.%N; }
+make_tmp tidegate-bench
+install_traps
 
 # --------------------------------------------------------------- configs ---
 render() { # render TEMPLATE OUTPUT
@@ -329,12 +208,6 @@ policy_counts() {
     }
     END { printf "%.0f %.0f %.0f %.0f\n", aa, ad, ra, rd }'
 }
-
-show_path() { # a path under the repository, shown relative to it
-  case $1 in "$REPO_ROOT"/*) printf '%s\n' "${1#"$REPO_ROOT"/}" ;; *) printf '%s\n' "$1" ;; esac
-}
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # ------------------------------------------------------------- upstream ---
 LOAD_AVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -428,12 +301,7 @@ start_proxy() {
     for f in "${logs[@]}"; do
       if [[ -s $f ]]; then echo "---- last lines of $f" >&2; tail -n 30 "$f" >&2; fi
     done
-    if [[ -n ${PGID[$p]:-} ]]; then
-      kill -TERM -- "-${PGID[$p]}" 2>/dev/null || true
-      sleep 1
-      kill -KILL -- "-${PGID[$p]}" 2>/dev/null || true
-      unset "PGID[$p]"
-    fi
+    stop "$p"
   else
     log "$p ready on 127.0.0.1:$(port_of "$p") (pid ${PGID[$p]})"
   fi
@@ -448,39 +316,15 @@ done
 # ------------------------------------------------------------------- wrk ---
 # run_wrk PROXY DURATION OUTFILE
 run_wrk() {
-  local p=$1 d=$2 out=$3 secs rc=0
-  secs=$(dur_secs "$d")
-  timeout --kill-after=5 $((secs + 30)) taskset -c "$LOAD_CPU" \
+  local p=$1 d=$2 out=$3 rc=0
+  run_load "$(dur_secs "$d")" "$out" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" --latency -H "$API_KEY_HEADER: $API_KEY" \
-    "http://127.0.0.1:$(port_of "$p")/" >"$out" 2>&1 &
-  WRK_PID=$!
-  wait "$WRK_PID" || rc=$?
-  WRK_PID=""
+    "http://127.0.0.1:$(port_of "$p")/" || rc=$?
   if [[ $rc -ne 0 ]]; then
     echo "run.sh: wrk against $p exited with status $rc:" >&2
     cat "$out" >&2
     return 1
   fi
-}
-
-# Fields of a wrk --latency report: "requests rps p99_ms socket_errors non2xx"
-parse_wrk() {
-  awk '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
-      if (v ~ /h$/)  return substr(v, 1, length(v) - 1) * 3600000
-      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-      return -1
-    }
-    / requests in /          { req = $1 }
-    /^Requests\/sec:/        { rps = $2 }
-    /^ +99%/                 { p99 = ms($2) }
-    /Socket errors:/         { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
-    /Non-2xx or 3xx/         { non2xx = $NF }
-    END { printf "%d %s %.3f %d %d\n", req, (rps == "" ? 0 : rps), (p99 == "" ? -1 : p99), sock, non2xx }
-  ' "$1"
 }
 
 if [[ ${#ACTIVE[@]} -eq 0 ]]; then
@@ -514,27 +358,12 @@ for ((r = 1; r <= ROUNDS && n > 0; r++)); do
     p=${ACTIVE[$(((k + r - 1) % n))]}
     alive "$p" || die "$p exited during the run; see its log (rerun with --keep-tmp)"
     out="$TMP/wrk/round$r-$p.txt"
-    read -r pb0 pt0 < <(cpu_jiffies "$PROXY_CPU")
-    read -r lb0 lt0 < <(cpu_jiffies "$LOAD_CPU")
-    c0=$(tree_ticks "${PGID[$p]}")
-    t0=$(now)
+    measure_begin "${PGID[$p]}"
     run_wrk "$p" "$DURATION" "$out" || die "measured round $r of $p failed"
-    t1=$(now)
-    c1=$(tree_ticks "${PGID[$p]}")
-    read -r pb1 pt1 < <(cpu_jiffies "$PROXY_CPU")
-    read -r lb1 lt1 < <(cpu_jiffies "$LOAD_CPU")
     read -r req rps p99 sock non2xx < <(parse_wrk "$out")
-    line=$(awk -v r="$r" -v p="$p" -v req="$req" -v rps="$rps" -v p99="$p99" -v sock="$sock" -v non="$non2xx" \
-      -v c0="$c0" -v c1="$c1" -v hz="$CLK_TCK" -v t0="$t0" -v t1="$t1" \
-      -v pb0="$pb0" -v pt0="$pt0" -v pb1="$pb1" -v pt1="$pt1" -v lb0="$lb0" -v lt0="$lt0" -v lb1="$lb1" -v lt1="$lt1" 'BEGIN {
-        cpu_s = (c1 - c0) / hz
-        us = (req > 0) ? cpu_s * 1e6 / req : -1
-        wall = t1 - t0
-        util = (wall > 0) ? 100 * cpu_s / wall : 0
-        pbusy = (pt1 > pt0) ? 100 * (pb1 - pb0) / (pt1 - pt0) : 0
-        lbusy = (lt1 > lt0) ? 100 * (lb1 - lb0) / (lt1 - lt0) : 0
-        printf "%d\t%s\t%d\t%.1f\t%.3f\t%.2f\t%.0f\t%.0f\t%.0f\t%d\t%d\n", r, p, req, rps, p99, us, util, pbusy, lbusy, sock, non
-      }')
+    measure_end "${PGID[$p]}" "$req"
+    line=$(printf '%d\t%s\t%d\t%.1f\t%.3f\t%.2f\t%.0f\t%.0f\t%.0f\t%d\t%d' \
+      "$r" "$p" "$req" "$rps" "$p99" "$M_CPU_US" "$M_UTIL" "$M_PBUSY" "$M_LBUSY" "$sock" "$non2xx")
     printf '%s\n' "$line" >>"$RESULTS"
     IFS=$'\t' read -r _ _ _ _ _ us util _ _ _ _ <<<"$line"
     log "round $r/$ROUNDS $p: $(printf '%.0f' "$rps") req/s, p99 ${p99} ms, ${us} CPU-us/req, proxy CPU ${util}%"
@@ -574,7 +403,6 @@ if [[ -n ${POL0[tidegate-policies]:-} ]]; then
 fi
 
 # --------------------------------------------------------------- summary ---
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -F'\t' -v p="$1" -v c="$2" '$2 == p { print $c }' "$RESULTS"; }
 
 declare -A MED_RPS=() MED_P99=() MED_CPU=() MED_UTIL=() ERRS=()
@@ -586,9 +414,6 @@ for p in "${ACTIVE[@]}"; do
   ERRS[$p]=$(awk -F'\t' -v p="$p" '$2 == p { s += $10 + $11 } END { print s + 0 }' "$RESULTS")
 done
 
-ratio() { # ratio A B -> "1.23" or "n/a"
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || a == "" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f\n", a / b }'
-}
 HAVE_NGINX=0
 [[ -n ${MED_RPS[nginx]:-} ]] && HAVE_NGINX=1
 
@@ -667,38 +492,9 @@ TARGET_STATUS=""
 } >"$TMP/doc/TARGETS"
 
 # ----------------------------------------------------------------- report ---
-first_line() { "$@" 2>&1 | head -n 1 || true; }
-JAVA_BIN=java
-[[ -n ${JAVA_HOME:-} && -x ${JAVA_HOME:-}/bin/java ]] && JAVA_BIN=$JAVA_HOME/bin/java
-LOAD_AVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
-GIT_REV=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-# Changes to the harness or this report do not change what is measured.
-if [[ -n $(git -C "$REPO_ROOT" status --porcelain -- . ':(exclude)bench' ':(exclude)docs/performance.md' 2>/dev/null | head -n 1) ]]; then
-  GIT_REV="$GIT_REV (with uncommitted changes outside bench/)"
-fi
-{
-  echo "| | |"
-  echo "|---|---|"
-  echo "| CPUs (nproc) | $(nproc) |"
-  echo "| CPU model | $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) |"
-  echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
-  echo "| OS | $( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}") || echo unknown) |"
-  echo "| kernel | $(uname -srm) |"
-  echo "| java | $(first_line "$JAVA_BIN" -version) |"
-  echo "| nginx | $(first_line nginx -v) |"
-  echo "| haproxy | $(first_line haproxy -v) |"
-  echo "| wrk | $(first_line wrk -v) |"
-  echo "| repository | $GIT_REV |"
-  echo "| load average (1/5/15 min) at start / end | $LOAD_AVG_START / $LOAD_AVG_END |"
-} >"$TMP/doc/MACHINE"
+machine_table "" >"$TMP/doc/MACHINE"
 
-if [[ "$ORIG_PWD" == "$REPO_ROOT" ]]; then
-  CMD="bench/run.sh"
-else
-  CMD="cd $(printf '%q' "$ORIG_PWD") && $(printf '%q' "$0")"
-fi
-for a in "${ORIG_ARGS[@]}"; do CMD+=" $(printf '%q' "$a")"; done
-printf '%s\n' "$CMD" >"$TMP/doc/COMMAND"
+command_line "$0" "${ORIG_ARGS[@]}" >"$TMP/doc/COMMAND"
 
 {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -720,23 +516,8 @@ printf '%s\n' "$CMD" >"$TMP/doc/COMMAND"
   echo "- Tidegate JAVA_OPTS (both variants): \`$BENCH_JAVA_OPTS\`"
 } >"$TMP/doc/PARAMETERS"
 
-render_doc() {
-  awk -v dir="$TMP/doc" '
-    /^@@[A-Z_]+@@$/ {
-      name = substr($0, 3, length($0) - 4)
-      file = dir "/" name
-      found = 0
-      while ((getline l < file) > 0) { print l; found = 1 }
-      close(file)
-      if (!found) print "(" name ": not produced by this run)"
-      next
-    }
-    { print }
-  ' "$BENCH_DIR/performance-template.md"
-}
-mkdir -p "$(dirname "$OUT")"
-render_doc >"$OUT.tmp.$$"
-mv "$OUT.tmp.$$" "$OUT"
+# Only the keep-alive region is this run's; bench/scenario.sh's sections are kept.
+write_doc "$OUT" keepalive
 
 echo
 echo "Medians over $ROUNDS round(s) of $DURATION, wrk -t$THREADS -c$CONNECTIONS, proxies on CPU $PROXY_CPU:"
