@@ -60,16 +60,39 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      *                     (egress listeners only; docs/engine.md, "Forward proxy")
      * @param tls handshake settings of an {@code https} listener; null for the others
      * @param http2 downstream HTTP/2: ALPN {@code h2} on https, prior-knowledge h2c on http
+     * @param l4 the settings of a {@code tcp} or {@code tls-passthrough} listener; null for http and https
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                                  int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
-                                 Http2 http2) {
+                                 Http2 http2, L4 l4) {
 
         public ListenerConfig {
             java.util.Objects.requireNonNull(http2, "http2");
             if (tls != null) {
                 tls = tls.withH2(http2.enabled()); // ALPN offers h2 exactly when the listener speaks it
             }
+            boolean layer4 = listener.protocol() == io.tidegate.spi.model.ListenerProtocol.TCP
+                    || listener.protocol() == io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH;
+            l4 = layer4 ? (l4 == null ? L4.DEFAULTS : l4) : null;
+        }
+
+        /** An http or https listener, or an L4 one with the default {@link L4} settings. */
+        public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
+                              int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
+                              Http2 http2) {
+            this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, tls,
+                    http2, null);
+        }
+
+        /** A {@code tcp} or {@code tls-passthrough} listener. */
+        public static ListenerConfig layer4(Listener listener, L4 l4) {
+            return new ListenerConfig(listener, Duration.ofSeconds(60), DEFAULT_L4_LINE, DEFAULT_L4_LINE, 0, false,
+                    null, Http2.DISABLED, l4);
+        }
+
+        /** Whether this is a {@code tcp} or {@code tls-passthrough} listener (bytes, not HTTP). */
+        public boolean isLayer4() {
+            return l4 != null;
         }
 
         /** With the default HTTP/2 settings (enabled). */
@@ -99,6 +122,35 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
 
         public String name() {
             return listener.name();
+        }
+    }
+
+    /** The HTTP limits an L4 listener carries but never uses. */
+    private static final int DEFAULT_L4_LINE = 8192;
+
+    /**
+     * The settings of a {@code tcp} or {@code tls-passthrough} listener (docs/configuration.md, "L4 listeners").
+     *
+     * @param idleTimeout a connection with no byte either way for this long is closed; a route's
+     *                    {@code idleTimeout} overrides it
+     * @param clientHelloTimeout tls-passthrough: how long a client has to send its whole ClientHello
+     * @param maxClientHelloBytes tls-passthrough: a larger ClientHello closes the connection
+     */
+    public record L4(Duration idleTimeout, Duration clientHelloTimeout, int maxClientHelloBytes) {
+
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+        public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(15);
+        public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 64 * 1024;
+        public static final L4 DEFAULTS = new L4(DEFAULT_IDLE_TIMEOUT, DEFAULT_CLIENT_HELLO_TIMEOUT,
+                DEFAULT_MAX_CLIENT_HELLO_BYTES);
+
+        public L4 {
+            requireNonNull(idleTimeout, "idleTimeout");
+            requireNonNull(clientHelloTimeout, "clientHelloTimeout");
+            if (maxClientHelloBytes < 512) {
+                throw new IllegalArgumentException("maxClientHelloBytes: " + maxClientHelloBytes
+                        + " (expected: >= 512)");
+            }
         }
     }
 

@@ -50,6 +50,7 @@ public final class Engine implements AutoCloseable {
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
         this.connector = new UpstreamConnector(transport, loops, engineMetrics);
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
+        context.l4Metrics(new L4Metrics(metrics));
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
         this.healthChecks = new HealthChecks(connector, loops, context.metrics());
@@ -61,6 +62,9 @@ public final class Engine implements AutoCloseable {
      */
     public void onConfigSwap(CompiledConfig config) {
         healthChecks.update(config);
+        for (L4Connection c : context.l4Connections()) { // closes those whose route the swap took away
+            c.eventLoop().execute(() -> c.onSwap(config));
+        }
     }
 
     /** Binds every listener; fails (and unbinds what was bound) when one cannot bind. */
@@ -74,7 +78,8 @@ public final class Engine implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpListenerInitializer(context, listener));
+                    .childHandler(listener.isLayer4() ? new L4ListenerInitializer(context, listener)
+                            : new HttpListenerInitializer(context, listener));
             InetSocketAddress address = new InetSocketAddress(listener.listener().address().host(),
                     listener.listener().address().port());
             try {
@@ -116,10 +121,13 @@ public final class Engine implements AutoCloseable {
         context.startDraining();
         stopAccepting();
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (context.metrics().activeRequests() > 0) {
+        while (context.metrics().activeRequests() > 0 || !context.l4Connections().isEmpty()) {
             if (System.nanoTime() >= deadline) {
-                LOG.log(System.Logger.Level.WARNING, context.metrics().activeRequests()
-                        + " requests still in flight after the drain timeout; closing");
+                LOG.log(System.Logger.Level.WARNING, context.metrics().activeRequests() + " requests and "
+                        + context.l4Connections().size() + " L4 connections still open after the drain timeout; closing");
+                for (L4Connection c : context.l4Connections()) {
+                    c.eventLoop().execute(c::closeForDrain);
+                }
                 return false;
             }
             Thread.sleep(10); // a shutdown-time poll of a counter many loops update

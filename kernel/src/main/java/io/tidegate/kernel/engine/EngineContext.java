@@ -61,6 +61,31 @@ final class EngineContext {
         ch.closeFuture().addListener(f -> http2.remove(ch));
     }
 
+    private L4Metrics l4Metrics;
+    private final java.util.Set<L4Connection> l4 = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    void l4Metrics(L4Metrics metrics) {
+        this.l4Metrics = requireNonNull(metrics, "metrics");
+    }
+
+    L4Metrics l4Metrics() {
+        return l4Metrics;
+    }
+
+    /** An open connection of a tcp or tls-passthrough listener: told about swaps, closed at the drain deadline. */
+    void l4Opened(L4Connection c) {
+        l4.add(c);
+    }
+
+    void l4Closed(L4Connection c) {
+        l4.remove(c);
+    }
+
+    /** Open L4 connections, each on its own event loop. */
+    java.util.Set<L4Connection> l4Connections() {
+        return l4;
+    }
+
     /** The live generation; read once per request. */
     CompiledConfig config() {
         return config.get();
