@@ -43,6 +43,7 @@ public final class L4Harness implements AutoCloseable {
     private final BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
     private final AccessLog accessLog;
     private final KernelPluginContext pluginContext;
+    private Fragment last;
 
     private L4Harness(GatewayConfig.L4 l4, Path accessLogFile, Map<String, PolicyFactory> policies,
                       List<GatewayConfig.PluginEntry> globalPolicies) throws java.io.IOException {
@@ -91,6 +92,10 @@ public final class L4Harness implements AutoCloseable {
 
     /** Publishes a fragment as the test source and waits until it is live. */
     public CompiledConfig publish(Fragment fragment) throws InterruptedException {
+        if (fragment.equals(last)) {
+            return reconciler.current(); // the reconciler drops an unchanged fragment: no swap to wait for
+        }
+        last = fragment;
         swaps.clear();
         sink.publish(fragment);
         CompiledConfig live = swaps.poll(5, TimeUnit.SECONDS);
