@@ -46,7 +46,6 @@ final class L4Compiler {
         }
         Map<String, L4Table> tables = new LinkedHashMap<>();
         Map<TcpRoute, CompiledTcpRoute> served = new IdentityHashMap<>();
-        List<CompiledTcpRoute> inOrder = new ArrayList<>();
         for (GatewayConfig.ListenerConfig listener : layer4) {
             List<CompiledTcpRoute> mine = new ArrayList<>();
             accepted.forEach((route, on) -> {
@@ -54,13 +53,18 @@ final class L4Compiler {
                     // One compiled route per listener idle default; usually every listener shares the default.
                     CompiledTcpRoute c = compile(route, clusters, listener.l4().idleTimeout());
                     mine.add(c);
-                    if (served.putIfAbsent(route, c) == null) {
-                        inOrder.add(c);
-                    }
+                    served.putIfAbsent(route, c);
                 }
             });
             tables.put(listener.name(), new L4Table(mine));
         }
+        List<CompiledTcpRoute> inOrder = new ArrayList<>();
+        accepted.keySet().forEach(route -> {
+            CompiledTcpRoute c = served.get(route);
+            if (c != null) {
+                inOrder.add(c);
+            }
+        });
         return new L4Routes(tables, inOrder);
     }
 
