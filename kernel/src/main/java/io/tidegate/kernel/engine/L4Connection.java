@@ -97,6 +97,19 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
             helloTimer = ctx.executor().schedule(this::helloTimedOut,
                     listener.l4().clientHelloTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
+        if (passthrough) {
+            ctx.read(); // the sniffer reads on until the whole ClientHello is in; policies are asked then
+        } else {
+            admit();
+        }
+    }
+
+    /**
+     * Asks the listener's connection policies, then routes. On passthrough listeners this happens once the
+     * ClientHello is read, so a policy sees its SNI name ({@code ConnectionView.serverName()}; the connection is
+     * not TLS-terminated, so {@code isTls()} is false), as egress SNI allowlists need.
+     */
+    private void admit() {
         List<Policy> policies = config.connectionPolicies(listener.name());
         if (policies.isEmpty()) {
             admitted();
@@ -117,13 +130,8 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
     }
 
     private void admitted() {
-        if (closed) {
-            return;
-        }
-        if (passthrough) {
-            ctx.read(); // the sniffer reads on until the whole ClientHello is in
-        } else {
-            route(null);
+        if (!closed) {
+            route(serverName);
         }
     }
 
@@ -136,7 +144,8 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
                 refuse("DPE", L4Metrics.Refusal.BAD_CLIENT_HELLO);
             } else {
                 serverName = hello.serverName();
-                route(serverName);
+                connection.handshakeDone(serverName, List.of()); // no handshake of ours: the SNI name only
+                admit();
             }
             return;
         }

@@ -99,6 +99,59 @@ class L4LifecycleTest {
         }
     }
 
+    /** Refuses connections whose SNI name is {@code blocked.example} (an egress SNI allowlist in miniature). */
+    static final class SniGuard implements PolicyFactory {
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public String id() {
+            return "sni-guard";
+        }
+
+        @Override
+        public Policy create(ConfigNode settings, PluginContext context) {
+            return new Policy() {
+                @Override
+                public CompletionStage<Decision> evaluate(RequestView request) {
+                    return Decision.ALLOW_STAGE;
+                }
+
+                @Override
+                public CompletionStage<Decision> onConnection(ConnectionView c) {
+                    seen.add(c.serverName() + " tls=" + c.isTls());
+                    return "blocked.example".equals(c.serverName())
+                            ? CompletableFuture.completedFuture(Decision.deny(403, "", "sni blocked"))
+                            : Decision.ALLOW_STAGE;
+                }
+            };
+        }
+    }
+
+    @Test
+    void passthroughConnectionPoliciesAreAskedWithTheClientHellosSniName() throws Exception {
+        SniGuard guard = new SniGuard();
+        var binding = new GatewayConfig.PluginEntry("sni-guard", "sni-guard", EngineHarness.settings(Map.of()),
+                List.of(L4Harness.TLS));
+        io.netty.pkitesting.X509Bundle ca = io.tidegate.kernel.testing.TestPki.ca("guard-ca");
+        try (L4Harness gateway = L4Harness.start(GatewayConfig.L4.DEFAULTS, null, Map.of("sni-guard", guard),
+                List.of(binding)); TcpServer upstream = TcpServer.greeter("not-tls")) {
+            gateway.publish(new Fragment(List.of(), List.of(new TcpRoute("any", Set.of(), List.of(),
+                    List.of(WeightedCluster.of("u", 1)), null, P)),
+                    List.of(Cluster.of("u", List.of(Endpoint.of("127.0.0.1", upstream.port())), P)), List.of(), List.of()));
+            int port = gateway.port(L4Harness.TLS);
+            assertThatThrownBy(() -> io.tidegate.kernel.testing.TlsClient.connect(
+                    io.tidegate.kernel.testing.TlsClient.context(ca, null), port, "blocked.example").close())
+                    .isInstanceOf(java.io.IOException.class);
+            assertThat(upstream.accepted()).as("refused before the upstream").isZero();
+            // Allowed: relayed to the upstream, whose answer is no TLS, so this handshake fails there.
+            assertThatThrownBy(() -> io.tidegate.kernel.testing.TlsClient.connect(
+                    io.tidegate.kernel.testing.TlsClient.context(ca, null), port, "allowed.example").close())
+                    .isInstanceOf(java.io.IOException.class);
+            assertThat(upstream.accepted()).isEqualTo(1);
+            assertThat(guard.seen).containsExactly("blocked.example tls=false", "allowed.example tls=false");
+        }
+    }
+
     @Test
     void drainStopsAcceptingAndClosesL4ConnectionsAtTheDeadline() throws Exception {
         Path log = dir.resolve("drain.log");
