@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,7 @@ class L4CompilerTest {
         KernelPluginContext ctx = new KernelPluginContext(new MetricsRegistry(), List.of(), Path.of("."),
                 Clock.systemUTC());
         ConfigCompiler compiler = new ConfigCompiler(LISTENERS, List.of(), EngineHarness.defaults(),
-                new PolicyRegistry(java.util.Map.of(), ctx));
+                new PolicyRegistry(Map.of(), ctx));
         return compiler.compile(List.of(new ConfigCompiler.SourceFragment("file", f)), CompiledConfig.EMPTY, 1);
     }
 
@@ -118,6 +119,13 @@ class L4CompilerTest {
         assertThat(db.match(null).idleTimeoutNanos()).as("the db listener's idleTimeout")
                 .isEqualTo(Duration.ofMinutes(7).toNanos());
         assertThat(edge.serves(f.tcpRoutes().get(0))).isTrue();
+        @SuppressWarnings("unchecked")
+        var shown = (Map<String, List<Map<String, Object>>>) io.tidegate.kernel.admin.ConfigDescriber
+                .describe(r.config(), List.of("db", "edge", "web")).get("listeners");
+        assertThat(shown.get("edge")).extracting(m -> m.get("name")).containsExactly("exact", "wild", "rest");
+        assertThat(shown.get("edge").get(0)).containsEntry("kind", "tcp").containsEntry("action", "relay pg")
+                .containsEntry("sniHosts", List.of("db.example.com")).containsEntry("idleTimeout", "PT9S");
+        assertThat(shown.get("web")).isEmpty();
         assertThat(edge.serves(tcp("exact", Set.of("edge"), List.of("db.example.com"), "pg", Duration.ofSeconds(8))))
                 .as("a changed route is not the same route").isFalse();
     }
