@@ -197,7 +197,13 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cluster.connectTimeoutMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(relay.upstreamSide());
+                .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        L4ListenerInitializer.keepRegisteredWhenHalfClosed(ch);
+                        ch.pipeline().addLast("tunnel", relay.upstreamSide());
+                    }
+                });
         b.connect(target.host(), target.port()).addListener((ChannelFutureListener) f -> onConnect(f, index));
     }
 

@@ -141,6 +141,7 @@ class TcpProxyTest {
                         throw new java.io.UncheckedIOException(e);
                     }
                 });
+                java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
                 CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
                     try {
                         MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -148,6 +149,7 @@ class TcpProxyTest {
                         InputStream in = s.getInputStream();
                         for (int n; (n = in.read(buf)) >= 0; ) {
                             sha.update(buf, 0, n);
+                            received.addAndGet(n);
                         }
                         return sha.digest();
                     } catch (Exception e) {
@@ -161,6 +163,8 @@ class TcpProxyTest {
                 gate.countDown();
                 written.get(60, TimeUnit.SECONDS);
                 byte[] echoed = read.get(60, TimeUnit.SECONDS);
+                assertThat(received.get()).as(() -> "bytes that came back; " + logLine("\"route\":\"echo\""))
+                        .isEqualTo(size);
                 assertThat(echoed).as("SHA-256 of the bytes that came back")
                         .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
             }
@@ -279,6 +283,14 @@ class TcpProxyTest {
             }
         }
         assertThat(awaitLog("\"route\":\"idle\"")).contains("\"flag\":\"SI\"");
+    }
+
+    static String logLine(String needle) {
+        try {
+            return awaitLog(needle);
+        } catch (Exception | AssertionError e) {
+            return e.toString();
+        }
     }
 
     static String awaitLog(String needle) throws Exception {
