@@ -62,6 +62,22 @@ final class EngineContext {
     }
 
     private L4Metrics l4Metrics;
+    private Transport l4Transport;
+    private io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> l4Resolver;
+
+    /** The transport of L4 channels (NIO; see {@code Engine}) and its resolver: set once, before the listeners bind. */
+    void l4Transport(Transport transport, io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> resolver) {
+        this.l4Transport = requireNonNull(transport, "transport");
+        this.l4Resolver = requireNonNull(resolver, "resolver");
+    }
+
+    Transport l4Transport() {
+        return l4Transport;
+    }
+
+    io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> l4Resolver() {
+        return l4Resolver;
+    }
     private final java.util.Set<L4Connection> l4 = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     void l4Metrics(L4Metrics metrics) {

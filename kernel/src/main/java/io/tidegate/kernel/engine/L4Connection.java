@@ -193,17 +193,17 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
         if (relay == null) {
             relay = new TunnelRelay(ctx.channel(), this);
         }
-        Bootstrap b = engine.connector().bootstrap(ctx.channel().eventLoop())
+        // The upstream lives on the client's loop, with the L4 transport (see Engine#l4Transport).
+        Bootstrap b = new Bootstrap().group(ctx.channel().eventLoop())
+                .channel(engine.l4Transport().clientChannel())
+                .resolver(engine.l4Resolver())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cluster.connectTimeoutMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(new io.netty.channel.ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        L4ListenerInitializer.keepRegisteredWhenHalfClosed(ch);
-                        ch.pipeline().addLast("tunnel", relay.upstreamSide());
-                    }
-                });
+                .handler(relay.upstreamSide());
         b.connect(target.host(), target.port()).addListener((ChannelFutureListener) f -> onConnect(f, index));
     }
 

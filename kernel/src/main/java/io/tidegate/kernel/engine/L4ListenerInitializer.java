@@ -25,25 +25,10 @@ final class L4ListenerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        keepRegisteredWhenHalfClosed(ch);
         ChannelPipeline p = ch.pipeline();
         if (listener.listener().protocol() == ListenerProtocol.TLS_PASSTHROUGH) {
             p.addLast("hello", new ClientHelloSniffer(listener.l4().maxClientHelloBytes()));
         }
         p.addLast("l4", new L4Connection(engine, listener));
-    }
-
-    /**
-     * Epoll channels of L4 tunnels run edge-triggered. In Netty 4.2's level-triggered default, a half-closed
-     * channel (input shut, no write pending) has no interest left, so its epoll registration is deleted while
-     * Netty still counts it as added; the next write that needs {@code EPOLLOUT} then fails with ENOENT and the
-     * rest of the tunnel's bytes are lost. The edge-triggered flag keeps the interest set non-empty. NIO
-     * channels need nothing.
-     */
-    static void keepRegisteredWhenHalfClosed(io.netty.channel.Channel ch) {
-        if (ch instanceof io.netty.channel.epoll.EpollSocketChannel) {
-            ch.config().setOption(io.netty.channel.epoll.EpollChannelOption.EPOLL_MODE,
-                    io.netty.channel.epoll.EpollMode.EDGE_TRIGGERED);
-        }
     }
 }
