@@ -128,6 +128,50 @@ class CliTest {
     }
 
     @Test
+    void routesAndExplainShowTheTcpRoutesOfL4Listeners() throws Exception {
+        Path config = CliInstall.create(home, """
+                clusters:
+                  - name: pg
+                    endpoints: [127.0.0.1:5432]
+                  - name: tenants
+                    endpoints: [127.0.0.1:8443]
+                tcpRoutes:
+                  - name: tenants
+                    listeners: [edge]
+                    sniHosts: ["*.tenants.example.com"]
+                    forward: tenants
+                  - name: postgres
+                    forward: pg
+                """);
+        java.nio.file.Files.writeString(config, """
+                listeners:
+                  - {name: web, address: 127.0.0.1:0}
+                  - {name: db, address: 127.0.0.1:0, protocol: tcp}
+                  - {name: edge, address: 127.0.0.1:0, protocol: tls-passthrough}
+                plugins:
+                  dir: plugins
+                sources:
+                  - id: file
+                    paths: [conf/routes.d]
+                """);
+        assertThat(run("validate", "-c", config.toString())).as(out() + err()).isZero();
+        out.reset();
+        assertThat(run("routes", "-c", config.toString())).as(err()).isZero();
+        assertThat(out()).contains("listener db").contains("tcp sni=any (or none)").contains("relay pg")
+                .contains("tcp sni=*.tenants.example.com").contains("relay tenants").contains("#tcpRoutes[0]]");
+
+        out.reset();
+        assertThat(run("explain", "GET", "https://a.tenants.example.com/", "--listener", "edge", "-c",
+                config.toString())).as(err()).isZero();
+        assertThat(out()).contains("connection: TLS with SNI a.tenants.example.com (listener edge)")
+                .contains("result: tcp route tenants [file:");
+        out.reset();
+        assertThat(run("explain", "GET", "https://other.example.com/", "--listener", "db", "-c",
+                config.toString())).as(err()).isZero();
+        assertThat(out()).contains("TCP, no SNI read").contains("result: tcp route postgres");
+    }
+
+    @Test
     void badUsageExitsTwo() {
         assertThat(run("explain", "GET")).isEqualTo(2);
         assertThat(run("frobnicate")).isEqualTo(2);

@@ -35,6 +35,7 @@ public final class ConfigDescriber {
         for (String name : listenerNames) {
             List<Object> routes = new ArrayList<>();
             config.table(name).routes().forEach(r -> routes.add(route(r)));
+            config.l4Table(name).routes().forEach(r -> routes.add(tcpRoute(r))); // an L4 listener has only these
             listeners.put(name, routes);
         }
         out.put("listeners", listeners);
@@ -74,6 +75,32 @@ public final class ConfigDescriber {
             out.put("metadata", new TreeMap<>(r.metadata()));
         }
         return out;
+    }
+
+    /** A TCP route of a {@code tcp} or {@code tls-passthrough} listener. */
+    static Map<String, Object> tcpRoute(io.tidegate.kernel.runtime.CompiledTcpRoute compiled) {
+        io.tidegate.spi.model.TcpRoute r = compiled.route();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", r.name());
+        out.put("kind", "tcp");
+        out.put("provenance", r.provenance().toString());
+        out.put("sniHosts", r.sniHosts());
+        out.put("action", tcpActionText(r));
+        out.put("idleTimeout", java.time.Duration.ofNanos(compiled.idleTimeoutNanos()).toString());
+        return out;
+    }
+
+    /** One line for {@code tidegate routes}: name, SNI names, clusters, provenance. */
+    public static String tcpRouteLine(io.tidegate.kernel.runtime.CompiledTcpRoute compiled) {
+        io.tidegate.spi.model.TcpRoute r = compiled.route();
+        return String.format("%-24s %-48s -> %-40s [%s]", r.name(),
+                "tcp sni=" + (r.sniHosts().isEmpty() ? "any (or none)" : String.join(",", r.sniHosts())),
+                tcpActionText(r), r.provenance());
+    }
+
+    static String tcpActionText(io.tidegate.spi.model.TcpRoute r) {
+        return r.clusters().size() == 1 ? "relay " + r.clusters().get(0).cluster() : "relay " + String.join(", ",
+                r.clusters().stream().map(c -> c.cluster() + "=" + c.weight()).toList());
     }
 
     static Map<String, Object> cluster(ClusterRuntime c) {

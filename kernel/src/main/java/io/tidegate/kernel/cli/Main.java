@@ -168,11 +168,36 @@ public final class Main {
             for (GatewayConfig.ListenerConfig listener : config.listeners()) {
                 out.println("listener " + listener.name() + " (" + listener.listener().address() + ")");
                 List<CompiledRoute> routes = compiled.table(listener.name()).routes();
-                if (routes.isEmpty()) {
+                var tcpRoutes = compiled.l4Table(listener.name()).routes();
+                if (routes.isEmpty() && tcpRoutes.isEmpty()) {
                     out.println("  (no routes)");
                 }
                 routes.forEach(r -> out.println("  " + ConfigDescriber.routeLine(r)));
+                tcpRoutes.forEach(r -> out.println("  " + ConfigDescriber.tcpRouteLine(r)));
             }
+            return 0;
+        }
+    }
+
+    /**
+     * {@code explain} on a {@code tcp} or {@code tls-passthrough} listener: the URL's host stands for the SNI
+     * name a passthrough client sends (a tcp listener reads none); says which TCP route takes the connection.
+     */
+    private int explainL4(GatewayConfig config, GatewayConfig.ListenerConfig listener, ExplainRequest request)
+            throws InterruptedException {
+        boolean passthrough = listener.listener().protocol() == io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH;
+        String sni = passthrough ? request.authority().replaceFirst(":\\d+$", "") : null;
+        try (Gateway gateway = offline(config)) {
+            CompiledConfig compiled = gateway.reconciler().current();
+            out.printf("connection: %s (listener %s)%n", passthrough ? "TLS with SNI " + sni : "TCP, no SNI read",
+                    listener.name());
+            var route = compiled.l4Table(listener.name()).match(sni);
+            if (route == null) {
+                out.println("result: no tcp route matches: the connection is closed (flag NR)");
+                return 0;
+            }
+            out.println("result: tcp route " + route.name() + " [" + route.route().provenance() + "]");
+            out.println("  " + ConfigDescriber.tcpRouteLine(route));
             return 0;
         }
     }
@@ -189,6 +214,11 @@ public final class Main {
         if (config.listeners().stream().noneMatch(l -> l.name().equals(listener))) {
             err.println("tidegate: no listener named '" + listener + "'");
             return 2;
+        }
+        GatewayConfig.ListenerConfig chosen = config.listeners().stream().filter(l -> l.name().equals(listener))
+                .findFirst().orElseThrow();
+        if (chosen.isLayer4()) {
+            return explainL4(config, chosen, request);
         }
         try (Gateway gateway = offline(config)) {
             CompiledConfig compiled = gateway.reconciler().current();

@@ -74,10 +74,11 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param maxConnections open client connections at most; a connection over it is closed at once; 0: unlimited
      * @param requestHeadersTimeout an HTTP/1.1 request head must be complete this long after its first byte
      *                              (408 and close otherwise: the slowloris guard); zero: no limit
+     * @param l4 the settings of a {@code tcp} or {@code tls-passthrough} listener; null for http and https
      */
     public record ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                                  int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
-                                 Http2 http2, int maxConnections, Duration requestHeadersTimeout) {
+                                 Http2 http2, int maxConnections, Duration requestHeadersTimeout, L4 l4) {
 
         /** nginx's (and ingress-nginx's) {@code client_header_timeout} default. */
         public static final Duration DEFAULT_REQUEST_HEADERS_TIMEOUT = Duration.ofSeconds(60);
@@ -91,26 +92,43 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
                 throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0)");
             }
             java.util.Objects.requireNonNull(requestHeadersTimeout, "requestHeadersTimeout");
+            boolean layer4 = listener.protocol() == io.tidegate.spi.model.ListenerProtocol.TCP
+                    || listener.protocol() == io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH;
+            l4 = layer4 ? (l4 == null ? L4.DEFAULTS : l4) : null;
         }
 
-        /** Without a connection limit, with the default request headers timeout. */
+        /**
+         * Without a connection limit, with the default request headers timeout; an L4 listener gets the
+         * default {@link L4} settings.
+         */
         public ListenerConfig(Listener listener, Duration keepAliveTimeout, int maxRequestLineBytes,
                               int maxHeaderBytes, long maxBodyBytes, boolean forwardProxy, ListenerTls tls,
                               Http2 http2) {
             this(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, forwardProxy, tls,
-                    http2, 0, DEFAULT_REQUEST_HEADERS_TIMEOUT);
+                    http2, 0, DEFAULT_REQUEST_HEADERS_TIMEOUT, null);
+        }
+
+        /** A {@code tcp} or {@code tls-passthrough} listener. */
+        public static ListenerConfig layer4(Listener listener, L4 l4) {
+            return new ListenerConfig(listener, Duration.ofSeconds(60), DEFAULT_L4_LINE, DEFAULT_L4_LINE, 0, false,
+                    null, Http2.DISABLED, 0, DEFAULT_REQUEST_HEADERS_TIMEOUT, l4);
+        }
+
+        /** Whether this is a {@code tcp} or {@code tls-passthrough} listener (bytes, not HTTP). */
+        public boolean isLayer4() {
+            return l4 != null;
         }
 
         /** The same listener with at most {@code max} open connections (0: unlimited). */
         public ListenerConfig withMaxConnections(int max) {
             return new ListenerConfig(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes,
-                    forwardProxy, tls, http2, max, requestHeadersTimeout);
+                    forwardProxy, tls, http2, max, requestHeadersTimeout, l4);
         }
 
         /** The same listener with this request headers timeout (zero: none). */
         public ListenerConfig withRequestHeadersTimeout(Duration timeout) {
             return new ListenerConfig(listener, keepAliveTimeout, maxRequestLineBytes, maxHeaderBytes, maxBodyBytes,
-                    forwardProxy, tls, http2, maxConnections, timeout);
+                    forwardProxy, tls, http2, maxConnections, timeout, l4);
         }
 
         /** With the default HTTP/2 settings (enabled). */
@@ -140,6 +158,35 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
 
         public String name() {
             return listener.name();
+        }
+    }
+
+    /** The HTTP limits an L4 listener carries but never uses. */
+    private static final int DEFAULT_L4_LINE = 8192;
+
+    /**
+     * The settings of a {@code tcp} or {@code tls-passthrough} listener (docs/configuration.md, "L4 listeners").
+     *
+     * @param idleTimeout a connection with no byte either way for this long is closed; a route's
+     *                    {@code idleTimeout} overrides it
+     * @param clientHelloTimeout tls-passthrough: how long a client has to send its whole ClientHello
+     * @param maxClientHelloBytes tls-passthrough: a larger ClientHello closes the connection
+     */
+    public record L4(Duration idleTimeout, Duration clientHelloTimeout, int maxClientHelloBytes) {
+
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+        public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(15);
+        public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 64 * 1024;
+        public static final L4 DEFAULTS = new L4(DEFAULT_IDLE_TIMEOUT, DEFAULT_CLIENT_HELLO_TIMEOUT,
+                DEFAULT_MAX_CLIENT_HELLO_BYTES);
+
+        public L4 {
+            requireNonNull(idleTimeout, "idleTimeout");
+            requireNonNull(clientHelloTimeout, "clientHelloTimeout");
+            if (maxClientHelloBytes < 512) {
+                throw new IllegalArgumentException("maxClientHelloBytes: " + maxClientHelloBytes
+                        + " (expected: >= 512)");
+            }
         }
     }
 

@@ -109,7 +109,7 @@ public final class GatewayConfigLoader {
         for (ConfigNode item : node.items()) {
             item.requireOnlyKeys("name", "address", "protocol", "role", "keepAliveTimeout", "maxRequestLine",
                     "maxHeaderSize", "maxBodySize", "forwardProxy", "tls", "http2", "maxConnections",
-                    "requestHeadersTimeout");
+                    "requestHeadersTimeout", "idleTimeout", "clientHelloTimeout", "maxClientHelloSize");
             String name = item.string("name");
             if (!names.add(name)) {
                 throw item.get("name").error("duplicate listener name '" + name + "'");
@@ -120,9 +120,19 @@ public final class GatewayConfigLoader {
             }
             ListenerProtocol protocol = item.getOrNull("protocol").isNull() ? ListenerProtocol.HTTP
                     : item.get("protocol").asEnum(ListenerProtocol.class);
-            if (protocol != ListenerProtocol.HTTP && protocol != ListenerProtocol.HTTPS) {
-                throw item.get("protocol").error("'" + item.string("protocol")
-                        + "' is not supported by this build yet (expected: http or https)");
+            ListenerRole role = item.getOrNull("role").isNull() ? ListenerRole.INGRESS
+                    : item.get("role").asEnum(ListenerRole.class);
+            if (protocol == ListenerProtocol.TCP || protocol == ListenerProtocol.TLS_PASSTHROUGH) {
+                out.add(GatewayConfig.ListenerConfig.layer4(new Listener(name, address, protocol, role, null,
+                        List.of()), layer4(item, protocol)).withMaxConnections(maxConnections(item)));
+                continue;
+            }
+            for (String key : List.of("idleTimeout", "clientHelloTimeout", "maxClientHelloSize")) {
+                if (!item.getOrNull(key).isNull()) {
+                    throw item.get(key).error("is only for tcp and tls-passthrough listeners (expected: protocol: "
+                            + (key.equals("idleTimeout") ? "tcp or tls-passthrough" : "tls-passthrough")
+                            + ", or no " + key + ")");
+                }
             }
             ListenerTlsLoader.Loaded tls = null;
             if (protocol == ListenerProtocol.HTTPS) {
@@ -130,8 +140,6 @@ public final class GatewayConfigLoader {
             } else if (!item.getOrNull("tls").isNull()) {
                 throw item.get("tls").error("is only for protocol https (expected: protocol: https, or no tls)");
             }
-            ListenerRole role = item.getOrNull("role").isNull() ? ListenerRole.INGRESS
-                    : item.get("role").asEnum(ListenerRole.class);
             boolean forwardProxy = item.bool("forwardProxy", false);
             if (forwardProxy && role != ListenerRole.EGRESS) {
                 // An open proxy on an ingress listener would let anyone on the internet reach inside.
@@ -147,7 +155,7 @@ public final class GatewayConfigLoader {
                     item.byteSize("maxBodySize", 0), forwardProxy, tls == null ? null : tls.config(),
                     http2(item.getOrNull("http2")), maxConnections(item),
                     item.duration("requestHeadersTimeout",
-                            GatewayConfig.ListenerConfig.DEFAULT_REQUEST_HEADERS_TIMEOUT)));
+                            GatewayConfig.ListenerConfig.DEFAULT_REQUEST_HEADERS_TIMEOUT), null));
         }
         return out;
     }
@@ -163,6 +171,38 @@ public final class GatewayConfigLoader {
             throw n.error(max + " (expected: 1 to 2147483647; leave it out for no limit)");
         }
         return (int) max;
+    }
+
+    /** The keys of HTTP listeners, which mean nothing on one that relays bytes. */
+    private static final List<String> HTTP_ONLY_KEYS = List.of("tls", "http2", "forwardProxy", "keepAliveTimeout",
+            "maxRequestLine", "maxHeaderSize", "maxBodySize", "requestHeadersTimeout");
+
+    /** The settings of a {@code tcp} or {@code tls-passthrough} listener. */
+    private static GatewayConfig.L4 layer4(ConfigNode item, ListenerProtocol protocol) {
+        String kind = protocol == ListenerProtocol.TCP ? "tcp" : "tls-passthrough";
+        for (String key : HTTP_ONLY_KEYS) {
+            if (!item.getOrNull(key).isNull()) {
+                String why = key.equals("tls") ? " (a " + kind + " listener never terminates TLS; expected: "
+                        + "protocol: https to terminate, or no tls)" : " (expected: protocol: http or https, or no "
+                        + key + ")";
+                throw item.get(key).error("is not for " + kind + " listeners" + why);
+            }
+        }
+        if (protocol == ListenerProtocol.TCP) {
+            for (String key : List.of("clientHelloTimeout", "maxClientHelloSize")) {
+                if (!item.getOrNull(key).isNull()) {
+                    throw item.get(key).error("is only for tls-passthrough listeners (a tcp listener reads no "
+                            + "ClientHello; expected: protocol: tls-passthrough, or no " + key + ")");
+                }
+            }
+        }
+        Duration idle = positive(item, "idleTimeout", GatewayConfig.L4.DEFAULT_IDLE_TIMEOUT);
+        Duration hello = positive(item, "clientHelloTimeout", GatewayConfig.L4.DEFAULT_CLIENT_HELLO_TIMEOUT);
+        long maxHello = item.byteSize("maxClientHelloSize", GatewayConfig.L4.DEFAULT_MAX_CLIENT_HELLO_BYTES);
+        if (maxHello < 512 || maxHello > 1024 * 1024) {
+            throw item.get("maxClientHelloSize").error(maxHello + " bytes (expected: 512 to 1m, e.g. 64k)");
+        }
+        return new GatewayConfig.L4(idle, hello, (int) maxHello);
     }
 
     /** A listener's {@code http2:} block; absent: enabled with the defaults. */

@@ -82,6 +82,19 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    /**
+     * What is logged about one connection of a {@code tcp} or {@code tls-passthrough} listener.
+     *
+     * @param kind {@code TCP} or {@code TLS} (passthrough)
+     * @param sni the server name of a passthrough ClientHello, or null
+     * @param bytesReceived bytes from the client; {@code bytesSent} bytes to it
+     * @param flag why it ended (docs/engine.md, "L4: tcp and tls-passthrough")
+     */
+    record L4Entry(long epochMillis, String client, String kind, String listener, String sni, String route,
+                   String cluster, String upstream, long bytesReceived, long bytesSent, long durationMicros,
+                   String flag) {
+    }
+
     /** Envoy's {@code %START_TIME%} default: {@code %Y-%m-%dT%H:%M:%E3SZ}, UTC. */
     private static final java.time.format.DateTimeFormatter ENVOY_TIME = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
@@ -90,7 +103,7 @@ public final class AccessLog implements AutoCloseable {
 
     private final boolean enabled;
     private final String format;
-    private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE); // Entry and L4Entry
     private final LongAdder dropped = new LongAdder();
     private final Writer writer;
     private final Thread thread;
@@ -144,23 +157,38 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    void log(L4Entry entry) {
+        if (enabled && !queue.offer(entry)) {
+            dropped.increment();
+        }
+    }
+
     private void drain() {
-        List<Entry> batch = new ArrayList<>(256);
+        List<Object> batch = new ArrayList<>(256);
         StringBuilder line = new StringBuilder(256);
         while (running || !queue.isEmpty()) {
             try {
-                Entry first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Object first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 queue.drainTo(batch, 255);
-                for (Entry e : batch) {
+                for (Object o : batch) {
                     line.setLength(0);
-                    switch (format) {
-                        case "json" -> formatJson(e, line);
-                        case "envoy" -> formatEnvoy(e, line);
-                        default -> formatDefault(e, line);
+                    if (o instanceof L4Entry l4) {
+                        if (format.equals("json")) {
+                            formatJson(l4, line);
+                        } else {
+                            formatDefault(l4, line); // envoy's default format is HTTP's: L4 lines keep ours
+                        }
+                    } else {
+                        Entry e = (Entry) o;
+                        switch (format) {
+                            case "json" -> formatJson(e, line);
+                            case "envoy" -> formatEnvoy(e, line);
+                            default -> formatDefault(e, line);
+                        }
                     }
                     writer.write(line.append('\n').toString());
                 }
@@ -250,6 +278,41 @@ public final class AccessLog implements AutoCloseable {
     /** Envoy writes {@code -} for a value that is not set or empty. */
     private static String dash(String value) {
         return value == null || value.isEmpty() ? "-" : sanitize(value);
+    }
+
+    /**
+     * {@code time client "TCP|TLS listener sni" bytes_received bytes_sent upstream duration_ms route cluster flag},
+     * {@code -} for what is unknown.
+     */
+    static void formatDefault(L4Entry e, StringBuilder out) {
+        out.append(Instant.ofEpochMilli(e.epochMillis())).append(' ')
+                .append(e.client()).append(" \"")
+                .append(e.kind()).append(' ').append(e.listener()).append(' ')
+                .append(e.sni() == null ? "-" : sanitize(e.sni())).append("\" ")
+                .append(e.bytesReceived()).append(' ')
+                .append(e.bytesSent()).append(' ')
+                .append(e.upstream() == null ? "-" : e.upstream()).append(' ')
+                .append(e.durationMicros() / 1000).append('.').append(String.format("%03d", e.durationMicros() % 1000))
+                .append("ms ")
+                .append(e.route() == null ? "-" : e.route()).append(' ')
+                .append(e.cluster() == null ? "-" : e.cluster()).append(' ')
+                .append(e.flag() == null ? "-" : e.flag());
+    }
+
+    static void formatJson(L4Entry e, StringBuilder out) {
+        out.append("{\"time\":\"").append(Instant.ofEpochMilli(e.epochMillis())).append('"');
+        field(out, "client", e.client());
+        field(out, "protocol", e.kind());
+        field(out, "listener", e.listener());
+        field(out, "sni", e.sni());
+        out.append(",\"bytes_received\":").append(e.bytesReceived());
+        out.append(",\"bytes_sent\":").append(e.bytesSent());
+        field(out, "upstream", e.upstream());
+        out.append(",\"duration_ms\":").append(e.durationMicros() / 1000.0);
+        field(out, "route", e.route());
+        field(out, "cluster", e.cluster());
+        field(out, "flag", e.flag());
+        out.append('}');
     }
 
     private static void field(StringBuilder out, String name, String value) {

@@ -26,6 +26,17 @@ public final class Engine implements AutoCloseable {
     private final GatewayConfig config;
     private final Transport transport;
     private final EventLoopGroup loops;
+    /**
+     * The loops of tcp and tls-passthrough connections: NIO, and so a group of their own when the engine
+     * runs epoll. Netty 4.2's epoll transport deletes the epoll registration of a half-closed channel once
+     * nothing is left to wait for, while still counting it as registered; the next write that must wait for
+     * the socket then fails (epoll_ctl ENOENT) and the rest of the tunnel is lost. L4 tunnels half-close
+     * (a client's FIN is passed on and the reply still flows), so they run on NIO until Netty is fixed.
+     */
+    private final EventLoopGroup l4Loops;
+    private final Transport l4Transport;
+    /** Names of L4 endpoints resolve on the L4 loops: the connector's resolver uses epoll datagram channels. */
+    private final io.netty.resolver.AddressResolverGroup<InetSocketAddress> l4Resolver;
     private final UpstreamConnector connector;
     private final EngineContext context;
     private final HealthChecks healthChecks;
@@ -47,10 +58,18 @@ public final class Engine implements AutoCloseable {
         int threads = config.engine().eventLoops() > 0 ? config.engine().eventLoops()
                 : Runtime.getRuntime().availableProcessors(); // Netty's own default would be twice that
         this.loops = transport.newGroup(threads, "tidegate-loop");
+        this.l4Transport = transport.isEpoll() ? Transport.select("nio") : transport;
+        boolean anyL4 = config.listeners().stream().anyMatch(GatewayConfig.ListenerConfig::isLayer4);
+        this.l4Loops = l4Transport == transport ? loops : anyL4 ? l4Transport.newGroup(threads, "tidegate-l4") : null;
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
         engineMetrics.breakerGauges(liveConfig);
         this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
+        context.l4Metrics(new L4Metrics(metrics));
+        this.l4Resolver = l4Loops == loops || l4Loops == null ? connector.resolver()
+                : new io.netty.resolver.dns.DnsAddressResolverGroup(new io.netty.resolver.dns.DnsNameResolverBuilder()
+                        .datagramChannelType(io.netty.channel.socket.nio.NioDatagramChannel.class));
+        context.l4Transport(l4Transport, l4Resolver);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));
         context.forwardProxy(new ForwardProxy(transport, loops, config.defaults(), connector.resolver(), proxyResolver));
@@ -63,21 +82,26 @@ public final class Engine implements AutoCloseable {
      */
     public void onConfigSwap(CompiledConfig config) {
         healthChecks.update(config);
+        for (L4Connection c : context.l4Connections()) { // closes those whose route the swap took away
+            c.eventLoop().execute(() -> c.onSwap(config));
+        }
     }
 
     /** Binds every listener; fails (and unbinds what was bound) when one cannot bind. */
     public void start() throws InterruptedException {
         healthChecks.update(context.config()); // the generation that went live before the engine existed
         for (GatewayConfig.ListenerConfig listener : config.listeners()) {
+            boolean l4 = listener.isLayer4();
             ServerBootstrap b = new ServerBootstrap()
-                    .group(loops)
-                    .channel(transport.serverChannel())
+                    .group(l4 ? l4Loops : loops)
+                    .channel(l4 ? l4Transport.serverChannel() : transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .handler(new ListenerConnections(listener.name(), listener.maxConnections(), context.metrics()))
-                    .childHandler(new HttpListenerInitializer(context, listener));
+                    .childHandler(l4 ? new L4ListenerInitializer(context, listener)
+                            : new HttpListenerInitializer(context, listener));
             InetSocketAddress address = new InetSocketAddress(listener.listener().address().host(),
                     listener.listener().address().port());
             try {
@@ -119,10 +143,13 @@ public final class Engine implements AutoCloseable {
         context.startDraining();
         stopAccepting();
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (context.metrics().activeRequests() > 0) {
+        while (context.metrics().activeRequests() > 0 || !context.l4Connections().isEmpty()) {
             if (System.nanoTime() >= deadline) {
-                LOG.log(System.Logger.Level.WARNING, context.metrics().activeRequests()
-                        + " requests still in flight after the drain timeout; closing");
+                LOG.log(System.Logger.Level.WARNING, context.metrics().activeRequests() + " requests and "
+                        + context.l4Connections().size() + " L4 connections still open after the drain timeout; closing");
+                for (L4Connection c : context.l4Connections()) {
+                    c.eventLoop().execute(c::closeForDrain);
+                }
                 return false;
             }
             Thread.sleep(10); // a shutdown-time poll of a counter many loops update
@@ -140,6 +167,10 @@ public final class Engine implements AutoCloseable {
         healthChecks.close();
         stopAccepting();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (l4Loops != null && l4Loops != loops) {
+            l4Loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            l4Resolver.close();
+        }
         connector.close();
         context.tracer().close(); // after the loops: the spans of the last exchanges are flushed too
     }

@@ -63,6 +63,47 @@ final class EngineContext {
         ch.closeFuture().addListener(f -> http2.remove(ch));
     }
 
+    private L4Metrics l4Metrics;
+    private Transport l4Transport;
+    private io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> l4Resolver;
+
+    /** The transport of L4 channels (NIO; see {@code Engine}) and its resolver: set once, before the listeners bind. */
+    void l4Transport(Transport transport, io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> resolver) {
+        this.l4Transport = requireNonNull(transport, "transport");
+        this.l4Resolver = requireNonNull(resolver, "resolver");
+    }
+
+    Transport l4Transport() {
+        return l4Transport;
+    }
+
+    io.netty.resolver.AddressResolverGroup<java.net.InetSocketAddress> l4Resolver() {
+        return l4Resolver;
+    }
+    private final java.util.Set<L4Connection> l4 = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    void l4Metrics(L4Metrics metrics) {
+        this.l4Metrics = requireNonNull(metrics, "metrics");
+    }
+
+    L4Metrics l4Metrics() {
+        return l4Metrics;
+    }
+
+    /** An open connection of a tcp or tls-passthrough listener: told about swaps, closed at the drain deadline. */
+    void l4Opened(L4Connection c) {
+        l4.add(c);
+    }
+
+    void l4Closed(L4Connection c) {
+        l4.remove(c);
+    }
+
+    /** Open L4 connections, each on its own event loop. */
+    java.util.Set<L4Connection> l4Connections() {
+        return l4;
+    }
+
     /** The live generation; read once per request. */
     CompiledConfig config() {
         return config.get();

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -19,24 +21,65 @@ import io.netty.util.ReferenceCountUtil;
  * with writability-based backpressure). When either side closes, the other is flushed and closed;
  * an idle client channel (no byte either way) closes both with flag {@code SI}.
  *
- * <p>Byte counts go to the {@link Exchange} of the CONNECT request, which the HTTP handler finishes
- * and logs when the client channel goes inactive.
+ * <p>Byte counts go to a {@link Tally}: the {@link Exchange} of the CONNECT or upgrade request, which the
+ * HTTP handler finishes and logs when the client channel goes inactive, or an L4 connection.
+ *
+ * <p>When both channels allow half-closure ({@code ALLOW_HALF_CLOSURE}, as L4 listeners set), a FIN from
+ * one side is passed on as a FIN to the other once what it sent is flushed, and the tunnel closes when
+ * both directions are done; otherwise either side closing closes both.
  */
 final class TunnelRelay {
 
     private static final System.Logger LOG = System.getLogger(TunnelRelay.class.getName());
 
+    /** Where a tunnel's byte counts and end flag go. Touched on the client's event loop only. */
+    interface Tally {
+        void fromClient(long bytes);
+
+        void toClient(long bytes);
+
+        /** The flag saying why the tunnel ended, unless one is set already. */
+        void flagIfUnset(String flag);
+
+        /** A side sent its FIN or closed ({@code byClient}: the client); called for both, first one first. */
+        default void sideEnded(boolean byClient) {
+        }
+    }
+
     private final Channel client;
-    private final Exchange exchange;
+    private final Tally exchange;
     private Channel upstream;
     private boolean clientReadPaused;
     private boolean upstreamReadPaused;
+    private boolean clientInputDone;
+    private boolean upstreamInputDone;
 
     private final ChannelFutureListener writeFailure = this::onWrite;
 
     TunnelRelay(Channel client, Exchange exchange) {
+        this(client, new Tally() {
+            @Override
+            public void fromClient(long bytes) {
+                exchange.requestBodyBytes += bytes;
+            }
+
+            @Override
+            public void toClient(long bytes) {
+                exchange.bytesSent += bytes;
+            }
+
+            @Override
+            public void flagIfUnset(String flag) {
+                if (exchange.flag == null) {
+                    exchange.flag = flag;
+                }
+            }
+        });
+    }
+
+    TunnelRelay(Channel client, Tally tally) {
         this.client = client;
-        this.exchange = exchange;
+        this.exchange = tally;
     }
 
     /** The handler of the upstream channel (set on its bootstrap). */
@@ -63,9 +106,7 @@ final class TunnelRelay {
     private void onWrite(ChannelFuture f) {
         if (!f.isSuccess()) {
             LOG.log(System.Logger.Level.DEBUG, "tunnel write failed", f.cause());
-            if (exchange.flag == null) {
-                exchange.flag = f.channel() == client ? "DC" : "UC";
-            }
+            exchange.flagIfUnset(f.channel() == client ? "DC" : "UC");
             closeBoth();
         }
     }
@@ -75,6 +116,26 @@ final class TunnelRelay {
             upstream.close();
         }
         client.close();
+    }
+
+    /**
+     * One side sent its FIN: once what it sent is flushed to {@code other}, {@code other}'s output is shut
+     * too. When the other direction is done as well, the tunnel closes.
+     */
+    private void halfClose(Channel other) {
+        if (other == null || !other.isActive()) {
+            closeBoth();
+            return;
+        }
+        other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || (clientInputDone && upstreamInputDone)) {
+                closeBoth();
+            } else if (other instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            } else {
+                other.close();
+            }
+        });
     }
 
     /** Flushes what is queued for {@code ch}, then closes it. */
@@ -92,7 +153,7 @@ final class TunnelRelay {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            exchange.requestBodyBytes += buf.readableBytes();
+            exchange.fromClient(buf.readableBytes());
             upstream.write(buf).addListener(writeFailure);
         }
 
@@ -119,10 +180,14 @@ final class TunnelRelay {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                clientInputDone = true;
+                exchange.sideEnded(true);
+                halfClose(upstream);
+                return;
+            }
             if (evt instanceof IdleStateEvent) {
-                if (exchange.flag == null) {
-                    exchange.flag = "SI";
-                }
+                exchange.flagIfUnset("SI");
                 closeBoth();
                 return;
             }
@@ -132,14 +197,13 @@ final class TunnelRelay {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.log(System.Logger.Level.DEBUG, "tunnel client error", cause);
-            if (exchange.flag == null) {
-                exchange.flag = "DC";
-            }
+            exchange.flagIfUnset("DC");
             closeBoth();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            exchange.sideEnded(true);
             flushAndClose(upstream);
             ctx.fireChannelInactive(); // the HTTP handler finishes and logs the CONNECT exchange
         }
@@ -153,7 +217,7 @@ final class TunnelRelay {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            exchange.bytesSent += buf.readableBytes();
+            exchange.toClient(buf.readableBytes());
             client.write(buf).addListener(writeFailure);
         }
 
@@ -176,16 +240,26 @@ final class TunnelRelay {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                upstreamInputDone = true;
+                exchange.sideEnded(false);
+                halfClose(client);
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.log(System.Logger.Level.DEBUG, "tunnel upstream error", cause);
-            if (exchange.flag == null) {
-                exchange.flag = "UC";
-            }
+            exchange.flagIfUnset("UC");
             closeBoth();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            exchange.sideEnded(false);
             if (upstream != null) {
                 flushAndClose(client); // the upstream ended the tunnel: deliver what it sent, then close
             }

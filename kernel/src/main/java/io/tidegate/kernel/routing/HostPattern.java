@@ -24,9 +24,18 @@ record HostPattern(Kind kind, String value, String text) {
      * never matching.
      */
     static HostPattern parse(String raw, Route route, String field) throws InvalidRouteException {
+        try {
+            return parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRouteException(route, field, e.getMessage());
+        }
+    }
+
+    /** As {@link #parse(String, Route, String)}, for patterns that are not a route's (TLS SNI names). */
+    static HostPattern parse(String raw) {
         String host = raw.toLowerCase(Locale.ROOT);
         if (host.isEmpty()) {
-            throw new InvalidRouteException(route, field, "\"\" (expected: a host name, *.suffix or *)");
+            throw new IllegalArgumentException("\"\" (expected: a host name, *.suffix or *)");
         }
         if (host.equals("*")) {
             return ANY;
@@ -34,19 +43,19 @@ record HostPattern(Kind kind, String value, String text) {
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
             if (c <= ' ' || c == '/' || c == '@' || c == '?' || c == '#' || c == 0x7f) {
-                throw new InvalidRouteException(route, field, "\"" + raw + "\" (expected: a host name without "
+                throw new IllegalArgumentException("\"" + raw + "\" (expected: a host name without "
                         + "spaces, control characters, /, @, ? or #)");
             }
         }
         boolean wildcard = host.startsWith("*.");
         String name = wildcard ? host.substring(1) : host;
         if (name.indexOf('*') >= 0) {
-            throw new InvalidRouteException(route, field, "\"" + raw + "\" (expected: * only as the whole first "
+            throw new IllegalArgumentException("\"" + raw + "\" (expected: * only as the whole first "
                     + "label, as in *.example.com)");
         }
         String labels = wildcard ? name.substring(1) : name;
         if (labels.isEmpty() || labels.startsWith(".") || labels.endsWith(".") || labels.contains("..")) {
-            throw new InvalidRouteException(route, field, "\"" + raw + "\" (expected: no empty labels)");
+            throw new IllegalArgumentException("\"" + raw + "\" (expected: no empty labels)");
         }
         return wildcard ? new HostPattern(Kind.WILDCARD, name, host) : new HostPattern(Kind.EXACT, host, host);
     }

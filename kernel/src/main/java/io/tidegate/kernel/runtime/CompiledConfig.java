@@ -19,10 +19,12 @@ import java.util.Map;
  * @param routes every compiled route, in precedence order (for admin and CLI)
  * @param connectionPolicies per listener, the global policies asked about each new connection
  * @param certificates per {@code https} listener, the certificates by SNI name (read at each handshake)
+ * @param l4 the TCP routes of the {@code tcp} and {@code tls-passthrough} listeners
  */
 public record CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
                              Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes,
-                             Map<String, List<Policy>> connectionPolicies, Map<String, SniMap> certificates) {
+                             Map<String, List<Policy>> connectionPolicies, Map<String, SniMap> certificates,
+                             L4Routes l4) {
 
     /** Before the first swap: nothing routes. */
     public static final CompiledConfig EMPTY = new CompiledConfig(0, Instant.EPOCH, Map.of(), Map.of(), List.of(),
@@ -34,6 +36,19 @@ public record CompiledConfig(long version, Instant compiledAt, Map<String, Route
         routes = List.copyOf(routes);
         connectionPolicies = Map.copyOf(connectionPolicies);
         certificates = Map.copyOf(certificates);
+        l4 = l4 == null ? L4Routes.NONE : l4;
+    }
+
+    /** A generation without L4 listeners. */
+    public CompiledConfig(long version, Instant compiledAt, Map<String, RouteTable<CompiledRoute>> tables,
+                          Map<String, ClusterRuntime> clusters, List<CompiledRoute> routes,
+                          Map<String, List<Policy>> connectionPolicies, Map<String, SniMap> certificates) {
+        this(version, compiledAt, tables, clusters, routes, connectionPolicies, certificates, L4Routes.NONE);
+    }
+
+    /** The TCP routes of a {@code tcp} or {@code tls-passthrough} listener; empty for the others. */
+    public L4Table l4Table(String listener) {
+        return l4.table(listener);
     }
 
     /** A generation without TLS listeners. */

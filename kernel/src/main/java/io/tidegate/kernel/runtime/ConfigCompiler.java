@@ -86,6 +86,12 @@ public final class ConfigCompiler {
             }
         }
         names.clear();
+        for (io.tidegate.spi.model.TcpRoute r : fragment.tcpRoutes()) {
+            if (!names.add(r.name())) {
+                errors.add("tcpRoutes: duplicate tcp route name '" + r.name() + "' (" + r.provenance() + ")");
+            }
+        }
+        names.clear();
         for (Cluster c : fragment.clusters()) {
             if (!names.add(c.name())) {
                 errors.add("clusters: duplicate cluster name '" + c.name() + "' (" + c.provenance() + ")");
@@ -115,6 +121,9 @@ public final class ConfigCompiler {
                 inUse.add(ref);
             }
             connectionPolicies.put(listener.name(), onConnect);
+            if (listener.isLayer4()) {
+                continue; // its TCP routes are compiled below
+            }
             List<CompiledRoute> routes = byPolicies.computeIfAbsent(globals,
                     g -> compileRoutes(fragments, clusters, g, diagnostics, inUse));
             tables.put(listener.name(), buildTable(listener, routes, diagnostics));
@@ -122,8 +131,9 @@ public final class ConfigCompiler {
         Map<String, io.tidegate.kernel.tls.SniMap> certificates = tls.compile(fragments.stream()
                 .map(f -> new TlsCompiler.SourceCertificates(f.source(), f.fragment().certificates())).toList(),
                 diagnostics);
+        L4Routes l4 = new L4Compiler(listeners).compile(fragments, clusters, diagnostics);
         CompiledConfig config = new CompiledConfig(version, Instant.now(), tables, clusters, served(fragments, tables),
-                connectionPolicies, certificates);
+                connectionPolicies, certificates, l4);
         Map<String, List<Diagnostic>> out = new LinkedHashMap<>();
         diagnostics.forEach((source, set) -> out.put(source, List.copyOf(set)));
         return new Result(config, out, inUse);
@@ -165,10 +175,6 @@ public final class ConfigCompiler {
     private static void reportUnserved(List<SourceFragment> fragments, Map<String, Set<Diagnostic>> diagnostics,
                                        boolean httpsListeners) {
         for (SourceFragment f : fragments) {
-            for (var tcp : f.fragment().tcpRoutes()) {
-                diagnostics.get(f.source()).add(Diagnostic.warning(tcp.provenance(), "",
-                        "tcp and tls-passthrough routes are not served by this build yet"));
-            }
             for (var cert : httpsListeners ? List.<io.tidegate.spi.model.Certificate>of() : f.fragment().certificates()) {
                 diagnostics.get(f.source()).add(Diagnostic.warning(cert.provenance(), "",
                         "certificates are not served: tidegate.yaml has no https listener"));
@@ -310,6 +316,12 @@ public final class ConfigCompiler {
             if (listeners.stream().noneMatch(l -> l.name().equals(name))) {
                 diags.add(Diagnostic.error(route.provenance(), "listeners",
                         "no listener named '" + name + "' in tidegate.yaml; route '" + route.name() + "' rejected"));
+                return null;
+            }
+            if (listeners.stream().anyMatch(l -> l.name().equals(name) && l.isLayer4())) {
+                diags.add(Diagnostic.error(route.provenance(), "listeners", "listener '" + name
+                        + "' relays bytes (tcp or tls-passthrough; expected: an http or https listener, or a tcp "
+                        + "route); route '" + route.name() + "' rejected"));
                 return null;
             }
         }

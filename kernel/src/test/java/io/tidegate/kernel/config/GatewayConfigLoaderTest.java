@@ -146,9 +146,52 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
-    void protocolsOfLaterIssuesAreRefusedClearly() {
-        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tcp}]"))
-                .hasMessageContaining("'tcp' is not supported by this build yet (expected: http or https)");
+    void tcpAndPassthroughListenersTakeTheirL4KeysWithDefaults() {
+        GatewayConfig c = parse("""
+                listeners:
+                  - {name: db, address: ':5432', protocol: tcp}
+                  - {name: edge, address: ':443', protocol: tls-passthrough, idleTimeout: 10m,
+                     clientHelloTimeout: 3s, maxClientHelloSize: 16k}
+                  - {name: web, address: ':80'}
+                """);
+        GatewayConfig.ListenerConfig db = c.listeners().get(0);
+        assertThat(db.isLayer4()).isTrue();
+        assertThat(db.listener().protocol()).isEqualTo(io.tidegate.spi.model.ListenerProtocol.TCP);
+        assertThat(db.l4()).isEqualTo(GatewayConfig.L4.DEFAULTS);
+        assertThat(db.l4().idleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(db.l4().clientHelloTimeout()).isEqualTo(Duration.ofSeconds(15));
+        GatewayConfig.ListenerConfig edge = c.listeners().get(1);
+        assertThat(edge.listener().protocol()).isEqualTo(io.tidegate.spi.model.ListenerProtocol.TLS_PASSTHROUGH);
+        assertThat(edge.l4()).isEqualTo(new GatewayConfig.L4(Duration.ofMinutes(10), Duration.ofSeconds(3), 16 * 1024));
+        assertThat(c.listeners().get(2).isLayer4()).isFalse();
+        assertThat(c.listeners().get(2).l4()).isNull();
+    }
+
+    @Test
+    void httpKeysOnL4ListenersAndL4KeysElsewhereAreRefusedByName() {
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tls-passthrough, "
+                + "tls: {certificates: []}}]"))
+                .hasMessageContaining("listeners[0].tls: is not for tls-passthrough listeners (a tls-passthrough "
+                        + "listener never terminates TLS; expected: protocol: https to terminate, or no tls)");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':5432', protocol: tcp, http2: {enabled: false}}]"))
+                .hasMessageContaining("listeners[0].http2: is not for tcp listeners (expected: protocol: http or https, "
+                        + "or no http2)");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':5432', protocol: tcp, role: egress, "
+                + "forwardProxy: true}]"))
+                .hasMessageContaining("listeners[0].forwardProxy: is not for tcp listeners");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':5432', protocol: tcp, maxBodySize: 1m}]"))
+                .hasMessageContaining("listeners[0].maxBodySize: is not for tcp listeners");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':5432', protocol: tcp, clientHelloTimeout: 1s}]"))
+                .hasMessageContaining("listeners[0].clientHelloTimeout: is only for tls-passthrough listeners (a tcp "
+                        + "listener reads no ClientHello; expected: protocol: tls-passthrough, or no clientHelloTimeout)");
+        assertThatThrownBy(() -> parse("listeners: [{name: w, address: ':80', idleTimeout: 5m}]"))
+                .hasMessageContaining("listeners[0].idleTimeout: is only for tcp and tls-passthrough listeners "
+                        + "(expected: protocol: tcp or tls-passthrough, or no idleTimeout)");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':5432', protocol: tcp, idleTimeout: 0s}]"))
+                .hasMessageContaining("listeners[0].idleTimeout: '0s' (expected: a duration > 0, e.g. 30s)");
+        assertThatThrownBy(() -> parse("listeners: [{name: s, address: ':443', protocol: tls-passthrough, "
+                + "maxClientHelloSize: 100}]"))
+                .hasMessageContaining("listeners[0].maxClientHelloSize: 100 bytes (expected: 512 to 1m, e.g. 64k)");
     }
 
     @Test

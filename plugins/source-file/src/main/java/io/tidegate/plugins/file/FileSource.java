@@ -112,7 +112,7 @@ final class FileSource implements ConfigSource {
                 Translation translation = translator.translate(snapshot.files());
                 List<Diagnostic> diagnostics = new java.util.ArrayList<>(snapshot.diagnostics());
                 diagnostics.addAll(translation.diagnostics());
-                Fragment fragment = new Fragment(translation.routes(), List.of(), translation.clusters(),
+                Fragment fragment = new Fragment(translation.routes(), translation.tcpRoutes(), translation.clusters(),
                         translation.certificates(), diagnostics);
                 if (!fragment.equals(published)) {
                     report(fragment, snapshot.files().size());

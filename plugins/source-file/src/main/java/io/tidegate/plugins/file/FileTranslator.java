@@ -11,6 +11,7 @@ import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.Route;
+import io.tidegate.spi.model.TcpRoute;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ final class FileTranslator {
 
     private final String source;
     private final RouteParser routes;
+    private final TcpRouteParser tcpRoutes;
     private final FileRefs refs;
 
     /**
@@ -45,12 +47,13 @@ final class FileTranslator {
     FileTranslator(String source, Map<String, ListenerProtocol> listeners, FileRefs files) {
         this.source = requireNonNull(source, "source");
         this.routes = new RouteParser(listeners);
+        this.tcpRoutes = new TcpRouteParser(listeners);
         this.refs = requireNonNull(files, "files");
     }
 
     /**
      * Checks what must hold for a file to be used at all: every document is a map with only
-     * {@code clusters}, {@code routes} and {@code certificates}, each a list. A file failing this is a whole-file error (its
+     * {@code clusters}, {@code routes}, {@code tcpRoutes} and {@code certificates}, each a list. A file failing this is a whole-file error (its
      * last good version stays in use), unlike a bad item, which is rejected alone.
      *
      * @throws ConfigException naming the file, line and key
@@ -61,19 +64,22 @@ final class FileTranslator {
                 throw document.error("the document is a " + document.kind().name().toLowerCase(java.util.Locale.ROOT)
                         + " (expected: a map with clusters: and routes:)");
             }
-            document.requireOnlyKeys("clusters", "routes", "certificates");
+            document.requireOnlyKeys("clusters", "routes", "tcpRoutes", "certificates");
             document.getOrNull("clusters").items();
             document.getOrNull("routes").items();
+            document.getOrNull("tcpRoutes").items();
             document.getOrNull("certificates").items();
         }
     }
 
     Translation translate(List<SourceFile> files) {
         List<Route> outRoutes = new ArrayList<>();
+        List<TcpRoute> outTcpRoutes = new ArrayList<>();
         List<Cluster> outClusters = new ArrayList<>();
         List<Certificate> outCertificates = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
         Map<String, ConfigNode> routeNames = new HashMap<>();
+        Map<String, ConfigNode> tcpRouteNames = new HashMap<>();
         Map<String, ConfigNode> clusterNames = new HashMap<>();
         Map<String, ConfigNode> certificateNames = new HashMap<>();
         for (SourceFile file : files) {
@@ -94,9 +100,11 @@ final class FileTranslator {
                         Certificate::name, outCertificates);
                 collect(file, rulePrefix, document.getOrNull("routes"), "route", routeNames, diagnostics,
                         routes::parse, Route::name, outRoutes);
+                collect(file, rulePrefix, document.getOrNull("tcpRoutes"), "tcp route", tcpRouteNames, diagnostics,
+                        tcpRoutes::parse, TcpRoute::name, outTcpRoutes);
             }
         }
-        return new Translation(outRoutes, outClusters, outCertificates, diagnostics);
+        return new Translation(outRoutes, outClusters, outCertificates, diagnostics, outTcpRoutes);
     }
 
     private <T> void collect(SourceFile file, String rulePrefix, ConfigNode list, String kind,

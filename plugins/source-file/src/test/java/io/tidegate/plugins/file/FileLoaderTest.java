@@ -82,7 +82,7 @@ class FileLoaderTest {
 
         assertThat(broken.files()).isEqualTo(good.files());
         assertThat(messages(broken)).containsExactly(file + ":2:3: route: unknown key (expected one of: certificates, "
-                + "clusters, routes); serving the file's last good version");
+                + "clusters, routes, tcpRoutes); serving the file's last good version");
     }
 
     @Test

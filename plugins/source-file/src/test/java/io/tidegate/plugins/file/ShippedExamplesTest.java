@@ -97,7 +97,8 @@ class ShippedExamplesTest {
                 assertThat(b[1]).as("tag").isEmpty();
                 Translation t = translate("example.yaml", b[2]);
                 assertThat(t.diagnostics()).as("example %d:%n%s", i, b[2]).isEmpty();
-                assertThat(t.routes().size() + t.clusters().size() + t.certificates().size()).as("example %d", i)
+                assertThat(t.routes().size() + t.tcpRoutes().size() + t.clusters().size() + t.certificates().size())
+                        .as("example %d", i)
                         .isPositive();
                 valid++;
             }
