@@ -186,8 +186,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
             }
         });
         pipeline.addBefore("h2-upstream", "h2-codec", codec)
-                .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()))
-                .addBefore("h2-upstream", "idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                // between codec and mux: it sees every frame, streams' included (after the mux it sees almost none)
+                .addBefore("h2-upstream", "idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
+                .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()));
     }
 
     PoolKey key() {
@@ -196,7 +197,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /** Whether this connection may take one more stream now or once it is ready. */
     boolean hasRoom() {
-        return !goingAway && !closed && open < maxStreams;
+        return !goingAway && !closed && open < maxStreams && (channel == null || channel.isOpen());
     }
 
     /** Promises a stream channel: at once when ready, else when the server's SETTINGS arrive. */
@@ -270,6 +271,11 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void leavePool() {
+        goingAway = true;
+        pool.remove(this);
+    }
+
     /** Streams asked for while connecting: as many as the server allows here, the rest back to the pool. */
     private void handOutWaiting() {
         int started = 0;
@@ -278,6 +284,11 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
             if (started < maxStreams) {
                 started++;
                 startStream(p);
+            } else if (maxStreams == 0) {
+                // RFC 9113 6.5.2 allows 0 ("no streams for now"): refuse rather than open connection after
+                // connection for streams no server of this kind takes; a retry may find room later.
+                open--;
+                p.tryFailure(new RefusedStreamException("the upstream allows no concurrent streams"));
             } else {
                 open--;
                 pool.place(p, target, this);
@@ -289,6 +300,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             if (open == 0) {
+                leavePool(); // a stream placed before channelInactive would fail on a closing connection
                 ctx.close(); // idle with no stream: the codec's close says GOAWAY first
             }
             return;
@@ -299,6 +311,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, "upstream HTTP/2 connection error", cause);
+        leavePool();
         ctx.close();
     }
 

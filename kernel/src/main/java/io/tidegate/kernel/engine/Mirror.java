@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Mirror implements UpstreamListener {
 
+    /** A copy's bound when neither the route nor the shadow cluster gives one. */
+    private static final long DEFAULT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     /** Body bytes a copy may hold while its connection opens. */
     static final int MAX_BUFFERED = 64 * 1024;
 
@@ -70,7 +73,8 @@ final class Mirror implements UpstreamListener {
     static Mirror start(EngineContext engine, EventLoop loop, ClusterRuntime cluster, RequestHead main,
                         HttpRequest shadowHead, long timeoutNanos) {
         Mirror m = new Mirror(engine, cluster, loop, shadowHead);
-        m.begin(main, timeoutNanos > 0 ? timeoutNanos : cluster.idleTimeoutNanos());
+        long bound = timeoutNanos > 0 ? timeoutNanos : cluster.idleTimeoutNanos();
+        m.begin(main, bound > 0 ? bound : DEFAULT_TIMEOUT_NANOS); // a copy is always bounded, never at once
         return m.ended ? null : m;
     }
 

@@ -631,15 +631,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 wait = Math.max(wait, retryAfter);
             }
         }
+        if (e.retryInFlight) {
+            e.cluster.retryEnded(); // this request's previous retry is over: its place is free for the next
+            e.retryInFlight = false;
+        }
         if (!e.cluster.tryStartRetry()) {
             engine.metrics().retryOverflow(e.cluster.name());
             if (e.cluster.breaker() != null && e.cluster.breaker().limits().maxRetries() > 0) {
                 engine.metrics().overflow(e.cluster.name(), "maxRetries");
             }
             return false;
-        }
-        if (e.retryInFlight) {
-            e.cluster.retryEnded();
         }
         e.retryInFlight = true;
         e.retries++;
@@ -824,8 +825,31 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
             overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
-        } else if (e.requestDone && backlog.isEmpty() && !closing) {
+            return;
+        }
+        reclaimIdlePlace(e.cluster);
+        if (e.requestDone && backlog.isEmpty() && !closing) {
             ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
+        }
+    }
+
+    /**
+     * maxConnections is reached while connections may sit idle in a pool (this loop's, or another's, or for
+     * another endpoint): close one so that its place wakes a waiter, rather than letting them wait it out.
+     */
+    private void reclaimIdlePlace(ClusterRuntime cluster) {
+        if (UpstreamPool.current().closeOneIdle(cluster.name())) {
+            return;
+        }
+        io.netty.channel.EventLoop own = ctx.channel().eventLoop();
+        for (io.netty.util.concurrent.EventExecutor loop : own.parent()) {
+            if (loop != own) {
+                loop.execute(() -> {
+                    if (cluster.breaker().hasWaiters()) {
+                        UpstreamPool.current().closeOneIdle(cluster.name());
+                    }
+                });
+            }
         }
     }
 
@@ -1367,7 +1391,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */
     private void recordOutcome(Exchange e) {
         String flag = e.flag;
-        if ("DC".equals(flag)) {
+        if ("DC".equals(flag) || "UO".equals(flag)) { // UO: the gateway's own 503, the endpoint was never asked
             e.cluster.onRequestEnd(e.endpointIndex, 0, false); // the client left: says nothing of the upstream
             return;
         }

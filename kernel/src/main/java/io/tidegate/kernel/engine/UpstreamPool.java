@@ -66,6 +66,25 @@ final class UpstreamPool {
         }
     }
 
+    /** Closes one idle connection of {@code cluster} on this loop, freeing its maxConnections place; false: none. */
+    boolean closeOneIdle(String cluster) {
+        for (java.util.Iterator<Map.Entry<PoolKey, ArrayDeque<Channel>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PoolKey, ArrayDeque<Channel>> entry = it.next();
+            if (!entry.getKey().cluster().equals(cluster)) {
+                continue;
+            }
+            Channel ch = entry.getValue().pollFirst(); // the least recently used
+            if (entry.getValue().isEmpty()) {
+                it.remove();
+            }
+            if (ch != null) {
+                ch.close();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Idle connections held by this loop, by cluster (for the idle gauge, asked on this loop). */
     Map<String, Integer> idleByCluster() {
         Map<String, Integer> out = new HashMap<>();

@@ -47,8 +47,11 @@ public final class ClusterRuntime {
     private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicInteger retriesInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final UpstreamTlsContext tls;
-    /** Null when the cluster has no limits: the request path then skips every breaker check. */
-    private final CircuitBreaker breaker;
+    /**
+     * Null when the cluster has no limits: the request path then skips every breaker check. Set before the
+     * compiled config is published, never after ({@link #keepBreakerOf}).
+     */
+    private CircuitBreaker breaker;
 
     /** @throws IllegalArgumentException when its {@code tls} cannot be used (the compiler reports it) */
     ClusterRuntime(Cluster spec, Duration defaultConnectTimeout, Duration defaultIdleTimeout) {
@@ -84,6 +87,17 @@ public final class ClusterRuntime {
         this.tls = spec.tls() == null ? null : UpstreamTlsContext.build(spec.tls(),
                 spec.protocol() == Cluster.UpstreamProtocol.HTTP2);
         this.breaker = CircuitBreaker.of(spec.limits());
+    }
+
+    /**
+     * Takes over {@code previous}'s breaker when the limits are the same: its counts are of the connections,
+     * requests and retries still live (pooled connections outlive a generation), so an endpoint change must
+     * not start them again from zero. Called by the compiler, before this runtime is published.
+     */
+    void keepBreakerOf(ClusterRuntime previous) {
+        if (previous.breaker != null && previous.spec.limits().equals(spec.limits())) {
+            breaker = previous.breaker;
+        }
     }
 
     /** The cluster's circuit breakers, or null when it sets no limit. */

@@ -209,8 +209,12 @@ public final class ConfigCompiler {
                 }
                 ClusterRuntime old = previous.clusters().get(cluster.name());
                 try {
-                    out.put(cluster.name(), old != null && old.spec().equals(cluster) ? old
-                            : new ClusterRuntime(cluster, defaults.connectTimeout(), defaults.upstreamIdleTimeout()));
+                    ClusterRuntime runtime = old != null && old.spec().equals(cluster) ? old
+                            : new ClusterRuntime(cluster, defaults.connectTimeout(), defaults.upstreamIdleTimeout());
+                    if (old != null && runtime != old) {
+                        runtime.keepBreakerOf(old);
+                    }
+                    out.put(cluster.name(), runtime);
                 } catch (IllegalArgumentException e) { // its tls cannot be used: bad PEM, key mismatch
                     diagnostics.get(f.source()).add(Diagnostic.error(cluster.provenance(), "tls",
                             e.getMessage() + "; cluster rejected"));
