@@ -89,10 +89,11 @@ public final class AccessLog implements AutoCloseable {
      * @param sni the server name of a passthrough ClientHello, or null
      * @param bytesReceived bytes from the client; {@code bytesSent} bytes to it
      * @param flag why it ended (docs/engine.md, "L4: tcp and tls-passthrough")
+     * @param reason a connection policy's denial reason (flags {@code PD}, {@code PF}), or null
      */
     record L4Entry(long epochMillis, String client, String kind, String listener, String sni, String route,
                    String cluster, String upstream, long bytesReceived, long bytesSent, long durationMicros,
-                   String flag) {
+                   String flag, String reason) {
     }
 
     /** Envoy's {@code %START_TIME%} default: {@code %Y-%m-%dT%H:%M:%E3SZ}, UTC. */
@@ -282,7 +283,7 @@ public final class AccessLog implements AutoCloseable {
 
     /**
      * {@code time client "TCP|TLS listener sni" bytes_received bytes_sent upstream duration_ms route cluster flag},
-     * {@code -} for what is unknown.
+     * {@code -} for what is unknown, then {@code "reason"} only when a policy refused the connection.
      */
     static void formatDefault(L4Entry e, StringBuilder out) {
         out.append(Instant.ofEpochMilli(e.epochMillis())).append(' ')
@@ -297,6 +298,9 @@ public final class AccessLog implements AutoCloseable {
                 .append(e.route() == null ? "-" : e.route()).append(' ')
                 .append(e.cluster() == null ? "-" : e.cluster()).append(' ')
                 .append(e.flag() == null ? "-" : e.flag());
+        if (e.reason() != null && !e.reason().isEmpty()) {
+            out.append(" \"").append(sanitize(e.reason())).append('"'); // as HTTP lines: only when there is one
+        }
     }
 
     static void formatJson(L4Entry e, StringBuilder out) {
@@ -312,6 +316,7 @@ public final class AccessLog implements AutoCloseable {
         field(out, "route", e.route());
         field(out, "cluster", e.cluster());
         field(out, "flag", e.flag());
+        field(out, "reason", e.reason() == null || e.reason().isEmpty() ? null : e.reason());
         out.append('}');
     }
 

@@ -70,6 +70,8 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
     private long bytesReceived;
     private long bytesSent;
     private String flag;
+    /** A connection policy's denial reason, for the access log. */
+    private String refusal;
     /** {@code DC} or {@code UC}: which side ended first, the flag when nothing else went wrong. */
     private String endedFirst;
 
@@ -124,6 +126,7 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
             @Override
             public void refused(String reason) {
                 LOG.log(System.Logger.Level.DEBUG, "connection from " + connection.clientIp() + " refused: " + reason);
+                refusal = reason;
                 refuse(reason.startsWith("policy failed") ? "PF" : "PD", L4Metrics.Refusal.POLICY_DENIED);
             }
         });
@@ -331,7 +334,7 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
         engine.accessLog().log(new AccessLog.L4Entry(startMillis, connection.clientIp(), passthrough ? "TLS" : "TCP",
                 listener.name(), serverName, route == null ? null : route.name(), clusterName,
                 upstream != null || attempts > 0 ? upstreamAddress : null, bytesReceived, bytesSent, micros,
-                flag != null ? flag : endedFirst));
+                flag != null ? flag : endedFirst, refusal));
         ctx.fireChannelInactive();
     }
 

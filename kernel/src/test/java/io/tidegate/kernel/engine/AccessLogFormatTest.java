@@ -39,6 +39,28 @@ class AccessLogFormatTest {
     }
 
     @Test
+    void anL4LineCarriesAPolicyDenialsReasonOnlyWhenThereIsOne() {
+        AccessLog.L4Entry denied = new AccessLog.L4Entry(0, "10.0.0.7", "TLS", "out", "evil.test", null, null, null,
+                517, 0, 1577, "PD", "egress not_allowed evil.test:443");
+        StringBuilder line = new StringBuilder();
+        AccessLog.formatDefault(denied, line);
+        assertThat(line.toString()).isEqualTo("1970-01-01T00:00:00Z 10.0.0.7 \"TLS out evil.test\" 517 0 - 1.577ms - - PD "
+                + "\"egress not_allowed evil.test:443\"");
+        StringBuilder json = new StringBuilder();
+        AccessLog.formatJson(denied, json);
+        assertThat(json.toString()).endsWith(",\"flag\":\"PD\",\"reason\":\"egress not_allowed evil.test:443\"}");
+
+        AccessLog.L4Entry relayed = new AccessLog.L4Entry(0, "10.0.0.7", "TCP", "tcp", null, "redis", "redis",
+                "127.0.0.1:6379", 60, 38, 1577, "DC", null);
+        StringBuilder plain = new StringBuilder();
+        AccessLog.formatDefault(relayed, plain);
+        assertThat(plain.toString()).endsWith(" 1.577ms redis redis DC");
+        StringBuilder plainJson = new StringBuilder();
+        AccessLog.formatJson(relayed, plainJson);
+        assertThat(plainJson.toString()).endsWith(",\"flag\":\"DC\",\"reason\":null}");
+    }
+
+    @Test
     void theProtocolIsPartOfTheRequestField() {
         AccessLog.Entry h2 = new AccessLog.Entry(0, "10.0.0.7", "POST", "a.test", "/up", 200, 2, 5, "127.0.0.1:1", 1000,
                 "r", "id", null, null, AccessLog.HTTP_2);

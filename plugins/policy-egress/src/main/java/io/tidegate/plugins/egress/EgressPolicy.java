@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@link #evaluate}: the request's target (authority, or CONNECT's host:port) against the rules;
  *   <li>{@link #onUpstreamAddress}: the address a forward-proxy target resolved to (DNS rebinding guard);
- *   <li>{@link #onConnection}: the SNI of a tls-passthrough connection (no such listener in this build).
+ *   <li>{@link #onConnection}: the SNI of a tls-passthrough connection, once its ClientHello is read.
  * </ul>
  * A denial is a 403 with a one-line body, a reason for the access log ({@code egress CODE TARGET}) and
  * {@code tidegate_egress_denied_total}; in audit mode it is logged, counted in
