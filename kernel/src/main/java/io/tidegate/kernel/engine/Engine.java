@@ -49,7 +49,8 @@ public final class Engine implements AutoCloseable {
         this.loops = transport.newGroup(threads, "tidegate-loop");
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
         engineMetrics.breakerGauges(liveConfig);
-        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops),
+                config.engine().resolver());
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));
