@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /** Reads {@code engine.resolver} strictly into {@link ResolverSettings}. */
 final class ResolverSettingsLoader {
 
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     private static final Pattern DOMAIN = Pattern.compile(
             "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
@@ -22,6 +23,10 @@ final class ResolverSettingsLoader {
     static ResolverSettings parse(ConfigNode node) {
         if (node.isNull()) {
             return ResolverSettings.SYSTEM;
+        }
+        if (node.has("valid")) { // the nginx spelling
+            throw node.get("valid").error("unknown key (expected: maxTtl, which caps record TTLs as nginx's "
+                    + "resolver valid= does)");
         }
         node.requireOnlyKeys("servers", "minTtl", "maxTtl", "negativeTtl", "timeout", "searchDomains", "ndots");
         ResolverSettings system = ResolverSettings.SYSTEM;
@@ -94,7 +99,7 @@ final class ResolverSettingsLoader {
                     + "10.0.0.2:5353; a name server is named by address)");
         }
         try {
-            // A literal: getByName parses it without any lookup.
+            // Checked above to be a literal (IPv4 dotted quad, or containing ':'): getByName parses, never looks up.
             return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (java.net.UnknownHostException | IllegalArgumentException e) {
             throw item.error("'" + text + "' is not an IP address (expected: ip[:port])");
