@@ -14,6 +14,7 @@ import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
 import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.Fragment;
+import io.tidegate.spi.model.HealthCheck;
 import io.tidegate.spi.model.LoadBalancer;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.Route;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -70,12 +72,16 @@ class DnsReResolutionTest {
     }
 
     void startGateway(Duration maxTtl) throws InterruptedException {
+        startGateway(maxTtl, null);
+    }
+
+    void startGateway(Duration maxTtl, HealthCheck healthCheck) throws InterruptedException {
         ResolverSettings resolver = ResolverSettings.SYSTEM.withServer(dns.address())
                 .withTtl(Duration.ZERO, maxTtl, Duration.ZERO);
         gateway = EngineHarness.start(new GatewayConfig.EngineConfig(2, "auto", null, null, resolver));
         Cluster cluster = new Cluster("svc", List.of(Endpoint.of(NAME, a.port())), Cluster.Resolution.DNS,
                 Cluster.UpstreamProtocol.HTTP1, LoadBalancer.ROUND_ROBIN, null, null,
-                new ConnectionLimits(0, 0, 0, 0, 1), null, null, null, ORIGIN.withRule("svc"));
+                new ConnectionLimits(0, 0, 0, 0, 1), null, healthCheck, null, ORIGIN.withRule("svc"));
         gateway.publish(Fragment.of(List.of(Route.builder("all", ORIGIN.withRule("all")).forwardTo("svc").build()),
                 List.of(cluster)));
     }
@@ -162,6 +168,31 @@ class DnsReResolutionTest {
 
         dns.set(NAME, "127.0.0.3", 1);
         requestUntil(r -> upstream(r).equals("b 200"), "recovery once the name resolves again");
+    }
+
+    @Test
+    void healthChecksResolveTheNameForEachCheck() throws Exception {
+        a.failWith(503); // the old address fails its checks, the new one passes them
+        dns.set(NAME, "127.0.0.2", 1);
+        startGateway(ResolverSettings.UNBOUNDED_TTL, new HealthCheck(HealthCheck.Kind.HTTP, "/healthz", null,
+                Set.of(), Duration.ofMillis(50), Duration.ofSeconds(2), 2, 2));
+        awaitMetric("tidegate_health_transitions_total{cluster=\"svc\",state=\"unhealthy\"} 1");
+
+        dns.set(NAME, "127.0.0.3", 1);
+        // Checks on fresh connections resolve again: once they reach b, the endpoint (the name) is healthy.
+        awaitMetric("tidegate_health_transitions_total{cluster=\"svc\",state=\"healthy\"} 1");
+        assertThat(b.requests()).isGreaterThanOrEqualTo(2);
+        requestUntil(r -> upstream(r).equals("b 200"), "request reaching b"); // a's last cached answer may linger 1s
+    }
+
+    void awaitMetric(String line) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!gateway.metrics().scrape().contains(line)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + line + "' within " + DEADLINE + ": " + gateway.metrics().scrape());
+            }
+            Thread.sleep(10); // polls a counter the event loops update; the condition is what we wait for
+        }
     }
 
     @Test
