@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolver;
@@ -17,17 +18,23 @@ import java.net.InetSocketAddress;
  * Builds Netty's asynchronous DNS resolvers from {@link ResolverSettings}, so that the engine (upstream
  * connections, health checks, the forward proxy) and the plugins' {@code DnsResolver} ask the same servers
  * and cache the same way. Lookups never block: the hosts file is read first, then the name servers are
- * asked over UDP on the caller's event loop.
+ * asked over UDP (TCP when an answer is truncated) on the caller's event loop.
  */
 public final class DnsResolvers {
 
     private final ResolverSettings settings;
     private final Class<? extends DatagramChannel> udp;
+    private final Class<? extends SocketChannel> tcp;
 
-    /** @param udp the datagram channel type matching the event loops' transport */
-    public DnsResolvers(ResolverSettings settings, Class<? extends DatagramChannel> udp) {
+    /**
+     * @param udp the datagram channel type matching the event loops' transport
+     * @param tcp the socket channel type of that transport: a truncated UDP answer is asked again over TCP
+     */
+    public DnsResolvers(ResolverSettings settings, Class<? extends DatagramChannel> udp,
+                        Class<? extends SocketChannel> tcp) {
         this.settings = requireNonNull(settings, "settings");
         this.udp = requireNonNull(udp, "udp");
+        this.tcp = requireNonNull(tcp, "tcp");
     }
 
     /** One resolver (and one cache) per event loop, for a {@code Bootstrap}. */
@@ -43,6 +50,7 @@ public final class DnsResolvers {
     private DnsNameResolverBuilder builder() {
         DnsNameResolverBuilder b = new DnsNameResolverBuilder()
                 .datagramChannelType(udp)
+                .socketChannelType(tcp)
                 .nameServerProvider(settings.servers().isEmpty() ? DnsServerAddressStreamProviders.platformDefault()
                         : new SequentialDnsServerAddressStreamProvider(settings.servers()))
                 .ttl(seconds(settings.minTtl()), seconds(settings.maxTtl()))

@@ -18,6 +18,9 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.tidegate.kernel.config.ResolverSettings;
 import io.tidegate.kernel.dns.DnsResolvers;
 import io.tidegate.kernel.runtime.ClusterRuntime;
@@ -63,7 +66,8 @@ final class UpstreamConnector implements AutoCloseable {
         this.gauges = gauges;
         Class<? extends DatagramChannel> udp = transport.isEpoll() ? EpollDatagramChannel.class
                 : NioDatagramChannel.class;
-        this.resolver = new DnsResolvers(dns, udp).addressResolverGroup();
+        Class<? extends SocketChannel> tcp = transport.isEpoll() ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.resolver = new DnsResolvers(dns, udp, tcp).addressResolverGroup();
         this.template = new Bootstrap()
                 .group(group)
                 .channel(transport.clientChannel())

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tidegate.kernel.config.ResolverSettings;
@@ -85,7 +86,8 @@ public final class KernelPluginContext implements PluginContext, AutoCloseable {
         if (dnsResolver == null) {
             dnsLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tidegate-dns", true),
                     NioIoHandler.newFactory());
-            dnsResolver = new DnsResolvers(dnsSettings, NioDatagramChannel.class).nameResolver(dnsLoop.next());
+            dnsResolver = new DnsResolvers(dnsSettings, NioDatagramChannel.class, NioSocketChannel.class)
+                    .nameResolver(dnsLoop.next());
         }
         DnsNameResolver resolver = dnsResolver;
         return host -> {
