@@ -249,8 +249,19 @@ public record GatewayConfig(Path file, Path installDir, List<ListenerConfig> lis
      * @param upstreamTimeHeader a response header carrying the milliseconds from sending the request
      *                           upstream to its response head (Envoy's {@code x-envoy-upstream-service-time});
      *                           null: none
+     * @param resolver the DNS resolver of upstream connections, health checks and plugins ({@code engine.resolver})
      */
-    public record EngineConfig(int eventLoops, String transport, String serverHeader, String upstreamTimeHeader) {
+    public record EngineConfig(int eventLoops, String transport, String serverHeader, String upstreamTimeHeader,
+                               ResolverSettings resolver) {
+
+        public EngineConfig {
+            resolver = resolver == null ? ResolverSettings.SYSTEM : resolver;
+        }
+
+        /** With the system's DNS resolver settings. */
+        public EngineConfig(int eventLoops, String transport, String serverHeader, String upstreamTimeHeader) {
+            this(eventLoops, transport, serverHeader, upstreamTimeHeader, ResolverSettings.SYSTEM);
+        }
 
         /** Without {@code Server} or upstream-time headers of the gateway's own. */
         public EngineConfig(int eventLoops, String transport) {

@@ -73,7 +73,7 @@ public final class GatewayConfigLoader {
                 new GatewayConfig.AccessLogConfig(log.bool("enabled", true), target, format);
 
         ConfigNode engine = root.getOrNull("engine").requireOnlyKeys("eventLoops", "transport", "serverHeader",
-                "upstreamTimeHeader");
+                "upstreamTimeHeader", "resolver");
         int eventLoops = engine.find("eventLoops").map(n -> n.asInt(0, 1024)).orElse(0);
         String transport = engine.string("transport", "auto");
         if (!Set.of("auto", "epoll", "nio").contains(transport)) {
@@ -94,7 +94,8 @@ public final class GatewayConfigLoader {
         Duration debounce = reconcile.duration("debounce", Duration.ofMillis(100));
 
         return new GatewayConfig(file, installDir, listeners, adminAddress, pluginsDir, sources, policies, accessLog,
-                new GatewayConfig.EngineConfig(eventLoops, transport, serverHeader, upstreamTimeHeader), timeouts,
+                new GatewayConfig.EngineConfig(eventLoops, transport, serverHeader, upstreamTimeHeader,
+                        ResolverSettingsLoader.parse(engine.getOrNull("resolver"))), timeouts,
                 debounce, TracingConfigLoader.parse(root.getOrNull("tracing")));
     }
 

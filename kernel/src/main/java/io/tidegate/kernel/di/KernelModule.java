@@ -52,7 +52,8 @@ public final class KernelModule {
     @Provides
     @Singleton
     static KernelPluginContext pluginContext(GatewayConfig config, MetricsRegistry metrics) {
-        return new KernelPluginContext(metrics, config.spiListeners(), config.installDir(), Clock.systemUTC());
+        return new KernelPluginContext(metrics, config.spiListeners(), config.installDir(), Clock.systemUTC(),
+                config.engine().resolver());
     }
 
     @Provides

@@ -63,7 +63,8 @@ public final class Engine implements AutoCloseable {
         this.l4Loops = l4Transport == transport ? loops : anyL4 ? l4Transport.newGroup(threads, "tidegate-l4") : null;
         EngineMetrics engineMetrics = new EngineMetrics(metrics);
         engineMetrics.breakerGauges(liveConfig);
-        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops));
+        this.connector = new UpstreamConnector(transport, loops, engineMetrics, new UpstreamGauges(metrics, loops),
+                config.engine().resolver());
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.l4Metrics(new L4Metrics(metrics));
         this.l4Resolver = l4Loops == loops || l4Loops == null ? connector.resolver()

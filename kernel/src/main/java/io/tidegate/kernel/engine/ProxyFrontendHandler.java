@@ -807,6 +807,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 if (retry(e, RetryRules.Failure.CONNECT, 0, null)) {
                     return;
                 }
+                if (f.cause() instanceof java.net.UnknownHostException) { // NXDOMAIN, no A record, no DNS answer
+                    respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream host not resolved", "DF");
+                    return;
+                }
                 respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                         timeout ? "upstream connect timeout" : tls ? "upstream TLS handshake failed"
                                 : "upstream connect failed", "UF");
@@ -1385,7 +1389,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private static boolean isGatewayError(String flag) {
-        return "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag);
+        return "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag)
+                || "DF".equals(flag);
     }
 
     /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */

@@ -15,18 +15,23 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.tidegate.kernel.config.ResolverSettings;
+import io.tidegate.kernel.dns.DnsResolvers;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Opens upstream connections on the caller's event loop. Names resolve through Netty's asynchronous
- * DNS resolver (hosts file first), never with a blocking lookup on the loop.
+ * DNS resolver (hosts file first), never with a blocking lookup on the loop: every new connection to a
+ * hostname endpoint asks the resolver's cache, so a changed record is followed once its TTL (capped by
+ * {@code engine.resolver.maxTtl}) expires.
  */
 final class UpstreamConnector implements AutoCloseable {
 
@@ -47,13 +52,22 @@ final class UpstreamConnector implements AutoCloseable {
         this(transport, group, metrics, null);
     }
 
-    /** @param gauges counts open connections by cluster; null: not counted */
     UpstreamConnector(Transport transport, EventLoopGroup group, EngineMetrics metrics, UpstreamGauges gauges) {
+        this(transport, group, metrics, gauges, ResolverSettings.SYSTEM);
+    }
+
+    /**
+     * @param gauges counts open connections by cluster; null: not counted
+     * @param dns the resolver settings ({@code engine.resolver}): every connect resolves through their cache
+     */
+    UpstreamConnector(Transport transport, EventLoopGroup group, EngineMetrics metrics, UpstreamGauges gauges,
+                      ResolverSettings dns) {
         this.metrics = metrics;
         this.gauges = gauges;
         Class<? extends DatagramChannel> udp = transport.isEpoll() ? EpollDatagramChannel.class
                 : NioDatagramChannel.class;
-        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
+        Class<? extends SocketChannel> tcp = transport.isEpoll() ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.resolver = new DnsResolvers(dns, udp, tcp).addressResolverGroup();
         this.template = new Bootstrap()
                 .group(group)
                 .channel(transport.clientChannel())

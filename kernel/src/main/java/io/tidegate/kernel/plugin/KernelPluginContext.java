@@ -6,10 +6,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.resolver.dns.DnsNameResolver;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.tidegate.kernel.config.ResolverSettings;
 import io.tidegate.kernel.config.SnakeYamlReader;
+import io.tidegate.kernel.dns.DnsResolvers;
 import io.tidegate.spi.model.Listener;
 import io.tidegate.spi.plugin.DnsResolver;
 import io.tidegate.spi.plugin.Metrics;
@@ -34,10 +36,18 @@ public final class KernelPluginContext implements PluginContext, AutoCloseable {
     private final List<Listener> listeners;
     private final Path installDir;
     private final YamlReader yaml = new SnakeYamlReader();
+    private final ResolverSettings dnsSettings;
     private EventLoopGroup dnsLoop;
     private DnsNameResolver dnsResolver;
 
     public KernelPluginContext(Metrics metrics, List<Listener> listeners, Path installDir, Clock clock) {
+        this(metrics, listeners, installDir, clock, ResolverSettings.SYSTEM);
+    }
+
+    /** @param dns {@code engine.resolver}: plugins resolve with the engine's servers and cache bounds */
+    public KernelPluginContext(Metrics metrics, List<Listener> listeners, Path installDir, Clock clock,
+                               ResolverSettings dns) {
+        this.dnsSettings = requireNonNull(dns, "dns");
         this.metrics = requireNonNull(metrics, "metrics");
         this.listeners = List.copyOf(listeners);
         this.installDir = requireNonNull(installDir, "installDir");
@@ -76,8 +86,8 @@ public final class KernelPluginContext implements PluginContext, AutoCloseable {
         if (dnsResolver == null) {
             dnsLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tidegate-dns", true),
                     NioIoHandler.newFactory());
-            dnsResolver = new DnsNameResolverBuilder(dnsLoop.next())
-                    .datagramChannelType(NioDatagramChannel.class).build();
+            dnsResolver = new DnsResolvers(dnsSettings, NioDatagramChannel.class, NioSocketChannel.class)
+                    .nameResolver(dnsLoop.next());
         }
         DnsNameResolver resolver = dnsResolver;
         return host -> {

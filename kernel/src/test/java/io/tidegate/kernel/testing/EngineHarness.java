@@ -77,7 +77,8 @@ public final class EngineHarness implements AutoCloseable {
                 new SocketAddress("127.0.0.1", 0), Path.of("plugins"), List.of(), globalPolicies,
                 new GatewayConfig.AccessLogConfig(false, "stdout", "default"),
                 engineConfig, defaults, Duration.ofMillis(10), tracing);
-        pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC());
+        pluginContext = new KernelPluginContext(metrics, List.of(listener), Path.of("."), Clock.systemUTC(),
+                engineConfig.resolver());
         PolicyRegistry registry = new PolicyRegistry(policies, pluginContext);
         ConfigCompiler compiler = new ConfigCompiler(config.listeners(), config.policies(), defaults, registry);
         reconciler = new Reconciler(compiler, registry, config.debounce(), Map.of("test", "test"), metrics);

@@ -95,6 +95,11 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     private TestUpstream(String name, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this(name, tls, "127.0.0.1", 0);
+    }
+
+    private TestUpstream(String name, io.netty.handler.ssl.SslContext tls, String bindHost, int bindPort)
+            throws InterruptedException {
         this.name = name;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -110,11 +115,21 @@ public final class TestUpstream implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new ByteCounter(), new HttpServerCodec(), new Handler());
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                }).bind(bindHost, bindPort).sync().channel();
     }
 
     public static TestUpstream start(String name) throws InterruptedException {
         return new TestUpstream(name);
+    }
+
+    /**
+     * An upstream bound to a chosen loopback address and port, e.g. two upstreams on 127.0.0.2 and 127.0.0.3
+     * at one port, told apart only by the address a DNS A record names (Linux routes all of 127.0.0.0/8 to lo).
+     *
+     * @param port 0: an ephemeral port
+     */
+    public static TestUpstream startOn(String name, String host, int port) throws InterruptedException {
+        return new TestUpstream(name, null, host, port);
     }
 
     /** An HTTPS upstream (standing in for a TLS-serving application) that counts its handshakes. */
@@ -133,7 +148,7 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     public String address() {
-        return "127.0.0.1:" + port();
+        return ((InetSocketAddress) server.localAddress()).getAddress().getHostAddress() + ":" + port();
     }
 
     /** From now on every request is answered with {@code status} (0: back to normal). */
