@@ -863,10 +863,24 @@ final class IstioTranslator {
         }
         String ca = null;
         if (mutual) {
+            // Each narrows the clients Istio accepts; ignoring one would let in clients Istio refuses.
+            for (String narrowing : List.of("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash")) {
+                if (tls.has(narrowing)) {
+                    throw tls.get(narrowing).error("is not supported on Gateway servers (client certificates are"
+                            + " verified against the CA only)");
+                }
+            }
             ca = first(data, "ca.crt", "cacert");
+            String crl = data.get("ca.crl");
             Secret separate = run.secrets.get(secretKey + "-cacert");
             if (ca == null && separate != null) {
-                ca = first(secretData(separate), "ca.crt", "cacert");
+                Map<String, String> caData = secretData(separate);
+                ca = first(caData, "ca.crt", "cacert");
+                crl = caData.get("ca.crl");
+            }
+            if (crl != null) {
+                throw credential.error("Secret " + secretKey + " has a ca.crl; revocation lists are not supported"
+                        + " (clients it revokes would be let in)");
             }
             if (ca == null) {
                 throw credential.error(mode + " needs a CA to verify client certificates: Secret " + secretKey
