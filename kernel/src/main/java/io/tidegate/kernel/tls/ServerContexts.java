@@ -75,6 +75,25 @@ public final class ServerContexts {
     }
 
     static SslContext build(ListenerTls settings, String chainPem, String keyPem, String what, SslProvider provider) {
+        return build(settings, chainPem, keyPem, what, "clientCaFile", provider);
+    }
+
+    /**
+     * A server context for one certificate that verifies client certificates itself: {@code clientCaPem}
+     * and {@code clientAuth} replace the listener's (the other settings stay the listener's).
+     *
+     * @throws IllegalArgumentException naming what is wrong with the chain, the key, the CA or the settings
+     */
+    public static SslContext build(ListenerTls settings, String chainPem, String keyPem, String what,
+                                   String clientCaPem, ListenerTls.ClientAuth clientAuth) {
+        ListenerTls own = new ListenerTls(settings.certFile(), settings.certificatePem(), settings.privateKeyPem(),
+                settings.minVersion(), settings.ciphers(), clientAuth, clientCaPem, settings.sessionTimeout(),
+                settings.sessionCacheSize(), settings.handshakeTimeout(), settings.h2());
+        return build(own, chainPem, keyPem, what, "clientCaPem", PROVIDER);
+    }
+
+    private static SslContext build(ListenerTls settings, String chainPem, String keyPem, String what, String caWhat,
+                                    SslProvider provider) {
         List<X509Certificate> chain = Pem.certificates(chainPem, what);
         PrivateKey key = Pem.privateKey(keyPem, what);
         if (!Pem.matches(key, chain.get(0))) {
@@ -93,7 +112,7 @@ public final class ServerContexts {
             b.ciphers(settings.ciphers(), IdentityCipherSuiteFilter.INSTANCE);
         }
         if (settings.clientAuth() != ListenerTls.ClientAuth.NONE) {
-            b.trustManager(Pem.certificates(settings.clientCaPem(), "clientCaFile").toArray(new X509Certificate[0]))
+            b.trustManager(Pem.certificates(settings.clientCaPem(), caWhat).toArray(new X509Certificate[0]))
                     .clientAuth(settings.clientAuth() == ListenerTls.ClientAuth.REQUIRE ? ClientAuth.REQUIRE
                             : ClientAuth.OPTIONAL);
         }

@@ -41,7 +41,7 @@ public final class TlsCompiler {
      * strings compare by identity first, so a lookup for an unchanged fragment is cheap.
      */
     private record CacheKey(ListenerTls settings, String name, List<String> serverNames, String chainPem,
-                            String keyPem) {
+                            String keyPem, String clientCaPem, Certificate.ClientAuth clientAuth) {
     }
 
     /** A certificate ready to serve: its context, the names it serves, when it expires. */
@@ -102,7 +102,7 @@ public final class TlsCompiler {
                 Collection<Diagnostic> diags = (Collection<Diagnostic>) diagnosticsBySource.get(source.source());
                 for (Certificate cert : source.certificates()) {
                     CacheKey key = new CacheKey(listener.getValue(), cert.name(), cert.serverNames(),
-                            cert.certificateChainPem(), cert.privateKeyPem());
+                            cert.certificateChainPem(), cert.privateKeyPem(), cert.clientCaPem(), cert.clientAuth());
                     Compiled compiled = nextCache.get(key);
                     if (compiled == null) {
                         compiled = cache.get(key);
@@ -114,9 +114,8 @@ public final class TlsCompiler {
                             List<X509Certificate> chain = Pem.certificates(cert.certificateChainPem(),
                                     "certificateChainPem");
                             List<String> served = serverNames(cert, chain.get(0));
-                            compiled = new Compiled(new SniMap.Entry(cert.name(), ServerContexts.build(
-                                    listener.getValue(), cert.certificateChainPem(), cert.privateKeyPem(),
-                                    "certificate")), served, chain.get(0).getNotAfter().toInstant());
+                            compiled = new Compiled(new SniMap.Entry(cert.name(), context(listener.getValue(),
+                                    cert)), served, chain.get(0).getNotAfter().toInstant());
                         }
                         nextCache.put(key, compiled);
                         entry = compiled.entry();
@@ -169,7 +168,24 @@ public final class TlsCompiler {
         return out;
     }
 
+    /**
+     * The certificate's context under the listener's settings; a certificate with its own client CA verifies
+     * clients against it, whatever the listener's {@code clientAuth} (Istio's per-server MUTUAL).
+     */
+    private static SslContext context(ListenerTls settings, Certificate cert) {
+        if (cert.clientCaPem() == null) {
+            return ServerContexts.build(settings, cert.certificateChainPem(), cert.privateKeyPem(), "certificate");
+        }
+        ListenerTls.ClientAuth auth = cert.clientAuth() == Certificate.ClientAuth.REQUIRE
+                ? ListenerTls.ClientAuth.REQUIRE : ListenerTls.ClientAuth.OPTIONAL;
+        return ServerContexts.build(settings, cert.certificateChainPem(), cert.privateKeyPem(), "certificate",
+                cert.clientCaPem(), auth);
+    }
+
     private static String field(String message) {
+        if (message.startsWith("clientCaPem")) {
+            return "clientCaPem";
+        }
         if (message.startsWith("certificateChainPem")) {
             return "certificateChainPem";
         }
@@ -182,7 +198,8 @@ public final class TlsCompiler {
 
     /** The message without its leading {@code field: } (the diagnostic names the field). */
     private static String withoutField(String message) {
-        for (String prefix : new String[] {"certificateChainPem: ", "privateKeyPem: ", "certificate: ", "serverNames: "}) {
+        for (String prefix : new String[] {"certificateChainPem: ", "privateKeyPem: ", "certificate: ", "serverNames: ",
+                "clientCaPem: "}) {
             if (message.startsWith(prefix)) {
                 return message.substring(prefix.length());
             }

@@ -83,4 +83,27 @@ class TlsCompilerTest {
         assertThat(diags).singleElement().hasToString("ERROR s:obj#bad serverNames: 'a*.test' (expected: a host name, "
                 + "or *.suffix with * as the whole first label); certificate 'bad' rejected");
     }
+
+    @Test
+    void aClientCaThatDoesNotParseRejectsTheCertificateAndAChangedCaGetsANewContext() {
+        TlsCompiler compiler = new TlsCompiler(List.of(https("one")));
+        X509Bundle a = TestPki.server(CA, "a.test");
+        List<Diagnostic> diags = new ArrayList<>();
+        Map<String, SniMap> out = compiler.compile(List.of(new TlsCompiler.SourceCertificates("s",
+                List.of(cert("a", a, "a.test").withClientAuth("not a pem", Certificate.ClientAuth.REQUIRE)))),
+                Map.of("s", diags));
+        assertThat(diags).singleElement().hasToString("ERROR s:obj#a clientCaPem: no PEM certificate found (expected:"
+                + " -----BEGIN CERTIFICATE-----); certificate 'a' rejected");
+        assertThat(out.get("one").lookup("a.test")).as("never served without its client check").isNull();
+
+        diags.clear();
+        Map<String, SniMap> plain = compiler.compile(List.of(new TlsCompiler.SourceCertificates("s",
+                List.of(cert("a", a, "a.test")))), Map.of("s", diags));
+        Map<String, SniMap> mutual = compiler.compile(List.of(new TlsCompiler.SourceCertificates("s",
+                List.of(cert("a", a, "a.test").withClientAuth(CA.getCertificatePEM(), Certificate.ClientAuth.REQUIRE)))),
+                Map.of("s", diags));
+        assertThat(diags).isEmpty();
+        assertThat(mutual.get("one").lookup("a.test").context())
+                .isNotSameAs(plain.get("one").lookup("a.test").context());
+    }
 }

@@ -42,7 +42,6 @@ import io.tidegate.spi.model.SocketAddress;
 import io.tidegate.spi.model.StringMatch;
 import io.tidegate.spi.model.TcpRoute;
 import io.tidegate.spi.model.Timeouts;
-import io.tidegate.spi.model.TlsSettings;
 import io.tidegate.spi.model.UpstreamTls;
 import io.tidegate.spi.model.WeightedCluster;
 import java.nio.charset.StandardCharsets;
@@ -772,8 +771,6 @@ final class IstioTranslator {
                 run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls", "port " + port
                         + " is HTTPS but listener " + n + " is " + PortListeners.protocolName(l.protocol())
                         + "; TLS is not terminated there"));
-            } else if (https && !clientAuthFits(run, gw, server, mode, l, where)) {
-                continue;
             }
             bound.add(n);
         }
@@ -782,28 +779,7 @@ final class IstioTranslator {
         }
         names = bound;
         if (https) {
-            if (tls.has("credentialName")) {
-                String secretName = tls.get("credentialName").string();
-                Secret secret = run.secrets.get(ns(gw) + "/" + secretName);
-                Map<String, String> data = secret == null ? Map.of() : secretData(secret);
-                String crt = first(data, "tls.crt", "cert");
-                String key = first(data, "tls.key", "key");
-                if (crt == null || key == null) {
-                    run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.credentialName", "Secret "
-                            + ns(gw) + "/" + secretName + (secret == null ? " not found" : " has no tls.crt and"
-                            + " tls.key") + "; no certificate for " + hosts + " until it does"));
-                } else {
-                    String cname = ns(gw) + "/" + secretName;
-                    Certificate old = run.certificates.get(cname);
-                    Set<String> sni = new java.util.TreeSet<>(old == null ? List.of() : old.serverNames());
-                    hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
-                    run.certificates.put(cname, new Certificate(cname, List.copyOf(sni), crt, key,
-                            Provenance.of(source, "Secret " + cname)));
-                }
-            } else if (tls.has("serverCertificate")) {
-                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.serverCertificate",
-                        "file-mounted certificates are not read; use credentialName"));
-            }
+            serverCertificate(run, gw, server, mode, hosts, where);
         }
         if (kind == GatewayServer.Kind.HTTP && tls.get("httpsRedirect").bool(false)) {
             List<String> routeHosts = hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*"))
@@ -845,48 +821,80 @@ final class IstioTranslator {
     }
 
     /**
-     * Client certificates are verified by the listener (its {@code tls.clientCaFile} and {@code clientAuth}
-     * in tidegate.yaml), not per server: a MUTUAL server binds only to listeners that require a client
-     * certificate (never served as SIMPLE, which would drop the check), OPTIONAL_MUTUAL to listeners that
-     * ask for one (warned, and served without, otherwise). A CA in the credential Secret ({@code ca.crt},
-     * {@code cacert}, or Istio's {@code <name>-cacert} Secret) that is not the listener's is reported.
+     * The certificate an HTTPS server serves for its hosts, from its {@code credentialName} Secret. MUTUAL and
+     * OPTIONAL_MUTUAL carry the client CA Istio reads for that credential ({@code ca.crt} or {@code cacert}
+     * in the Secret, else the separate {@code <credentialName>-cacert} Secret), so the kernel verifies
+     * client certificates for handshakes whose SNI selects it, whatever the listener's {@code clientAuth}.
+     * Such a server without its certificate or CA is rejected: serving it without client verification would
+     * let in what Istio refuses.
      */
-    private boolean clientAuthFits(Run run, GenericKubernetesResource gw, Node server, String mode, Listener l,
+    private void serverCertificate(Run run, GenericKubernetesResource gw, Node server, String mode, List<String> hosts,
                                    Provenance where) {
-        boolean mutual = "MUTUAL".equals(mode);
-        if (!mutual && !"OPTIONAL_MUTUAL".equals(mode)) {
-            return true;
+        Node tls = server.get("tls");
+        Certificate.ClientAuth auth = "MUTUAL".equals(mode) ? Certificate.ClientAuth.REQUIRE
+                : "OPTIONAL_MUTUAL".equals(mode) ? Certificate.ClientAuth.OPTIONAL : Certificate.ClientAuth.NONE;
+        boolean mutual = auth != Certificate.ClientAuth.NONE;
+        if (!tls.has("credentialName")) {
+            if (mutual) {
+                throw tls.get("credentialName").error("is required for " + mode + " (file-mounted serverCertificate"
+                        + " and caCertificates are not read)");
+            }
+            if (tls.has("serverCertificate")) {
+                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.serverCertificate",
+                        "file-mounted certificates are not read; use credentialName"));
+            }
+            return;
         }
-        TlsSettings t = l.tls();
-        boolean asks = t != null && t.clientCaPem() != null;
-        if (mutual && !(asks && t.requireClientCertificate())) {
-            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "MUTUAL needs listener "
-                    + l.name() + " to require client certificates (tls.clientCaFile and clientAuth: require in"
-                    + " tidegate.yaml); not bound there"));
-            return false;
+        Node credential = tls.get("credentialName");
+        String secretName = credential.string();
+        String secretKey = ns(gw) + "/" + secretName;
+        Secret secret = run.secrets.get(secretKey);
+        Map<String, String> data = secret == null ? Map.of() : secretData(secret);
+        String crt = first(data, "tls.crt", "cert");
+        String key = first(data, "tls.key", "key");
+        if (crt == null || key == null) {
+            String missing = "Secret " + secretKey + (secret == null ? " not found" : " has no tls.crt and tls.key");
+            if (mutual) {
+                throw credential.error(missing + "; a " + mode + " server is not served without its certificate");
+            }
+            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.credentialName", missing
+                    + "; no certificate for " + hosts + " until it does"));
+            return;
         }
-        if (!asks) {
-            run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.mode", "OPTIONAL_MUTUAL: listener "
-                    + l.name() + " asks for no client certificate (no tls.clientCaFile in tidegate.yaml); served"
-                    + " without client authentication"));
-            return true;
-        }
-        Node credential = server.get("tls").get("credentialName");
-        if (!credential.missing()) {
-            String name = credential.string();
-            Secret own = run.secrets.get(ns(gw) + "/" + name);
-            Secret separate = run.secrets.get(ns(gw) + "/" + name + "-cacert");
-            String ca = own == null ? null : first(secretData(own), "ca.crt", "cacert");
+        String ca = null;
+        if (mutual) {
+            // Each narrows the clients Istio accepts; ignoring one would let in clients Istio refuses.
+            for (String narrowing : List.of("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash")) {
+                if (tls.has(narrowing)) {
+                    throw tls.get(narrowing).error("is not supported on Gateway servers (client certificates are"
+                            + " verified against the CA only)");
+                }
+            }
+            ca = first(data, "ca.crt", "cacert");
+            String crl = data.get("ca.crl");
+            Secret separate = run.secrets.get(secretKey + "-cacert");
             if (ca == null && separate != null) {
-                ca = first(secretData(separate), "ca.crt", "cacert");
+                Map<String, String> caData = secretData(separate);
+                ca = first(caData, "ca.crt", "cacert");
+                crl = caData.get("ca.crl");
             }
-            if (ca != null && !ca.strip().equals(t.clientCaPem().strip())) {
-                run.diagnostics.add(Diagnostic.warning(where, server.path() + ".tls.credentialName", "the CA of"
-                        + " Secret " + ns(gw) + "/" + name + " is not listener " + l.name() + "'s tls.clientCaFile;"
-                        + " client certificates are verified against the listener's"));
+            if (crl != null) {
+                throw credential.error("Secret " + secretKey + " has a ca.crl; revocation lists are not supported"
+                        + " (clients it revokes would be let in)");
+            }
+            if (ca == null) {
+                throw credential.error(mode + " needs a CA to verify client certificates: Secret " + secretKey
+                        + " has no ca.crt or cacert, and there is no Secret " + secretKey + "-cacert with one");
             }
         }
-        return true;
+        // One certificate per Secret and mode: a SIMPLE and a MUTUAL server may share a credential.
+        String cname = mutual ? secretKey + " (" + mode + ")" : secretKey;
+        Certificate old = run.certificates.get(cname);
+        Set<String> sni = new java.util.TreeSet<>(old == null ? List.of() : old.serverNames());
+        hosts.stream().map(IstioHosts::bareHost).filter(h -> !h.equals("*")).forEach(sni::add);
+        Certificate cert = new Certificate(cname, List.copyOf(sni), crt, key, Provenance.of(source, "Secret "
+                + secretKey));
+        run.certificates.put(cname, mutual ? cert.withClientAuth(ca, auth) : cert);
     }
 
     // ------------------------------------------------------------------------------------------ VirtualService

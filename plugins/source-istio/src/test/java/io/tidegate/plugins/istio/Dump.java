@@ -43,7 +43,9 @@ final class Dump {
             lines.add("cluster " + cluster(c));
         }
         for (Certificate c : f.certificates()) {
-            lines.add("certificate " + c.name() + " " + c.serverNames());
+            lines.add("certificate " + c.name() + " " + c.serverNames()
+                    + (c.clientCaPem() == null ? "" : " clientAuth=" + c.clientAuth() + " ca=" + c.clientCaPem().strip()
+                    .replace("\n", "\\n")));
         }
         for (Diagnostic d : f.diagnostics()) {
             lines.add(d.severity().name().toLowerCase() + " " + d.object() + (d.field().isEmpty() ? "" : " " + d.field())
