@@ -332,6 +332,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
 
         CompiledConfig config = engine.config(); // read once; this request keeps this generation
+        io.tidegate.kernel.tls.SniMap certificates = connection.isTls() ? config.certificates(listener.name()) : null;
+        if (certificates != null && certificates.misdirected(connection.serverName(), head.host())) {
+            // The host's certificate verifies clients; this connection was set up under another one.
+            respondError(e, HttpResponseStatus.MISDIRECTED_REQUEST,
+                    "this host needs a connection made for its own name (SNI)", "MR");
+            return;
+        }
         CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
         if (route == null && listener.forwardProxy() && head.isProxyRequest()) {
             route = engine.forwardProxy().route(config, listener.name()); // ForwardProxy: no route, or CONNECT

@@ -18,13 +18,38 @@ import java.util.Map;
  */
 public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entry> wildcards, Entry defaultContext) {
 
-    /** A compiled certificate: its context, and the name operators know it by. */
-    public record Entry(String name, SslContext context) {
+    /**
+     * A compiled certificate: its context, and the name operators know it by.
+     *
+     * @param verifiesClients the certificate carries its own client CA (per-certificate mutual TLS)
+     */
+    public record Entry(String name, SslContext context, boolean verifiesClients) {
+
+        /** A certificate that leaves client verification to the listener. */
+        public Entry(String name, SslContext context) {
+            this(name, context, false);
+        }
     }
 
     public SniMap {
         exact = Map.copyOf(exact);
         wildcards = Map.copyOf(wildcards);
+    }
+
+    /**
+     * Whether a request for {@code host} on a connection set up for {@code serverName} must be refused with
+     * 421 (RFC 9110 section 15.5.20): the host's certificate verifies clients and the connection was not
+     * set up under it, so its client was never asked for the certificate that host requires (nginx does
+     * the same). A connection under the right certificate, and hosts whose certificate leaves client
+     * verification to the listener, are never misdirected.
+     */
+    public boolean misdirected(String serverName, String host) {
+        Entry forHost = lookup(host);
+        if (forHost == null || !forHost.verifiesClients()) {
+            return false;
+        }
+        Entry forConnection = lookup(serverName);
+        return forConnection == null || !forConnection.name().equals(forHost.name());
     }
 
     /** The entry for an SNI name (null: the client sent none); null when there is no certificate to serve. */

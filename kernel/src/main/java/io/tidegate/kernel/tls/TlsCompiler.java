@@ -115,7 +115,7 @@ public final class TlsCompiler {
                                     "certificateChainPem");
                             List<String> served = serverNames(cert, chain.get(0));
                             compiled = new Compiled(new SniMap.Entry(cert.name(), context(listener.getValue(),
-                                    cert)), served, chain.get(0).getNotAfter().toInstant());
+                                    cert), cert.clientCaPem() != null), served, chain.get(0).getNotAfter().toInstant());
                         }
                         nextCache.put(key, compiled);
                         entry = compiled.entry();

@@ -129,6 +129,21 @@ class SniMutualTlsTest {
         assertThat(MutualTlsTest.seen.poll(10, TimeUnit.SECONDS).peers()).isEmpty();
     }
 
+    @Test
+    void aHostThatVerifiesClientsIsRefused421OnAConnectionMadeForAnotherName() throws Exception {
+        // SNI open.test (no client certificate asked), Host mutual.test: the client never proved who it is.
+        int before = upstream.requests();
+        try (TlsClient c = TlsClient.connect(TlsClient.context(serverCa, null), harness.port(), "open.test")) {
+            String response = c.get("mutual.test", "/");
+            assertThat(response).startsWith("HTTP/1.1 421");
+        }
+        assertThat(upstream.requests()).as("never forwarded").isEqualTo(before);
+        // The other way round is fine: open.test verifies nobody, whatever connection carries it.
+        try (TlsClient c = TlsClient.connect(TlsClient.context(serverCa, alice), harness.port(), "mutual.test")) {
+            assertThat(c.get("open.test", "/")).startsWith("HTTP/1.1 200");
+        }
+    }
+
     /** In TLS 1.3 the server's refusal of a client certificate arrives after the client's handshake ended. */
     private static String get(SSLContext ctx, String sni) throws IOException {
         try (TlsClient c = TlsClient.connect(ctx, harness.port(), sni)) {
