@@ -6,7 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.RoundRobinDnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
@@ -37,9 +37,13 @@ public final class DnsResolvers {
         this.tcp = requireNonNull(tcp, "tcp");
     }
 
-    /** One resolver (and one cache) per event loop, for a {@code Bootstrap}. */
+    /**
+     * One resolver (and one cache) per event loop, for a {@code Bootstrap}. A name with several A records
+     * spreads new connections over them (a random pick per connection, as nginx rotates over a name's
+     * addresses), instead of sending every connection to the first.
+     */
     public AddressResolverGroup<InetSocketAddress> addressResolverGroup() {
-        return new DnsAddressResolverGroup(builder());
+        return new RoundRobinDnsAddressResolverGroup(builder());
     }
 
     /** A resolver on {@code loop}; close it when done. */

@@ -68,8 +68,9 @@ public final class Engine implements AutoCloseable {
         this.context = new EngineContext(liveConfig, connector, accessLog, engineMetrics);
         context.l4Metrics(new L4Metrics(metrics));
         this.l4Resolver = l4Loops == loops || l4Loops == null ? connector.resolver()
-                : new io.netty.resolver.dns.DnsAddressResolverGroup(new io.netty.resolver.dns.DnsNameResolverBuilder()
-                        .datagramChannelType(io.netty.channel.socket.nio.NioDatagramChannel.class));
+                : new io.tidegate.kernel.dns.DnsResolvers(config.engine().resolver(),
+                        io.netty.channel.socket.nio.NioDatagramChannel.class,
+                        io.netty.channel.socket.nio.NioSocketChannel.class).addressResolverGroup(); // engine.resolver
         context.l4Transport(l4Transport, l4Resolver);
         context.responseStamps(config.engine().serverHeader(), config.engine().upstreamTimeHeader());
         context.tracer(io.tidegate.kernel.tracing.Tracer.create(config.tracing(), metrics));

@@ -129,6 +129,18 @@ class DnsReResolutionTest {
     }
 
     @Test
+    void aNameWithSeveralAddressesSpreadsNewConnectionsOverThem() throws Exception {
+        dns.set(NAME, List.of("127.0.0.2", "127.0.0.3"), 3600);
+        startGateway(ResolverSettings.UNBOUNDED_TTL);
+        // maxRequestsPerConnection 1: each request is a new upstream connection, with its own pick.
+        for (int i = 0; i < 40; i++) {
+            assertThat(get().statusCode()).isEqualTo(200);
+        }
+        assertThat(a.requests()).as("connections to the first address").isBetween(5, 35);
+        assertThat(b.requests()).as("connections to the second address").isBetween(5, 35);
+    }
+
+    @Test
     void aLongTtlIsHonouredFromTheCache() throws Exception {
         dns.set(NAME, "127.0.0.2", 3600);
         startGateway(ResolverSettings.UNBOUNDED_TTL);

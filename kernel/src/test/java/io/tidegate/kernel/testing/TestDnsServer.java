@@ -25,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestDnsServer implements AutoCloseable {
 
-    private record Answer(byte[] ipv4, long ttlSeconds) {
+    private record Answer(List<byte[]> ipv4, long ttlSeconds) {
     }
 
     private final Map<String, Answer> table = new ConcurrentHashMap<>();
@@ -72,15 +73,24 @@ public final class TestDnsServer implements AutoCloseable {
 
     /** From now on {@code name} has the A record {@code ipv4} with {@code ttlSeconds}. */
     public void set(String name, String ipv4, long ttlSeconds) {
-        try {
-            byte[] bytes = InetAddress.getByName(ipv4).getAddress(); // a literal: no lookup
-            if (bytes.length != 4) {
-                throw new IllegalArgumentException("ipv4: " + ipv4 + " (expected: an IPv4 literal)");
+        set(name, List.of(ipv4), ttlSeconds);
+    }
+
+    /** From now on {@code name} has one A record per address of {@code ipv4s}, each with {@code ttlSeconds}. */
+    public void set(String name, List<String> ipv4s, long ttlSeconds) {
+        List<byte[]> addresses = new java.util.ArrayList<>();
+        for (String ipv4 : ipv4s) {
+            try {
+                byte[] bytes = InetAddress.getByName(ipv4).getAddress(); // a literal: no lookup
+                if (bytes.length != 4) {
+                    throw new IllegalArgumentException("ipv4: " + ipv4 + " (expected: an IPv4 literal)");
+                }
+                addresses.add(bytes);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("ipv4: " + ipv4 + " (expected: an IPv4 literal)", e);
             }
-            table.put(key(name), new Answer(bytes, ttlSeconds));
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("ipv4: " + ipv4 + " (expected: an IPv4 literal)", e);
         }
+        table.put(key(name), new Answer(List.copyOf(addresses), ttlSeconds));
     }
 
     /** From now on {@code name} does not exist (NXDOMAIN). */
@@ -132,8 +142,10 @@ public final class TestDnsServer implements AutoCloseable {
                 response.setCode(DnsResponseCode.NXDOMAIN);
             } else if (question.type() == DnsRecordType.A) {
                 response.setAuthoritativeAnswer(true);
-                response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(), DnsRecordType.A,
-                        answer.ttlSeconds(), Unpooled.wrappedBuffer(answer.ipv4())));
+                for (byte[] ipv4 : answer.ipv4()) {
+                    response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(), DnsRecordType.A,
+                            answer.ttlSeconds(), Unpooled.wrappedBuffer(ipv4)));
+                }
             } // else: the name exists without a record of that type: an empty NOERROR answer
             ctx.writeAndFlush(response);
         }
