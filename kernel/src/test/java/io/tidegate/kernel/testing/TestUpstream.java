@@ -336,8 +336,9 @@ public final class TestUpstream implements AutoCloseable {
                 return;
             }
             if (path.equals("/hold")) {
-                held.release();
+                // On the gate first, then counted: once awaitHeld sees it, releaseHeld's gate is the one it waits on.
                 heldGate.thenRun(() -> ctx.executor().execute(() -> writeDefault(ctx, r)));
+                held.release();
                 return;
             }
             if (path.equals("/slow")) {
