@@ -65,7 +65,7 @@ public final class TestH2Upstream implements AutoCloseable {
     private final Channel server;
     private final List<Channel> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
-    private final List<Http2StreamChannel> held = new CopyOnWriteArrayList<>();
+    private final java.util.Queue<Http2StreamChannel> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> holding = new LinkedBlockingQueue<>();
     private final AtomicInteger refusals = new AtomicInteger();
@@ -128,11 +128,12 @@ public final class TestH2Upstream implements AutoCloseable {
 
     /** Ends every held {@code /hold} stream with the body {@code released}. */
     public void releaseHeld() {
-        for (Http2StreamChannel s : held) {
-            s.eventLoop().execute(() -> s.writeAndFlush(new DefaultHttp2DataFrame(
+        Http2StreamChannel s;
+        while ((s = held.poll()) != null) { // taken one by one: a stream held meanwhile is never dropped
+            Http2StreamChannel stream = s;
+            stream.eventLoop().execute(() -> stream.writeAndFlush(new DefaultHttp2DataFrame(
                     Unpooled.copiedBuffer("released", StandardCharsets.UTF_8), true)));
         }
-        held.clear();
     }
 
     /**
