@@ -15,8 +15,10 @@ import java.util.Map;
  * @param exact lower-case names
  * @param wildcards lower-case {@code .suffix} keys
  * @param defaultContext served without SNI or when nothing matches; null: such handshakes fail
+ * @param verifiesClients some certificate carries its own client CA (else {@link #misdirected} costs nothing)
  */
-public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entry> wildcards, Entry defaultContext) {
+public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entry> wildcards, Entry defaultContext,
+                     boolean verifiesClients) {
 
     /**
      * A compiled certificate: its context, and the name operators know it by.
@@ -36,6 +38,14 @@ public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entr
         wildcards = Map.copyOf(wildcards);
     }
 
+    /** A map whose {@code verifiesClients} is read off its certificates. */
+    public SniMap(String listener, Map<String, Entry> exact, Map<String, Entry> wildcards, Entry defaultContext) {
+        this(listener, exact, wildcards, defaultContext,
+                exact.values().stream().anyMatch(Entry::verifiesClients)
+                        || wildcards.values().stream().anyMatch(Entry::verifiesClients)
+                        || defaultContext != null && defaultContext.verifiesClients());
+    }
+
     /**
      * Whether a request for {@code host} on a connection set up for {@code serverName} must be refused with
      * 421 (RFC 9110 section 15.5.20): the host's certificate verifies clients and the connection was not
@@ -44,6 +54,9 @@ public record SniMap(String listener, Map<String, Entry> exact, Map<String, Entr
      * verification to the listener, are never misdirected.
      */
     public boolean misdirected(String serverName, String host) {
+        if (!verifiesClients) {
+            return false; // the common case: no per-certificate client CA, no lookup per request
+        }
         Entry forHost = lookup(host);
         if (forHost == null || !forHost.verifiesClients()) {
             return false;
