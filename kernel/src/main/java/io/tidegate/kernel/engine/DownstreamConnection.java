@@ -18,6 +18,7 @@ final class DownstreamConnection implements ConnectionView {
     private final String listener;
     private final ListenerRole role;
     private final String clientIp;
+    private final String localPort;
     private final boolean tls;
     private String serverName;
     private List<X509Certificate> peerCertificates = List.of();
@@ -34,6 +35,7 @@ final class DownstreamConnection implements ConnectionView {
         this.listener = listener;
         this.role = role;
         this.clientIp = remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+        this.localPort = Integer.toString(local.getPort());
     }
 
     @Override
@@ -48,6 +50,11 @@ final class DownstreamConnection implements ConnectionView {
 
     InetSocketAddress localAddress() {
         return local;
+    }
+
+    /** The port the client connected to, as text ({@code X-Forwarded-Port}), computed once per connection. */
+    String localPort() {
+        return localPort;
     }
 
     /** The client's IP as text, computed once per connection. */

@@ -35,7 +35,9 @@ final class EngineMetrics {
     private final LongAdder upstreamH2Active = new LongAdder();
     private final Metrics.CounterFamily overflows;
     private final Metrics.CounterFamily mirrors;
-    private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
+    /** By route, then cluster. */
+    private final ConcurrentHashMap<String, java.util.concurrent.ConcurrentMap<String, Series>> series =
+            new ConcurrentHashMap<>();
     private final LongAdder active = new LongAdder();
     private final LongAdder connections = new LongAdder();
 
@@ -207,7 +209,15 @@ final class EngineMetrics {
         active.decrement();
         String r = route == null ? "" : route;
         String c = cluster == null ? "" : cluster;
-        Series s = series.computeIfAbsent(r + '\u0000' + c, k -> new Series(r, c));
+        // Two lookups on strings whose hash is cached, and no lambda or key allocated when the series exists.
+        java.util.concurrent.ConcurrentMap<String, Series> byCluster = series.get(r);
+        if (byCluster == null) {
+            byCluster = series.computeIfAbsent(r, k -> new java.util.concurrent.ConcurrentHashMap<>());
+        }
+        Series s = byCluster.get(c);
+        if (s == null) {
+            s = byCluster.computeIfAbsent(c, k -> new Series(r, k));
+        }
         int cls = status / 100 - 1;
         if (cls < 0 || cls >= CLASSES.length - 1) {
             cls = CLASSES.length - 1; // no status sent (the client left first): "none"

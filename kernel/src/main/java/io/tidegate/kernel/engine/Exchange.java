@@ -97,8 +97,6 @@ final class Exchange {
     /** Milliseconds from sending the (last) try upstream to its response head; -1: no upstream response. */
     long upstreamServiceMillis = -1;
 
-    ScheduledFuture<?> requestTimer;
-    ScheduledFuture<?> idleTimer;
     long lastActivityNanos = startNanos;
     boolean finished;
 
@@ -163,15 +161,4 @@ final class Exchange {
         }
     }
 
-    void cancelTimers() {
-        cancelTryTimer();
-        if (requestTimer != null) {
-            requestTimer.cancel(false);
-            requestTimer = null;
-        }
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
-    }
 }

@@ -142,7 +142,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                                 .addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, true))
                                 .addLast("h2-end", new Http2EndStreamCoalescer())
                                 .addLast("h2-response", new Http2Responses())
-                                .addLast("upstream", new UpstreamHandler(key));
+                                .addLast("upstream", new UpstreamHandler(key, 0)); // the connection's idle handler covers it
                     }
                 });
         connected.addListener((ChannelFutureListener) f -> {

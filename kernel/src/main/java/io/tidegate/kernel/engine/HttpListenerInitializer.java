@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of an {@code http} or {@code https} listener's connection: TLS termination (https only),
- * keep-alive idle timer, then HTTP/1.1 (strict codec, proxy) or, when the listener has HTTP/2 enabled,
- * a {@link ProtocolSelector} that installs HTTP/1.1 or {@link Http2Connection} once ALPN or the first
- * bytes said which.
+ * then HTTP/1.1 (strict codec, proxy) or, when the listener has HTTP/2 enabled, a keep-alive idle handler
+ * and a {@link ProtocolSelector} that installs HTTP/1.1 or {@link Http2Connection} once ALPN or the first
+ * bytes said which. On HTTP/1.1 the proxy handler keeps the keep-alive timeout itself.
  */
 final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -30,8 +30,9 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
             TlsTermination.addTo(p, engine, listener);
         }
         if (!listener.http2().enabled()) {
+            // No idle handler: ProxyFrontendHandler keeps the keep-alive timeout itself (ClientTimers), which
+            // costs no listener per write.
             p.addLast("codec", codec(listener))
-                    .addLast("keepalive", keepAlive(listener))
                     .addLast("proxy", new ProxyFrontendHandler(engine, listener));
             return;
         }
@@ -50,6 +51,7 @@ final class HttpListenerInitializer extends ChannelInitializer<SocketChannel> {
 
     /** The HTTP/1.1 handlers, after {@code base}. */
     static void addHttp1(ChannelPipeline p, String base, EngineContext engine, GatewayConfig.ListenerConfig listener) {
+        p.remove("keepalive"); // the selector's; ProxyFrontendHandler keeps the keep-alive timeout from here on
         p.addAfter(base, "codec", codec(listener));
         p.addAfter("codec", "proxy", new ProxyFrontendHandler(engine, listener));
     }

@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
@@ -62,7 +61,7 @@ import java.util.concurrent.TimeUnit;
  * of a read already done, so the backlog is bounded by one read.
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
-        ConnectionWaiter.Owner {
+        ConnectionWaiter.Owner, ClientTimers.Owner {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
     /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
@@ -72,13 +71,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private final EngineContext engine;
     private final GatewayConfig.ListenerConfig listener;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
-    private final ChannelFutureListener upstreamWriteFailure = this::onUpstreamWrite;
 
     private ChannelHandlerContext ctx;
     private DownstreamConnection connection;
     /** The connection policies' verdict; those that admitted this connection hear when it closes. */
     private final ConnectionAdmission admission = new ConnectionAdmission();
     private Exchange ex;
+    private ClientTimers timers;
     private boolean closing;
     /** TLS connections: requests wait until the handshake is done and the connection policies admitted it. */
     private boolean admitting;
@@ -103,6 +102,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // An HTTP/2 stream's keep-alive is its connection's (Http2Connection's idle handler).
+        timers = new ClientTimers(ctx.executor(), this, stream == null ? listener.keepAliveTimeout().toNanos() : 0);
+    }
+
+    @Override
+    public Exchange current() {
+        return ex;
+    }
+
+    @Override
+    public void keepAliveExpired() {
+        if (ex == null && !closing) {
+            closing = true;
+            ctx.close(); // keep-alive connection idle too long
+        }
     }
 
     @Override
@@ -117,6 +131,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role(),
                 listener.tls() != null);
         engine.metrics().connectionOpened();
+        timers.awaitingRequest();
         if (listener.tls() != null) {
             admitting = true; // policies are asked once the handshake tells them the SNI name and client certificate
             ctx.read(); // drives the handshake; the TLS handlers keep reading until it is done
@@ -175,6 +190,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        timers.stop();
         if (stream == null) {
             engine.metrics().connectionClosed();
         }
@@ -222,7 +238,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Exchange e = ex;
-        if (e != null && e.upstream != null && !e.requestDone) {
+        if (e == null) {
+            timers.clientRead();
+        } else if (e.upstream != null && !e.requestDone) {
             e.upstream.flush();
         }
         maybeReadClient();
@@ -242,11 +260,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done) {
             onHandshake(ctx, done);
-            return;
-        }
-        if (evt instanceof IdleStateEvent && ex == null) {
-            closing = true;
-            ctx.close(); // keep-alive connection idle too long
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -286,6 +299,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
             return;
         }
+        if (e.requestDone && !e.responseDone && stream == null && e.upgrade == null && !e.head.isConnect()
+                && backlog.isEmpty()) {
+            // Keep the client's read interest armed while the upstream answers: dropping it here and arming it
+            // again for the next request costs two epoll_ctl calls per request. Whatever this read brings (a
+            // pipelined request, the client leaving) waits in the backlog or ends the exchange; one read bounds it.
+            ctx.read();
+            return;
+        }
         if (e.requestDone || e.responseDone || e.upstream == null) {
             return;
         }
@@ -297,6 +318,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     // ---- request head ----------------------------------------------------------------------------
 
     private void onRequestHead(HttpRequest request) {
+        timers.requestArrived();
         Rejection rejection = RequestValidator.validate(request, listener.forwardProxy());
         if (rejection == null && stream != null && HttpMethod.CONNECT.equals(request.method())) {
             rejection = new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported over HTTP/2",
@@ -368,7 +390,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 e.corsOrigin = origin;
             }
         }
-        startTimers(e);
+        timers.exchangeStarted(e.route.requestTimeoutNanos(), e.route.idleTimeoutNanos());
         runPolicies(e, 0);
     }
 
@@ -610,7 +632,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.tryTimer = null;
         if (!retry(e, RetryRules.Failure.TIMEOUT, 0, null)) {
-            timeout(e, "UT", "upstream per-try timeout");
+            timedOut(e, "UT", "upstream per-try timeout");
         }
     }
 
@@ -765,7 +787,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      * like any other, with {@code status}.
      */
     private void relayBytes(Exchange e, TunnelRelay relay, Channel upstream, int status) {
-        e.cancelTimers(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+        e.cancelTryTimer(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+        timers.exchangeEnded();
         e.status = status;
         e.responseStarted = true;
         e.responseDone = true;
@@ -774,10 +797,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         io.netty.channel.ChannelPipeline p = ctx.pipeline();
         p.addBefore(ctx.name(), "tunnel", relay.clientSide());
         long idle = e.route.idleTimeoutNanos();
+        if (p.get("keepalive") != null) {
+            p.remove("keepalive"); // an HTTP/2-capable listener's connection timer; the tunnel has its own
+        }
         if (idle > 0) {
-            p.replace("keepalive", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-        } else {
-            p.remove("keepalive");
+            p.addBefore("tunnel", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
         }
         relay.attach(upstream);
         p.remove("codec"); // bytes the decoder still holds go to the relay, and on to the upstream
@@ -904,7 +928,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.reusedConnection = reused;
         e.upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
         e.upstreamHandler.bind(this);
-        upstream.write(e.head.request()).addListener(upstreamWriteFailure);
+        // A void promise: a failed write fires exceptionCaught on the upstream pipeline (UpstreamHandler tells
+        // the exchange), with no promise or listener per write.
+        upstream.write(e.head.request(), upstream.voidPromise());
         HttpContent c;
         if (e.retries > 0) {
             e.releasePendingBodyOnly(); // every chunk received so far is in the replay copy
@@ -927,14 +953,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (c instanceof LastHttpContent) {
             e.lastContentWritten = true;
         }
-        e.upstream.write(c).addListener(upstreamWriteFailure);
+        e.upstream.write(c, e.upstream.voidPromise());
     }
 
-    private void onUpstreamWrite(ChannelFuture f) {
-        if (!f.isSuccess()) {
-            f.channel().pipeline().fireExceptionCaught(f.cause());
-        }
-    }
 
     // ---- request body -------------------------------------------------------------------------------
 
@@ -1094,10 +1115,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.responseStarted = true;
         e.upstreamReusable = false; // the connection now belongs to the tunnel
         e.cancelTryTimer();
-        if (e.requestTimer != null) {
-            e.requestTimer.cancel(false);
-            e.requestTimer = null;
-        }
+        timers.requestTimeoutOff();
         FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
                 Unpooled.EMPTY_BUFFER);
         head.headers().set(response.headers());
@@ -1120,7 +1138,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.upstream = null; // the relay owns it now, and closes it with the tunnel
         TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
         ChannelPipeline up = upstream.pipeline();
-        up.remove("idle");
         up.replace("upstream", "tunnel", relay.upstreamSide());
         relayBytes(e, relay, upstream, 101);
         ByteBuf early;
@@ -1281,33 +1298,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         finish(true);
     }
 
-    private void startTimers(Exchange e) {
-        long request = e.route.requestTimeoutNanos();
-        if (request > 0) {
-            e.requestTimer = ctx.executor().schedule(() -> timeout(e, "UT", "upstream request timeout"), request,
-                    TimeUnit.NANOSECONDS);
-        }
-        long idle = e.route.idleTimeoutNanos();
-        if (idle > 0) {
-            scheduleIdleCheck(e, idle, idle);
-        }
-    }
-
-    private void scheduleIdleCheck(Exchange e, long idle, long delay) {
-        e.idleTimer = ctx.executor().schedule(() -> {
-            if (ex != e || e.finished) {
-                return;
-            }
-            long quiet = System.nanoTime() - e.lastActivityNanos;
-            if (quiet >= idle) {
-                timeout(e, "SI", "idle timeout");
-            } else {
-                scheduleIdleCheck(e, idle, idle - quiet);
-            }
-        }, delay, TimeUnit.NANOSECONDS);
-    }
-
-    private void timeout(Exchange e, String flag, String detail) {
+    @Override
+    public void timedOut(Exchange e, String flag, String detail) {
         if (ex != e || e.finished) {
             return;
         }
@@ -1345,7 +1337,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         e.finished = true;
         ex = null;
-        e.cancelTimers();
+        e.cancelTryTimer();
+        timers.exchangeEnded();
         e.releasePendingBody();
         if (!e.responseDone) {
             e.upstreamReusable = false;
@@ -1370,11 +1363,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         RequestHead h = e.head;
         String protocol = protocol(e.clientHttp10);
         ExchangeTracing.end(engine.tracer(), e, connection, protocol);
-        engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(), h.authority(),
-                truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes, e.upstreamAddress(),
-                duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol,
-                AccessLog.Extras.of(e.trace == null ? null : e.trace.traceIdHex(), e.userAgent, e.forwardedFor,
-                        e.upstreamServiceMillis)));
+        if (engine.accessLog().enabled()) {
+            engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(),
+                    h.authority(), truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes,
+                    e.upstreamAddress(), duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol,
+                    AccessLog.Extras.of(e.trace == null ? null : e.trace.traceIdHex(), e.userAgent, e.forwardedFor,
+                            e.upstreamServiceMillis)));
+        }
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).
@@ -1383,6 +1378,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             ctx.close();
             return;
         }
+        timers.awaitingRequest();
         drainBacklog();
     }
 

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Netty's request decoder plus the one rule it does not enforce: obs-fold. Netty joins a header line
@@ -37,8 +36,10 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private boolean inHead = true;
     private boolean requestLineConsumed;
     private boolean failed;
+    private boolean headArmed;
     private final long headTimeoutNanos;
-    private io.netty.util.concurrent.ScheduledFuture<?> headTimer;
+    /** Armed from a head's first byte until the head is decoded. */
+    private LazyTimer headTimer;
 
     /** @param headTimeoutNanos the time a head may take from its first byte; 0: unbounded */
     StrictRequestDecoder(HttpDecoderConfig config, Queue<HttpMethod> methods, long headTimeoutNanos) {
@@ -54,8 +55,12 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             return;
         }
         int firstLineEnd = -1;
-        if (inHead && headTimer == null && headTimeoutNanos > 0 && in.isReadable()) {
-            headTimer = ctx.executor().schedule(() -> headTimedOut(ctx), headTimeoutNanos, TimeUnit.NANOSECONDS);
+        if (inHead && !headArmed && headTimeoutNanos > 0 && in.isReadable()) {
+            if (headTimer == null) {
+                headTimer = new LazyTimer(ctx.executor(), () -> headTimedOut(ctx));
+            }
+            headTimer.arm(headTimeoutNanos);
+            headArmed = true;
         }
         if (inHead) {
             if (hasObsFold(in)) {
@@ -76,7 +81,10 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         for (int i = outBefore; i < out.size(); i++) {
             Object o = out.get(i);
             if (o instanceof HttpMessage message) {
-                cancelHeadTimer();
+                if (headArmed) {
+                    headArmed = false;
+                    headTimer.disarm();
+                }
                 inHead = false;
                 requestLineConsumed = false;
                 methods.add(((HttpRequest) message).method());
@@ -92,7 +100,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     private void headTimedOut(ChannelHandlerContext ctx) {
-        headTimer = null;
+        headArmed = false;
         if (!inHead || failed || !ctx.channel().isActive()) {
             return;
         }
@@ -105,9 +113,9 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     private void cancelHeadTimer() {
+        headArmed = false;
         if (headTimer != null) {
-            headTimer.cancel(false);
-            headTimer = null;
+            headTimer.stop();
         }
     }
 
@@ -130,31 +138,40 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    /** Whether the unread part of the head holds a line that starts with SP or HTAB. */
+    /**
+     * Whether the unread part of the head holds a line that starts with SP or HTAB. It jumps from line feed
+     * to line feed ({@link ByteBuf#indexOf} scans a word at a time) and looks only at the byte after each.
+     */
     private boolean hasObsFold(ByteBuf in) {
         int i = in.readerIndex();
         int end = in.writerIndex();
-        boolean lineStart = requestLineConsumed;
         if (!requestLineConsumed) {
             // Netty skips leading CR/LF and whitespace before a request line.
             while (i < end && isSkippable(in.getByte(i))) {
                 i++;
             }
+        } else if (i < end) {
+            byte first = in.getByte(i); // the reader index sits at a line start
+            if (first == ' ' || first == '\t') {
+                return true;
+            }
+            if (first == '\r' || first == '\n') {
+                return false; // the empty line: end of the head
+            }
         }
-        for (; i < end; i++) {
-            byte b = in.getByte(i);
-            if (lineStart) {
-                if (b == ' ' || b == '\t') {
-                    return true;
-                }
-                if (b == '\r' || b == '\n') {
-                    return false; // the empty line: end of the head
-                }
-                lineStart = false;
+        while (i < end) {
+            int lf = in.indexOf(i, end, (byte) '\n');
+            if (lf < 0 || lf + 1 >= end) {
+                return false;
             }
-            if (b == '\n') {
-                lineStart = true;
+            byte b = in.getByte(lf + 1);
+            if (b == ' ' || b == '\t') {
+                return true;
             }
+            if (b == '\r' || b == '\n') {
+                return false; // the empty line: end of the head
+            }
+            i = lf + 1;
         }
         return false;
     }

@@ -42,9 +42,9 @@ final class UpstreamConnections {
             ch.close();
             return;
         }
+        UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
         if (cluster != null) {
             int max = cluster.maxRequestsPerConnection();
-            UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
             if (max > 0 && handler != null && handler.requests() >= max) {
                 ch.close(); // maxRequestsPerConnection: this one carried its share
                 return;
@@ -61,6 +61,9 @@ final class UpstreamConnections {
             }
         }
         if (UpstreamPool.current().release(key, ch)) {
+            if (handler != null) {
+                handler.pooled();
+            }
             ch.read(); // watch the idle connection: EOF or stray bytes close it
         } else {
             ch.close();

@@ -13,7 +13,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -25,7 +24,6 @@ import io.tidegate.kernel.config.ResolverSettings;
 import io.tidegate.kernel.dns.DnsResolvers;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Opens upstream connections on the caller's event loop. Names resolve through Netty's asynchronous
@@ -100,8 +98,7 @@ final class UpstreamConnector implements AutoCloseable {
                                 .setMaxChunkSize(MAX_CHUNK)
                                 .setValidateHeaders(true);
                         ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
-                        ch.pipeline().addLast("upstream", new UpstreamHandler(key));
+                        ch.pipeline().addLast("upstream", new UpstreamHandler(key, idleNanos));
                     }
                 });
         ChannelFuture connected = b.connect(key.endpoint().host(), key.endpoint().port());

@@ -58,7 +58,7 @@ final class UpstreamRequests {
         headers.set(X_REAL_IP, clientIp);
         headers.set(X_FORWARDED_PROTO, head.scheme());
         headers.set(X_FORWARDED_HOST, head.authority());
-        headers.set(X_FORWARDED_PORT, Integer.toString(connection.localAddress().getPort()));
+        headers.set(X_FORWARDED_PORT, connection.localPort());
         headers.set(X_REQUEST_ID, head.requestId());
 
         HeaderEditor.apply(route.requestHeaders(), headers);

@@ -87,6 +87,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger peakOpen = new AtomicInteger();
+    private final java.util.concurrent.Semaphore closed = new java.util.concurrent.Semaphore(0);
     private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
     private volatile java.util.concurrent.CompletableFuture<Void> heldGate = new java.util.concurrent.CompletableFuture<>();
 
@@ -109,7 +110,10 @@ public final class TestUpstream implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
                         peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        ch.closeFuture().addListener(f -> {
+                            open.decrementAndGet();
+                            closed.release();
+                        });
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HandshakeCounter());
                         }
@@ -163,6 +167,16 @@ public final class TestUpstream implements AutoCloseable {
 
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Waits up to 10 s until {@code n} more connections have closed (either side closing); false if not. */
+    public boolean awaitClosed(int n) throws InterruptedException {
+        return closed.tryAcquire(n, 10, TimeUnit.SECONDS);
     }
 
     /** The most connections that were open at the same time. */

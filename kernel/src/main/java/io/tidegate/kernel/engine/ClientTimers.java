@@ -1,0 +1,113 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * The timeouts of one client connection (or HTTP/2 stream): the route's request and idle timeouts while an
+ * exchange runs, and the listener's keep-alive timeout between exchanges. Each is a {@link LazyTimer}, kept
+ * for the connection's life, so a keep-alive connection schedules a task about once per timeout period
+ * rather than two or three per request. Only the connection's event loop touches it.
+ */
+final class ClientTimers {
+
+    /** The connection the timers belong to. */
+    interface Owner {
+        /** The exchange running now; null between exchanges. */
+        Exchange current();
+
+        /** The request or idle timeout of {@code e} expired ({@code flag} {@code UT} or {@code SI}). */
+        void timedOut(Exchange e, String flag, String detail);
+
+        /** No exchange, and no byte from the client, for the keep-alive timeout. */
+        void keepAliveExpired();
+    }
+
+    private final Owner owner;
+    private final LazyTimer request;
+    private final LazyTimer idle;
+    /** Null on an HTTP/2 stream, whose connection keeps its own keep-alive timer. */
+    private final LazyTimer keepAlive;
+    private final long keepAliveNanos;
+    private long idleNanos;
+
+    /** @param keepAliveNanos the listener's keep-alive timeout; 0: none kept here */
+    ClientTimers(EventExecutor loop, Owner owner, long keepAliveNanos) {
+        this.owner = owner;
+        this.request = new LazyTimer(loop, this::requestExpired);
+        this.idle = new LazyTimer(loop, this::idleExpired);
+        this.keepAliveNanos = keepAliveNanos;
+        this.keepAlive = keepAliveNanos > 0 ? new LazyTimer(loop, owner::keepAliveExpired) : null;
+    }
+
+    /** A request head arrived: the keep-alive wait ends. */
+    void requestArrived() {
+        if (keepAlive != null) {
+            keepAlive.disarm();
+        }
+    }
+
+    /** The exchange is routed: its route's timeouts start (0: none). */
+    void exchangeStarted(long requestNanos, long idleNanos) {
+        if (requestNanos > 0) {
+            request.arm(requestNanos);
+        }
+        this.idleNanos = idleNanos;
+        if (idleNanos > 0) {
+            idle.arm(idleNanos);
+        }
+    }
+
+    /** The request timeout no longer applies (the exchange became a tunnel, which lives as long as bytes move). */
+    void requestTimeoutOff() {
+        request.disarm();
+    }
+
+    /** The exchange ended, or became a tunnel with its own idle handling. */
+    void exchangeEnded() {
+        request.disarm();
+        idle.disarm();
+    }
+
+    /** The connection waits for its next request (also when it opens). */
+    void awaitingRequest() {
+        if (keepAlive != null) {
+            keepAlive.arm(keepAliveNanos);
+        }
+    }
+
+    /** Bytes arrived between exchanges (part of a head not yet complete): the client is not idle. */
+    void clientRead() {
+        if (keepAlive != null && owner.current() == null) {
+            keepAlive.arm(keepAliveNanos);
+        }
+    }
+
+    /** The connection is gone: nothing stays scheduled for it. */
+    void stop() {
+        request.stop();
+        idle.stop();
+        if (keepAlive != null) {
+            keepAlive.stop();
+        }
+    }
+
+    private void requestExpired() {
+        Exchange e = owner.current();
+        if (e != null && !e.finished) {
+            owner.timedOut(e, "UT", "upstream request timeout");
+        }
+    }
+
+    private void idleExpired() {
+        Exchange e = owner.current();
+        if (e == null || e.finished) {
+            return;
+        }
+        long quiet = System.nanoTime() - e.lastActivityNanos;
+        if (quiet >= idleNanos) {
+            owner.timedOut(e, "SI", "idle timeout");
+        } else {
+            idle.arm(idleNanos - quiet); // bytes moved since it was armed
+        }
+    }
+}
