@@ -49,6 +49,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean admitting = true;
     private boolean closed;
+    /** Armed while no stream is open: the connection's keep-alive timeout (Envoy's HTTP/2 idle_timeout). */
+    private LazyTimer keepAlive;
 
     Http2Connection(EngineContext engine, GatewayConfig.ListenerConfig listener) {
         this.engine = engine;
@@ -113,6 +115,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (keepAlive != null) {
+            keepAlive.stop();
+        }
         release();
         engine.metrics().connectionClosed();
         admission.closed(connection);
@@ -178,6 +183,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
             }
         });
         ctx.pipeline().addAfter(ctx.name(), "h2-codec", codec).addAfter("h2-codec", "h2-mux", mux);
+        watchKeepAlive();
         widenConnectionWindow(h2);
         engine.http2Opened(ctx.channel());
         ctx.channel().config().setAutoRead(true);
@@ -188,6 +194,37 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
         if (engine.draining()) {
             ctx.channel().close(); // GOAWAY: this connection was accepted just before the drain began
+        }
+    }
+
+    /**
+     * From here the keep-alive timeout runs only while no stream is open, kept by a {@link LazyTimer} the codec's
+     * stream events arm and disarm. The selector's idle handler leaves the pipeline: it put a listener on every
+     * frame written, which costs more than the timer on a busy connection.
+     */
+    private void watchKeepAlive() {
+        long nanos = listener.keepAliveTimeout().toNanos();
+        keepAlive = new LazyTimer(ctx.executor(), () -> {
+            if (!closed && codec.connection().numActiveStreams() == 0) {
+                ctx.channel().close(); // the codec's close sends GOAWAY first
+            }
+        });
+        codec.connection().addListener(new io.netty.handler.codec.http2.Http2ConnectionAdapter() {
+            @Override
+            public void onStreamActive(io.netty.handler.codec.http2.Http2Stream stream) {
+                keepAlive.disarm();
+            }
+
+            @Override
+            public void onStreamClosed(io.netty.handler.codec.http2.Http2Stream stream) {
+                if (codec.connection().numActiveStreams() == 0) {
+                    keepAlive.arm(nanos);
+                }
+            }
+        });
+        keepAlive.arm(nanos);
+        if (ctx.pipeline().get("keepalive") != null) {
+            ctx.pipeline().remove("keepalive");
         }
     }
 

@@ -13,8 +13,12 @@ import java.util.Map;
  */
 final class UpstreamPool {
 
-    /** Idle connections kept per key per loop; more are closed on release. */
-    static final int MAX_IDLE_PER_KEY = 256;
+    /**
+     * Idle connections kept per key per loop; more are closed on release. As high as Envoy's default connection
+     * limit (1024), so that a burst of concurrent requests does not turn into connection churn once it ends; the
+     * idle timeout and the cluster's maxConnections are what bound them.
+     */
+    static final int MAX_IDLE_PER_KEY = 1024;
 
     private static final FastThreadLocal<UpstreamPool> POOLS = new FastThreadLocal<>() {
         @Override

@@ -321,6 +321,21 @@ class Http2EndToEndTest {
     }
 
     @Test
+    void aStreamOpenLongerThanTheKeepAliveTimeoutKeepsItsConnection() throws Exception {
+        try (EngineHarness quick = EngineHarness.start(Duration.ofMillis(300),
+                io.tidegate.kernel.config.GatewayConfig.Http2.DEFAULTS)) {
+            quick.publish(fragment());
+            try (H2Client c = H2Client.h2c(quick.port())) {
+                H2Client.Response slow = c.open().headers(H2Client.request("GET", "a.test", "/slow?ms=900"), true)
+                        .response();
+                assertThat(slow.status()).isEqualTo("200");
+                H2Client.Response next = c.open().headers(H2Client.request("GET", "a.test", "/next"), true).response();
+                assertThat(next.status()).as("the same connection serves on").isEqualTo("200");
+            }
+        }
+    }
+
+    @Test
     void withHttp2DisabledThePrefaceIsJustAMalformedHttp11Request() throws Exception {
         try (EngineHarness h1 = EngineHarness.start(Duration.ofSeconds(30),
                 io.tidegate.kernel.config.GatewayConfig.Http2.DISABLED)) {
