@@ -1,5 +1,6 @@
 package io.tidegate.plugins.istio;
 
+import io.tidegate.plugins.support.kubernetes.SourceSettings;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
@@ -31,7 +32,7 @@ import java.util.Set;
 record IstioSettings(Path kubeconfig, String context, List<String> namespaces, List<Path> manifests,
                      Map<String, String> gatewayLabels, Map<Integer, List<String>> listenerPorts,
                      Set<String> selfHosts, Duration debounce, Duration pollInterval, String apiVersion,
-                     boolean kubernetesServices, String gatewayNamespace) {
+                     boolean kubernetesServices, String gatewayNamespace) implements SourceSettings {
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "manifests", "gatewayLabels",
             "listenerPorts", "selfHosts", "debounce", "pollInterval", "apiVersion", "kubernetesServices", "gatewayNamespace"};

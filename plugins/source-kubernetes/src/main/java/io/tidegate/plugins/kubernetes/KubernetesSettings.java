@@ -1,5 +1,6 @@
 package io.tidegate.plugins.kubernetes;
 
+import io.tidegate.plugins.support.kubernetes.SourceSettings;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
@@ -36,7 +37,7 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
                           String publishAddress, String publishService, boolean leaderElection,
                           String leaseNamespace, String leaseName, Duration leaseDuration, Duration debounce,
                           boolean events, Duration pollInterval, boolean gatewayApi,
-                          boolean gatewayApiExperimental) {
+                          boolean gatewayApiExperimental) implements SourceSettings {
 
     static final String DEFAULT_CONTROLLER = "tidegate.io/ingress-controller";
     static final String DEFAULT_CLASS = "tidegate";
