@@ -7,7 +7,7 @@ import io.tidegate.plugins.support.kubernetes.ObjectTranslator;
 import io.tidegate.spi.model.Fragment;
 import java.util.List;
 
-/** The objects a source watches or reads, sorted into a {@link Snapshot} and translated by {@link IngressTranslator}. */
+/** The objects a source watches or reads, sorted into a {@link Snapshot}, translated by {@link IngressTranslator}. */
 final class IngressObjects implements ObjectTranslator<IngressTranslator.Translation> {
 
     private final IngressTranslator translator;

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.source.FragmentSink;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -41,33 +40,6 @@ class InformerSourceTest {
     private final BlockingQueue<Fragment> published = new LinkedBlockingQueue<>();
     private InformerSource<Fragment> source;
 
-    private record Settings(List<String> namespaces) implements SourceSettings {
-        @Override
-        public Path kubeconfig() {
-            return null;
-        }
-
-        @Override
-        public String context() {
-            return null;
-        }
-
-        @Override
-        public List<Path> manifests() {
-            return List.of();
-        }
-
-        @Override
-        public Duration debounce() {
-            return Duration.ofMillis(10);
-        }
-
-        @Override
-        public Duration pollInterval() {
-            return Duration.ofSeconds(2);
-        }
-    }
-
     @BeforeEach
     void objects() {
         client.services().inNamespace("shop").resource(new ServiceBuilder().withNewMetadata().withName("web")
@@ -92,8 +64,8 @@ class InformerSourceTest {
             return new Fragment(List.of(), List.of(), List.of(), List.of(), List.of());
         });
         source = new InformerSource<>(new SourceContext("test", "cluster", scheduler,
-                System.getLogger(InformerSourceTest.class.getName())), new Settings(namespaces), () -> client, false,
-                names, (c, informers) -> {
+                System.getLogger(InformerSourceTest.class.getName())), TestSettings.cluster(namespaces), () -> client,
+                false, names, (c, informers) -> {
                     for (String ns : InformerSource.scopes(namespaces)) {
                         informers.add(InformerSource.scope(c.services(), ns));
                         informers.add("ConfigMap", InformerSource.scope(c.configMaps(), ns));

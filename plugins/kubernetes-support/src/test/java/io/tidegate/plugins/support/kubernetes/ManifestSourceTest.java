@@ -43,40 +43,14 @@ class ManifestSourceTest {
         assertThat(unavailable).as("a file problem is a diagnostic, not an unavailable source").isEmpty();
     }
 
-    private record Settings(List<Path> manifests) implements SourceSettings {
-        @Override
-        public Path kubeconfig() {
-            return null;
-        }
-
-        @Override
-        public String context() {
-            return null;
-        }
-
-        @Override
-        public List<String> namespaces() {
-            return List.of();
-        }
-
-        @Override
-        public Duration debounce() {
-            return Duration.ZERO;
-        }
-
-        @Override
-        public Duration pollInterval() {
-            return Duration.ofMillis(100);
-        }
-    }
-
     private void start(Path... manifests) {
         ObjectTranslator<Fragment> names = ObjectTranslator.ofFragments(objects -> {
             translated.add(objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList());
             return new Fragment(List.of(), List.of(), List.of(), List.of(), List.of());
         });
         source = new ManifestSource<>(new SourceContext("test", "offline", scheduler,
-                System.getLogger(ManifestSourceTest.class.getName())), new Settings(List.of(manifests)), names, f -> { });
+                System.getLogger(ManifestSourceTest.class.getName())), TestSettings.offline(List.of(manifests)), names,
+                f -> { });
         source.start(new FragmentSink() {
             @Override
             public void unavailable(String reason) {
@@ -121,7 +95,8 @@ class ManifestSourceTest {
 
     @Test
     void aMissingRootIsNamedAndTheOthersServe(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("a.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\n");
+        Files.writeString(dir.resolve("a.yaml"),
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\n");
         Path missing = dir.resolve("missing");
         start(missing, dir);
         Fragment f = next(published);
