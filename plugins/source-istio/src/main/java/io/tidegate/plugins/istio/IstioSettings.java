@@ -1,5 +1,7 @@
 package io.tidegate.plugins.istio;
 
+import io.tidegate.plugins.support.kubernetes.CommonSettings;
+import io.tidegate.plugins.support.kubernetes.SourceSettings;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
@@ -31,7 +33,7 @@ import java.util.Set;
 record IstioSettings(Path kubeconfig, String context, List<String> namespaces, List<Path> manifests,
                      Map<String, String> gatewayLabels, Map<Integer, List<String>> listenerPorts,
                      Set<String> selfHosts, Duration debounce, Duration pollInterval, String apiVersion,
-                     boolean kubernetesServices, String gatewayNamespace) {
+                     boolean kubernetesServices, String gatewayNamespace) implements SourceSettings {
 
     static final String[] KEYS = {"kubeconfig", "context", "namespaces", "manifests", "gatewayLabels",
             "listenerPorts", "selfHosts", "debounce", "pollInterval", "apiVersion", "kubernetesServices", "gatewayNamespace"};
@@ -44,18 +46,10 @@ record IstioSettings(Path kubeconfig, String context, List<String> namespaces, L
 
     static IstioSettings parse(ConfigNode settings, PluginContext context) throws ConfigException {
         settings.requireOnlyKeys(KEYS);
-        Path kubeconfig = settings.find("kubeconfig").map(n -> context.resolvePath(n.asString())).orElse(null);
+        Path kubeconfig = CommonSettings.kubeconfig(settings, context);
         String kubeContext = settings.string("context", null);
         List<String> namespaces = settings.find("namespaces").map(ConfigNode::asStringList).orElse(List.of());
-        List<Path> manifests = settings.find("manifests").map(n -> {
-            if (!n.isList() || n.items().isEmpty()) {
-                throw n.error("expected: a non-empty list of directories or files");
-            }
-            return n.asStringList().stream().map(context::resolvePath).toList();
-        }).orElse(List.of());
-        if (!manifests.isEmpty() && (kubeconfig != null || kubeContext != null)) {
-            throw settings.get("manifests").error("manifests (offline mode) and kubeconfig/context are exclusive");
-        }
+        List<Path> manifests = CommonSettings.manifests(settings, context, kubeconfig, kubeContext);
         Map<String, String> labels = settings.find("gatewayLabels").map(ConfigNode::asStringMap)
                 .orElse(DEFAULT_LABELS);
         Map<Integer, List<String>> ports = new LinkedHashMap<>();
@@ -81,14 +75,8 @@ record IstioSettings(Path kubeconfig, String context, List<String> namespaces, L
             }
         }
         Set<String> self = settings.find("selfHosts").map(n -> Set.copyOf(n.asStringList())).orElse(DEFAULT_SELF);
-        Duration debounce = settings.duration("debounce", Duration.ofMillis(100));
-        if (debounce.isNegative() || debounce.compareTo(Duration.ofSeconds(10)) > 0) {
-            throw settings.get("debounce").error(debounce + " (expected: 0s to 10s)");
-        }
-        Duration poll = settings.duration("pollInterval", Duration.ofSeconds(2));
-        if (poll.compareTo(Duration.ofMillis(100)) < 0) {
-            throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
-        }
+        Duration debounce = CommonSettings.debounce(settings);
+        Duration poll = CommonSettings.pollInterval(settings);
         String version = settings.string("apiVersion", "v1");
         if (!Set.of("v1", "v1beta1", "v1alpha3").contains(version)) {
             throw settings.get("apiVersion").error("'" + version + "' (expected one of: v1, v1beta1, v1alpha3)");

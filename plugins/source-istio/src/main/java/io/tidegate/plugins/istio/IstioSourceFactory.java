@@ -2,10 +2,11 @@ package io.tidegate.plugins.istio;
 
 import static java.util.Objects.requireNonNull;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.tidegate.plugins.support.kubernetes.KubernetesClients;
+import io.tidegate.plugins.support.kubernetes.ManifestSource;
+import io.tidegate.plugins.support.kubernetes.ObjectTranslator;
+import io.tidegate.plugins.support.kubernetes.SourceContext;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.plugin.PluginContext;
@@ -57,24 +58,14 @@ public final class IstioSourceFactory implements ConfigSourceFactory {
                         throw new UncheckedIOException(e);
                     }
                 });
-        System.Logger log = context.logger("source-istio");
+        ObjectTranslator<Fragment> objects = ObjectTranslator.ofFragments(
+                all -> translator.translate(IstioTranslator.Snapshot.of(all, parsed.kubernetesServices())));
+        SourceContext source = new SourceContext(id(), name, context.scheduler(), context.logger("source-istio"));
         if (parsed.offline()) {
-            return new ManifestSource(name, parsed, context.scheduler(), log, translator, afterPublish);
+            return new ManifestSource<>(source, parsed, objects, afterPublish);
         }
-        Supplier<KubernetesClient> clients = testClient != null ? () -> testClient : () -> client(parsed);
-        return new ClusterSource(name, parsed, clients, testClient == null, context.scheduler(), log, translator,
-                afterPublish);
-    }
-
-    /**
-     * A client for the configured cluster. The HTTP client factory is given explicitly: fabric8's
-     * ServiceLoader lookup goes through the thread's context class loader, which is the kernel's.
-     */
-    static KubernetesClient client(IstioSettings settings) {
-        Config config = settings.kubeconfig() != null
-                ? Config.fromKubeconfig(settings.context(), settings.kubeconfig().toFile())
-                : Config.autoConfigure(settings.context());
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-                .build();
+        Supplier<KubernetesClient> clients = testClient != null ? () -> testClient
+                : () -> KubernetesClients.forCluster(parsed);
+        return new ClusterSource(source, parsed, clients, testClient == null, objects, afterPublish);
     }
 }

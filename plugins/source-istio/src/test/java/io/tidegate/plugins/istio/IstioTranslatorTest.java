@@ -2,6 +2,7 @@ package io.tidegate.plugins.istio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package io.tidegate.plugins.kubernetes;
 
+import io.tidegate.plugins.support.kubernetes.CommonSettings;
+import io.tidegate.plugins.support.kubernetes.SourceSettings;
 import io.tidegate.spi.config.ConfigException;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
@@ -36,7 +38,7 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
                           String publishAddress, String publishService, boolean leaderElection,
                           String leaseNamespace, String leaseName, Duration leaseDuration, Duration debounce,
                           boolean events, Duration pollInterval, boolean gatewayApi,
-                          boolean gatewayApiExperimental) {
+                          boolean gatewayApiExperimental) implements SourceSettings {
 
     static final String DEFAULT_CONTROLLER = "tidegate.io/ingress-controller";
     static final String DEFAULT_CLASS = "tidegate";
@@ -48,7 +50,7 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
 
     static KubernetesSettings parse(ConfigNode settings, PluginContext context) throws ConfigException {
         settings.requireOnlyKeys(KEYS);
-        Path kubeconfig = settings.find("kubeconfig").map(n -> context.resolvePath(n.asString())).orElse(null);
+        Path kubeconfig = CommonSettings.kubeconfig(settings, context);
         String kubeContext = settings.string("context", null);
         List<String> namespaces = settings.find("namespaces").map(ConfigNode::asStringList).orElse(List.of());
         for (int i = 0; i < namespaces.size(); i++) {
@@ -67,15 +69,7 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
                     + "' (expected: a domain-prefixed path such as tidegate.io/ingress-controller)");
         }
         boolean withoutClass = settings.bool("watchIngressWithoutClass", false);
-        List<Path> manifests = settings.find("manifests").map(n -> {
-            if (!n.isList() || n.items().isEmpty()) {
-                throw n.error("expected: a non-empty list of directories or files");
-            }
-            return n.asStringList().stream().map(context::resolvePath).toList();
-        }).orElse(List.of());
-        if (!manifests.isEmpty() && (kubeconfig != null || kubeContext != null)) {
-            throw settings.get("manifests").error("manifests (offline mode) and kubeconfig/context are exclusive");
-        }
+        List<Path> manifests = CommonSettings.manifests(settings, context, kubeconfig, kubeContext);
         String publishAddress = settings.string("publishAddress", null);
         String publishService = settings.string("publishService", null);
         if (publishService != null && !publishService.matches("[a-z0-9-]+/[a-z0-9.-]+")) {
@@ -94,15 +88,9 @@ record KubernetesSettings(Path kubeconfig, String context, List<String> namespac
         if (leaseDuration.compareTo(Duration.ofSeconds(1)) < 0) {
             throw settings.get("leaseDuration").error(leaseDuration + " (expected: at least 1s)");
         }
-        Duration debounce = settings.duration("debounce", Duration.ofMillis(100));
-        if (debounce.isNegative() || debounce.compareTo(Duration.ofSeconds(10)) > 0) {
-            throw settings.get("debounce").error(debounce + " (expected: 0s to 10s)");
-        }
+        Duration debounce = CommonSettings.debounce(settings);
         boolean events = settings.bool("events", true);
-        Duration poll = settings.duration("pollInterval", Duration.ofSeconds(2));
-        if (poll.compareTo(Duration.ofMillis(100)) < 0) {
-            throw settings.get("pollInterval").error(poll + " (expected: at least 100ms)");
-        }
+        Duration poll = CommonSettings.pollInterval(settings);
         boolean gatewayApi = settings.bool("gatewayApi", false);
         boolean experimental = settings.bool("gatewayApiExperimental", false);
         if (experimental && settings.find("gatewayApi").isPresent() && !gatewayApi) {

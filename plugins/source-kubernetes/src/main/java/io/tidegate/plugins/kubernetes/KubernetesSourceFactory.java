@@ -2,10 +2,10 @@ package io.tidegate.plugins.kubernetes;
 
 import static java.util.Objects.requireNonNull;
 
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.tidegate.plugins.support.kubernetes.KubernetesClients;
+import io.tidegate.plugins.support.kubernetes.ManifestSource;
+import io.tidegate.plugins.support.kubernetes.SourceContext;
 import io.tidegate.spi.config.ConfigNode;
 import io.tidegate.spi.plugin.PluginContext;
 import io.tidegate.spi.source.ConfigSource;
@@ -48,25 +48,13 @@ public final class KubernetesSourceFactory implements ConfigSourceFactory {
         KubernetesSettings parsed = KubernetesSettings.parse(settings, context);
         IngressTranslator translator = new IngressTranslator(name, parsed.ingressClass(), parsed.controllerName(),
                 parsed.watchIngressWithoutClass(), context.listeners());
-        System.Logger log = context.logger("source-kubernetes");
+        SourceContext source = new SourceContext(id(), name, context.scheduler(), context.logger("source-kubernetes"));
         if (parsed.offline()) {
-            return new ManifestSource(name, parsed, context.scheduler(), log, translator, afterPublish);
+            return new ManifestSource<>(source, parsed, new IngressObjects(translator), afterPublish);
         }
-        Supplier<KubernetesClient> clients = testClient != null ? () -> testClient : () -> client(parsed);
-        return new ClusterSource(name, parsed, clients, testClient == null, context.scheduler(), log, translator,
-                context.clock(), afterPublish);
-    }
-
-    /**
-     * A client for the configured cluster. The HTTP client factory is given explicitly: fabric8's
-     * ServiceLoader lookup goes through the thread's context class loader, which is the kernel's, not
-     * this plugin's.
-     */
-    static KubernetesClient client(KubernetesSettings settings) {
-        Config config = settings.kubeconfig() != null
-                ? Config.fromKubeconfig(settings.context(), settings.kubeconfig().toFile())
-                : Config.autoConfigure(settings.context());
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-                .build();
+        Supplier<KubernetesClient> clients = testClient != null ? () -> testClient
+                : () -> KubernetesClients.forCluster(parsed);
+        return new ClusterSource(source, parsed, clients, testClient == null, translator, context.clock(),
+                afterPublish);
     }
 }

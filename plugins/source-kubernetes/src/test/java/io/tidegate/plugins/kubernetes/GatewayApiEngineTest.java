@@ -11,6 +11,7 @@ import io.tidegate.kernel.testing.TestPki;
 import io.tidegate.kernel.testing.TestUpstream;
 import io.tidegate.kernel.testing.TlsClient;
 import io.tidegate.kernel.testing.TlsHarness;
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.ListenerProtocol;
 import java.util.HashSet;

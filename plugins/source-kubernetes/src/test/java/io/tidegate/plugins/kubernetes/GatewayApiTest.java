@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.Route;

@@ -2,6 +2,7 @@ package io.tidegate.plugins.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,7 @@ import io.tidegate.plugins.auth.ExtAuthFactory;
 import io.tidegate.plugins.ratelimit.ConcurrencyLimitFactory;
 import io.tidegate.plugins.ratelimit.IpAccessFactory;
 import io.tidegate.plugins.ratelimit.RateLimitFactory;
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import io.tidegate.spi.model.PolicyRef;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.policy.Policy;

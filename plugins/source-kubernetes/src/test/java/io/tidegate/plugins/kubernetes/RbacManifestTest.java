@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.tidegate.plugins.support.kubernetes.ManifestReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

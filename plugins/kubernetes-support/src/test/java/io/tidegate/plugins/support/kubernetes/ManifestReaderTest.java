@@ -1,4 +1,4 @@
-package io.tidegate.plugins.kubernetes;
+package io.tidegate.plugins.support.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,12 +42,43 @@ class ManifestReaderTest {
         assertThat(objects.get(0).getMetadata().getNamespace()).isEqualTo("default");
         assertThat(objects.get(1).getMetadata().getNamespace()).isEqualTo("shop");
         assertThat(objects.get(3).getMetadata().getNamespace()).as("cluster-scoped").isNull();
+    }
 
-        List<HasMetadata> others = new ArrayList<>();
-        Snapshot snapshot = Snapshot.of(objects, others);
-        assertThat(snapshot.services()).hasSize(1);
-        assertThat(snapshot.ingressClasses()).hasSize(1);
-        assertThat(others).extracting(HasMetadata::getKind).containsExactly("Deployment");
+    @Test
+    void clusterScopedKindsGetNoNamespaceCustomResourcesGetTheDefault() {
+        List<HasMetadata> objects = ManifestReader.parse("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop}
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata: {name: tidegate}
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRoleBinding
+                metadata: {name: tidegate}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: tidegate}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: tidegate}
+                spec: {controllerName: tidegate.io/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: web}
+                spec: {gatewayClassName: tidegate, listeners: []}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec: {hosts: [reviews]}
+                """);
+        assertThat(objects).extracting(HasMetadata::getKind).containsExactly("Namespace", "ClusterRole",
+                "ClusterRoleBinding", "GatewayClass", "Gateway", "VirtualService");
+        assertThat(objects).extracting(o -> o.getMetadata().getNamespace())
+                .containsExactly(null, null, null, null, "default", "default");
     }
 
     @Test

@@ -1,16 +1,16 @@
-package io.tidegate.plugins.istio;
+package io.tidegate.plugins.support.kubernetes;
 
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.tidegate.plugins.support.DirectoryWatcher;
 import io.tidegate.spi.model.Diagnostic;
-import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.source.ConfigSource;
 import io.tidegate.spi.source.FragmentSink;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,24 +22,24 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Offline mode ({@code manifests: [dirs]}): the same objects read from files, watched (file events
- * plus a rescan every {@code pollInterval}), and the same translation. A file that cannot be read
- * keeps its last good objects and is reported with its name.
+ * Offline mode ({@code manifests: [dirs]}): the objects read from files ({@link ManifestReader}), watched
+ * (file events plus a rescan every {@code pollInterval}), and translated as a whole. A file that cannot
+ * be read keeps its last good objects and is reported with its name; an unchanged rescan publishes
+ * nothing.
+ *
+ * @param <T> what the plugin's translator returns
  */
-final class ManifestSource implements ConfigSource {
+public final class ManifestSource<T> implements ConfigSource {
 
-    private final String name;
-    private final IstioSettings settings;
-    private final ScheduledExecutorService scheduler;
-    private final System.Logger log;
-    private final IstioTranslator translator;
-    private final Consumer<Fragment> afterReload;
+    private final SourceContext source;
+    private final SourceSettings settings;
+    private final ObjectTranslator<T> translator;
+    private final Consumer<T> afterReload;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Map<Path, List<HasMetadata>> lastGood = new HashMap<>();
     /** The text each file had when it was last parsed: an unchanged file is not parsed again. */
@@ -48,16 +48,17 @@ final class ManifestSource implements ConfigSource {
     private final Object lock = new Object();
 
     private volatile boolean closed;
-    private Publisher publisher;
+    private FragmentPublisher<T> publisher;
     private DirectoryWatcher watcher;
     private Future<?> poll;
 
-    ManifestSource(String name, IstioSettings settings, ScheduledExecutorService scheduler, System.Logger log,
-                   IstioTranslator translator, Consumer<Fragment> afterReload) {
-        this.name = requireNonNull(name, "name");
+    /**
+     * @param afterReload told each translation published (tests await reloads with it)
+     */
+    public ManifestSource(SourceContext source, SourceSettings settings, ObjectTranslator<T> translator,
+                          Consumer<T> afterReload) {
+        this.source = requireNonNull(source, "source");
         this.settings = requireNonNull(settings, "settings");
-        this.scheduler = requireNonNull(scheduler, "scheduler");
-        this.log = requireNonNull(log, "log");
         this.translator = requireNonNull(translator, "translator");
         this.afterReload = requireNonNull(afterReload, "afterReload");
     }
@@ -65,23 +66,23 @@ final class ManifestSource implements ConfigSource {
     @Override
     public synchronized void start(FragmentSink sink) {
         if (publisher != null) {
-            throw new IllegalStateException("istio source " + name + " already started");
+            throw new IllegalStateException(source.label() + " already started");
         }
-        publisher = new Publisher(name, translator, sink, log, settings.kubernetesServices());
+        publisher = new FragmentPublisher<>(source, translator, sink);
         Set<Path> dirs = new LinkedHashSet<>();
         for (Path p : settings.manifests()) {
             dirs.add(Files.isDirectory(p) || p.getParent() == null ? p : p.getParent());
         }
         try {
-            watcher = new DirectoryWatcher("tidegate-source-istio-" + name, List.copyOf(dirs), this::changed,
-                    log);
+            watcher = new DirectoryWatcher("tidegate-source-" + source.kind() + "-" + source.name(),
+                    List.copyOf(dirs), this::changed, source.log());
             watcher.start();
         } catch (IOException e) {
-            log.log(Level.WARNING, "istio source " + name + ": no watch service (" + e + "); polling only");
+            source.log().log(Level.WARNING, source.label() + ": no watch service (" + e + "); polling only");
         }
-        scheduler.execute(this::reload);
+        source.scheduler().execute(this::reload);
         long every = settings.pollInterval().toNanos();
-        poll = scheduler.scheduleWithFixedDelay(this::reload, every, every, TimeUnit.NANOSECONDS);
+        poll = source.scheduler().scheduleWithFixedDelay(this::reload, every, every, TimeUnit.NANOSECONDS);
     }
 
     private void changed() {
@@ -89,7 +90,7 @@ final class ManifestSource implements ConfigSource {
             return;
         }
         try {
-            scheduler.schedule(() -> {
+            source.scheduler().schedule(() -> {
                 pending.set(false);
                 reload();
             }, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
@@ -109,48 +110,17 @@ final class ManifestSource implements ConfigSource {
                 Set<Path> seen = new LinkedHashSet<>();
                 boolean changed = !published;
                 for (Path root : settings.manifests()) {
-                    List<Path> files;
-                    try {
-                        files = ManifestReader.list(root);
-                    } catch (NoSuchFileException e) {
-                        problems.add(Diagnostic.error(Provenance.of(name, root.toString()), "manifests",
-                                "does not exist"));
-                        continue;
-                    }
-                    for (Path file : files) {
-                        if (!seen.add(file)) {
-                            continue;
-                        }
-                        try {
-                            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
-                            if (text.equals(lastText.get(file))) {
-                                objects.addAll(lastGood.get(file)); // the rescan's common case: nothing to parse
-                                continue;
-                            }
-                            changed = true;
-                            List<HasMetadata> read = ManifestReader.parse(text);
-                            lastGood.put(file, read);
-                            lastText.put(file, text);
-                            objects.addAll(read);
-                        } catch (IOException | IllegalArgumentException e) {
-                            changed = true;
-                            lastText.remove(file);
-                            List<HasMetadata> old = lastGood.getOrDefault(file, List.of());
-                            objects.addAll(old);
-                            problems.add(Diagnostic.error(Provenance.of(name, file.toString()), "",
-                                    e.getMessage() + (old.isEmpty() ? "" : "; its last good objects stay live")));
-                        }
-                    }
+                    changed |= read(root, objects, problems, seen);
                 }
                 changed |= lastGood.keySet().retainAll(seen) | lastText.keySet().retainAll(seen) || !problems.isEmpty();
                 if (!changed) {
-                    return; // every file as last read: translating every object again each rescan is pure cost
+                    return; // every file as last read: translating 10,000 objects again every rescan is pure cost
                 }
-                Fragment t = publisher.publish(objects, problems);
+                T t = publisher.publish(objects, problems);
                 published = true;
                 afterReload.accept(t);
             } catch (IOException | RuntimeException e) {
-                log.log(Level.ERROR, "istio source " + name + ": reload failed", e);
+                source.log().log(Level.ERROR, source.label() + ": reload failed", e);
                 publisher.unavailable("reading manifests failed: " + e);
             } finally {
                 if (watcher != null) {
@@ -158,6 +128,45 @@ final class ManifestSource implements ConfigSource {
                 }
             }
         }
+    }
+
+    /** Adds the objects of the files {@code root} stands for; whether any file changed since last read. */
+    private boolean read(Path root, List<HasMetadata> objects, List<Diagnostic> problems, Set<Path> seen)
+            throws IOException {
+        List<Path> files;
+        try {
+            files = ManifestReader.list(root);
+        } catch (NoSuchFileException e) {
+            problems.add(Diagnostic.error(Provenance.of(source.name(), root.toString()), "manifests",
+                    "does not exist"));
+            return false;
+        }
+        boolean changed = false;
+        for (Path file : files) {
+            if (!seen.add(file)) {
+                continue;
+            }
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                if (text.equals(lastText.get(file))) {
+                    objects.addAll(lastGood.get(file)); // the rescan's common case: nothing to parse
+                    continue;
+                }
+                changed = true;
+                List<HasMetadata> read = ManifestReader.parse(text);
+                lastGood.put(file, read);
+                lastText.put(file, text);
+                objects.addAll(read);
+            } catch (IOException | IllegalArgumentException e) {
+                changed = true;
+                lastText.remove(file);
+                List<HasMetadata> old = lastGood.getOrDefault(file, List.of());
+                objects.addAll(old);
+                problems.add(Diagnostic.error(Provenance.of(source.name(), file.toString()), "",
+                        e.getMessage() + (old.isEmpty() ? "" : "; its last good objects stay live")));
+            }
+        }
+        return changed;
     }
 
     @Override

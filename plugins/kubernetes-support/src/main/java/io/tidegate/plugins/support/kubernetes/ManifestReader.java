@@ -1,8 +1,10 @@
-package io.tidegate.plugins.kubernetes;
+package io.tidegate.plugins.support.kubernetes;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +21,16 @@ import java.util.Locale;
  * {@code *.yaml}, {@code *.yml} and {@code *.json} directly inside it (not recursive, as without
  * {@code -R}), in file-name order; a file holds one or more {@code ---}-separated documents, each an
  * object or a {@code List}. Hidden files (editor swap files, ConfigMap {@code ..data}) are skipped.
+ * A namespaced object without a namespace is in {@code default}, as with {@code kubectl apply} without
+ * {@code -n}.
  */
-final class ManifestReader {
+public final class ManifestReader {
 
     private ManifestReader() {
     }
 
     /** The files {@code root} stands for. */
-    static List<Path> list(Path root) throws IOException {
+    public static List<Path> list(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
             if (!Files.exists(root)) {
                 throw new java.nio.file.NoSuchFileException(root.toString());
@@ -49,7 +53,7 @@ final class ManifestReader {
     }
 
     /** The objects of one file. */
-    static List<HasMetadata> read(Path file) throws IOException {
+    public static List<HasMetadata> read(Path file) throws IOException {
         return parse(Files.readString(file, StandardCharsets.UTF_8));
     }
 
@@ -58,7 +62,7 @@ final class ManifestReader {
      *
      * @throws IllegalArgumentException naming the document that cannot be read
      */
-    static List<HasMetadata> parse(String text) {
+    public static List<HasMetadata> parse(String text) {
         List<HasMetadata> out = new ArrayList<>();
         List<String> documents = split(text);
         for (int i = 0; i < documents.size(); i++) {
@@ -100,12 +104,12 @@ final class ManifestReader {
         }
     }
 
+    /**
+     * fabric8 marks the namespaced kinds it models; a kind it does not model (an Istio or other custom
+     * resource, read as a generic one) is taken as namespaced, as nearly all custom resources are.
+     */
     private static boolean namespaced(HasMetadata o) {
-        return !(o instanceof io.fabric8.kubernetes.api.model.networking.v1.IngressClass
-                || o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass
-                || o instanceof io.fabric8.kubernetes.api.model.Namespace
-                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole
-                || o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding);
+        return o instanceof Namespaced || o instanceof GenericKubernetesResource;
     }
 
     private static List<String> split(String text) {
