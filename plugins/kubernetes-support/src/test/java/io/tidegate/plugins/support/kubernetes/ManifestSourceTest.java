@@ -78,7 +78,7 @@ class ManifestSourceTest {
         assertThat(next(translated)).containsExactly("Service/a");
         assertThat(next(published).diagnostics()).isEmpty();
 
-        Files.writeString(file, "apiVersion: v1\nkind: Service\nmetadata: {name: [broken\n");
+        writeWhileRunning(file, "apiVersion: v1\nkind: Service\nmetadata: {name: [broken\n");
         Fragment broken = next(published);
         assertThat(broken.diagnostics()).singleElement().satisfies(d -> {
             assertThat(d.severity()).isEqualTo(Diagnostic.Severity.ERROR);
@@ -88,7 +88,7 @@ class ManifestSourceTest {
         assertThat(translated).contains(List.of("Service/a"));
 
         translated.clear();
-        Files.writeString(file, "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
+        writeWhileRunning(file, "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
         assertThat(next(published).diagnostics()).isEmpty();
         assertThat(translated).contains(List.of("Service/b"));
     }
@@ -111,7 +111,18 @@ class ManifestSourceTest {
         start(dir);
         assertThat(next(translated)).containsExactly("Service/a");
         // A later edit is the next translation: the rescans between (every 100ms) found nothing new.
-        Files.writeString(dir.resolve("b.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
+        writeWhileRunning(dir.resolve("b.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
         assertThat(next(translated)).containsExactly("Service/a", "Service/b");
+    }
+
+    /**
+     * Replaces or creates {@code file} in one step (a move from a file outside the watched roots): a rescan
+     * running meanwhile sees the old content or the new, never a half-written file.
+     */
+    private static void writeWhileRunning(Path file, String content) throws java.io.IOException {
+        Path staged = Files.createTempFile(file.getParent().getParent(), "manifest", ".tmp"); // same file system
+        Files.writeString(staged, content);
+        Files.move(staged, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }
