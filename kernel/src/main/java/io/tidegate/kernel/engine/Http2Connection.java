@@ -217,12 +217,16 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
             @Override
             public void onStreamClosed(io.netty.handler.codec.http2.Http2Stream stream) {
-                if (codec.connection().numActiveStreams() == 0) {
+                // Not once the connection is gone: its close closes the open streams, and a timer armed then
+                // would keep the whole connection in memory until it ran.
+                if (!closed && nanos > 0 && codec.connection().numActiveStreams() == 0) {
                     keepAlive.arm(nanos);
                 }
             }
         });
-        keepAlive.arm(nanos);
+        if (nanos > 0) {
+            keepAlive.arm(nanos);
+        }
         if (ctx.pipeline().get("keepalive") != null) {
             ctx.pipeline().remove("keepalive");
         }

@@ -37,19 +37,30 @@ final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
             headPromise = null;
             if (msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
                 last.release();
-                ChannelPromise both = ctx.newPromise();
-                both.addListener(new PromiseNotifier<>(hp, promise));
-                ctx.write(full(h), both);
+                ctx.write(full(h), combined(ctx, hp, promise));
                 return;
             }
             ctx.write(h, hp);
         }
-        if (msg instanceof HttpMessage m && !(msg instanceof FullHttpMessage) && !promise.isVoid()) {
+        if (msg instanceof HttpMessage m && !(msg instanceof FullHttpMessage)) { // void promises too: the proxy's
             head = m;
             headPromise = promise;
             return;
         }
         ctx.write(msg, promise);
+    }
+
+    /** One promise for the head's and the end's writes; a void one stands for nobody waiting. */
+    private static ChannelPromise combined(ChannelHandlerContext ctx, ChannelPromise head, ChannelPromise end) {
+        if (head.isVoid()) {
+            return end;
+        }
+        if (end.isVoid()) {
+            return head;
+        }
+        ChannelPromise both = ctx.newPromise();
+        both.addListener(new PromiseNotifier<>(head, end));
+        return both;
     }
 
     @Override
@@ -67,7 +78,9 @@ final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         if (head != null) {
-            headPromise.tryFailure(new IllegalStateException("stream closed before the message head was sent"));
+            if (!headPromise.isVoid()) {
+                headPromise.tryFailure(new IllegalStateException("stream closed before the message head was sent"));
+            }
             head = null;
         }
     }

@@ -121,8 +121,11 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelHeadTimer();
-        super.channelInactive(ctx);
+        try {
+            super.channelInactive(ctx); // decodes what is left, which may arm the head timer again
+        } finally {
+            cancelHeadTimer();
+        }
     }
 
     @Override

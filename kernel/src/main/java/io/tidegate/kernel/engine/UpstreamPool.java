@@ -14,9 +14,9 @@ import java.util.Map;
 final class UpstreamPool {
 
     /**
-     * Idle connections kept per key per loop; more are closed on release. As high as Envoy's default connection
-     * limit (1024), so that a burst of concurrent requests does not turn into connection churn once it ends; the
-     * idle timeout and the cluster's maxConnections are what bound them.
+     * Idle connections kept per key (cluster and endpoint) per loop; more are closed on release. High, so that the
+     * connections of a burst of concurrent requests stay for reuse instead of being closed and opened again; the
+     * cluster's idle timeout closes them, and its maxConnections bounds them where set.
      */
     static final int MAX_IDLE_PER_KEY = 1024;
 

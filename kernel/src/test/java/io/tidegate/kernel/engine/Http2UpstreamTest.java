@@ -118,6 +118,7 @@ class Http2UpstreamTest {
         assertThat(seen.header(":path")).isEqualTo("/headers");
         // A GET that ended with its head leaves as one HEADERS frame with END_STREAM, as every h2 client sends it.
         assertThat(seen.ended()).isTrue();
+        assertThat(seen.dataFrames()).as("no empty DATA frame after the HEADERS").isZero();
         assertThat(seen.body()).isEmpty();
     }
 

@@ -49,13 +49,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /refuse-once}: {@code RST_STREAM(REFUSED_STREAM)} the first time, then as any other path;</li>
  *   <li>anything else: once the request ends, 200 with the request headers as {@code name: value} lines.</li>
  * </ul>
- * It records every stream ({@link #nextStream()}): its headers, body, trailers, whether it ended or was reset.
+ * It records every stream ({@link #nextStream()}): its headers, body, trailers, whether it ended or was reset, and
+ * how many DATA frames it carried.
  */
 public final class TestH2Upstream implements AutoCloseable {
 
     /** One request stream as the server saw it. */
     public record Seen(Map<String, String> headers, String body, Map<String, String> trailers, boolean ended,
-                       long resetCode) {
+                       long resetCode, int dataFrames) {
         public String header(String name) {
             return headers.get(name);
         }
@@ -159,6 +160,7 @@ public final class TestH2Upstream implements AutoCloseable {
         private final StringBuilder body = new StringBuilder();
         private boolean gotHeaders;
         private boolean recorded;
+        private int dataFrames;
         private String path = "";
 
         @Override
@@ -177,6 +179,7 @@ public final class TestH2Upstream implements AutoCloseable {
                         onEnd(ctx);
                     }
                 } else if (msg instanceof Http2DataFrame d) {
+                    dataFrames++;
                     body.append(d.content().toString(StandardCharsets.UTF_8));
                     if (path.equals("/echo") && d.content().isReadable()) {
                         ctx.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(), false));
@@ -239,7 +242,8 @@ public final class TestH2Upstream implements AutoCloseable {
         private void record(boolean ended, long reset) {
             if (!recorded) {
                 recorded = true;
-                seen.add(new Seen(Map.copyOf(headers), body.toString(), Map.copyOf(trailers), ended, reset));
+                seen.add(new Seen(Map.copyOf(headers), body.toString(), Map.copyOf(trailers), ended, reset,
+                        dataFrames));
             }
         }
 
