@@ -64,7 +64,7 @@ final class FileLoader {
         Set<Path> stale = new LinkedHashSet<>();
         for (Path root : roots) {
             try {
-                List<Path> listed = FileScanner.list(root);
+                List<Path> listed = io.tidegate.plugins.support.ConfigFiles.list(root, List.of(".yaml", ".yml"));
                 lastListing.put(root, listed);
                 files.addAll(listed);
             } catch (IOException e) {

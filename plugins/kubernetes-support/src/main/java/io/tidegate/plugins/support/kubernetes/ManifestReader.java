@@ -8,13 +8,10 @@ import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads manifests as {@code kubectl apply -f} takes them: a file is itself; a directory is every
@@ -29,27 +26,9 @@ public final class ManifestReader {
     private ManifestReader() {
     }
 
-    /** The files {@code root} stands for. */
+    /** The files {@code root} stands for: itself, or the YAML and JSON files directly in the directory. */
     public static List<Path> list(Path root) throws IOException {
-        if (!Files.isDirectory(root)) {
-            if (!Files.exists(root)) {
-                throw new java.nio.file.NoSuchFileException(root.toString());
-            }
-            return List.of(root);
-        }
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                if (!name.startsWith(".") && (lower.endsWith(".yaml") || lower.endsWith(".yml")
-                        || lower.endsWith(".json")) && Files.isRegularFile(entry)) {
-                    files.add(entry);
-                }
-            }
-        }
-        files.sort(Comparator.comparing(p -> p.getFileName().toString()));
-        return files;
+        return io.tidegate.plugins.support.ConfigFiles.list(root, List.of(".yaml", ".yml", ".json"));
     }
 
     /** The objects of one file. */
