@@ -275,8 +275,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 ex.flag = "DPE";
             } else if (ex == null && connection != null) {
                 // Refused before it became a request (a missing pseudo-header): still one access log line.
-                engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(), "-", "-",
-                        "-", 0, 0, 0, null, 0, null, null, "DPE", h2.getMessage(), AccessLog.HTTP_2));
+                ExchangeLog.malformedStream(engine, connection, h2.getMessage());
             }
             closing = true;
             ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
@@ -403,16 +402,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         Responses.markClose(response);
         stampServer(response.headers());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        engine.metrics().requestEnded(null, null, response.status().code(), 0);
-        engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(),
-                request.method().name(), host == null ? "-" : host, truncate(request.uri()),
-                response.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
-                rejection.flag(), null, protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0))));
-    }
-
-    private static String truncate(String s) {
-        return s.length() > 256 ? s.substring(0, 256) + "..." : s;
+        ExchangeLog.rejected(engine, connection, request, response.status().code(),
+                response.content().readableBytes(), rejection.flag(),
+                protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0)));
     }
 
     // ---- policies -----------------------------------------------------------------------------------
@@ -1347,29 +1339,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.mirrors != null) {
             e.mirrors.mainEnded();
         }
-        if (e.breakerRequest) {
-            e.cluster.breaker().requestEnded();
-        }
-        if (e.cluster != null && e.endpointIndex >= 0) {
-            recordOutcome(e);
-        }
-        if (e.retryInFlight) {
-            e.cluster.retryEnded();
-        }
-        e.policyCompletions.ended(e.head); // before the request stops counting as active, and before the next one
-        long duration = System.nanoTime() - e.startNanos;
-        String routeName = e.route == null ? null : e.route.name();
-        engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
-        RequestHead h = e.head;
-        String protocol = protocol(e.clientHttp10);
-        ExchangeTracing.end(engine.tracer(), e, connection, protocol);
-        if (engine.accessLog().enabled()) {
-            engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(),
-                    h.authority(), truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes,
-                    e.upstreamAddress(), duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol,
-                    AccessLog.Extras.of(e.trace == null ? null : e.trace.traceIdHex(), e.userAgent, e.forwardedFor,
-                            e.upstreamServiceMillis)));
-        }
+        ExchangeLog.ended(engine, e, connection, protocol(e.clientHttp10));
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).
@@ -1383,32 +1353,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private String protocol(boolean http10) {
-        return stream != null ? AccessLog.HTTP_2 : http10 ? AccessLog.HTTP_1_0 : AccessLog.HTTP_1_1;
-    }
-
-    /** The access log's flags: Envoy's {@code URX} joins a gateway error that retries could not mend. */
-    private static String logFlag(Exchange e) {
-        return e.retries > 0 && e.flag != null && isGatewayError(e.flag) ? e.flag + ",URX" : e.flag;
-    }
-
-    private static boolean isGatewayError(String flag) {
-        return "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag)
-                || "DF".equals(flag);
-    }
-
-    /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */
-    private void recordOutcome(Exchange e) {
-        String flag = e.flag;
-        if ("DC".equals(flag) || "UO".equals(flag)) { // UO: the gateway's own 503, the endpoint was never asked
-            e.cluster.onRequestEnd(e.endpointIndex, 0, false); // the client left: says nothing of the upstream
-            return;
-        }
-        boolean gatewayError = isGatewayError(flag);
-        if (e.cluster.onRequestEnd(e.endpointIndex, gatewayError ? 0 : e.status, gatewayError)) {
-            engine.metrics().outlierEjected(e.cluster.name());
-            LOG.log(System.Logger.Level.WARNING, "outlier detection ejected " + e.cluster.endpoint(e.endpointIndex)
-                    .address() + " of cluster " + e.cluster.name());
-        }
+        return ExchangeLog.protocol(stream != null, http10);
     }
 
     private void drainBacklog() {
