@@ -400,7 +400,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         FullHttpResponse response = GrpcLocalReplies.adapt(request,
                 Responses.error(ctx.alloc(), rejection.status(), rejection.message()), rejection.flag());
         Responses.markClose(response);
-        stampServer(response.headers());
+        ResponseHeads.stampServer(engine, response.headers());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         ExchangeLog.rejected(engine, connection, request, response.status().code(),
                 response.content().readableBytes(), rejection.flag(),
@@ -468,10 +468,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private void abortOrAct(Exchange e, FaultPolicy fault) {
         if (fault.abortStatus() != null && Faults.happens(fault.abortPercent())) {
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(fault.abortStatus()),
-                    "fault filter abort\n");
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, "FI");
+            respondLocal(e, LocalReplies.faultAbort(ctx.alloc(), e, fault), "FI");
             return;
         }
         act(e);
@@ -482,11 +479,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (decision instanceof Decision.Deny deny) {
             LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": denied " + deny.status() + ": "
                     + deny.reason());
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(deny.status()),
-                    deny.body().isEmpty() ? "" : deny.body().endsWith("\n") ? deny.body() : deny.body() + "\n");
-            for (HeaderValue h : deny.headers()) {
-                response.headers().add(h.name(), h.value());
-            }
+            FullHttpResponse response = LocalReplies.denied(ctx.alloc(), deny);
             e.reason = deny.reason();
             respondLocal(e, response, "PD");
             return false;
@@ -525,21 +518,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (action instanceof RouteAction.Forward) {
             forward(e);
         } else if (action instanceof RouteAction.Redirect redirect) {
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(redirect.status()), Unpooled.EMPTY_BUFFER);
-            response.headers().set(HttpHeaderNames.LOCATION, Redirects.location(redirect, e.head, e.route))
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, null);
+            respondLocal(e, LocalReplies.redirect(e, redirect), null);
         } else {
-            RouteAction.DirectResponse direct = (RouteAction.DirectResponse) action;
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(direct.status()),
-                    direct.body());
-            for (HeaderValue h : direct.headers()) {
-                response.headers().set(h.name(), h.value());
-            }
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, null);
+            respondLocal(e, LocalReplies.direct(ctx.alloc(), e, (RouteAction.DirectResponse) action), null);
         }
     }
 
@@ -1064,36 +1045,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.cancelTryTimer();
         e.status = code;
         e.responseStarted = true;
-        e.upstreamReusable = HttpUtil.isKeepAlive(response);
-        HttpHeaders headers = response.headers();
-        HopByHop.strip(headers);
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        boolean bodyless = e.headRequest || code == 204 || code == 304;
-        if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (e.clientHttp10) {
-                headers.remove(HttpHeaderNames.TRANSFER_ENCODING); // HTTP/1.0 has no chunking: end by close
-                e.closeConnection = true;
-            } else if (!HttpUtil.isTransferEncodingChunked(response)) {
-                HttpUtil.setTransferEncodingChunked(response, true); // re-frame a close-delimited body
-            }
-        }
-        applyResponseEdits(e, headers, e.destination);
-        e.upstreamServiceMillis = (System.nanoTime() - e.attemptStartNanos) / 1_000_000;
-        String upstreamTime = engine.upstreamTimeHeader();
-        if (upstreamTime != null) {
-            headers.set(upstreamTime, Long.toString(e.upstreamServiceMillis));
-        }
-        stampServer(headers);
-        setConnectionHeader(e, headers);
+        ResponseHeads.fromUpstream(engine, e, response, closing);
         ctx.write(response);
-    }
-
-    /** {@code engine.serverHeader}, when set, on every response: the upstream's own is replaced. */
-    private void stampServer(HttpHeaders headers) {
-        String server = engine.serverHeader();
-        if (server != null) {
-            headers.set(HttpHeaderNames.SERVER, server);
-        }
     }
 
     /**
@@ -1108,12 +1061,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.upstreamReusable = false; // the connection now belongs to the tunnel
         e.cancelTryTimer();
         timers.requestTimeoutOff();
-        FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
-                Unpooled.EMPTY_BUFFER);
-        head.headers().set(response.headers());
-        HopByHop.strip(head.headers());
-        head.headers().set(HttpHeaderNames.UPGRADE, e.upgrade).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        applyResponseEdits(e, head.headers(), e.destination);
+        FullHttpResponse head = ResponseHeads.switchingProtocols(e, response);
         ReferenceCountUtil.release(response);
         ctx.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || ex != e || e.finished) {
@@ -1230,31 +1178,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     // ---- responses and completion ----------------------------------------------------------------
 
-    private void applyResponseEdits(Exchange e, HttpHeaders headers, int destination) {
-        HeaderEditor.apply(e.route.responseHeaders(), headers);
-        if (destination >= 0) {
-            HeaderEditor.apply(e.route.destination(destination).responseHeaders(), headers);
-        }
-        HeaderEditor.apply(e.policyResponseEdits, headers);
-        if (e.affinityCookie != null) {
-            headers.add(HttpHeaderNames.SET_COOKIE, e.affinityCookie);
-        }
-        if (e.corsOrigin != null) {
-            CorsResponses.decorate(e.route.cors(), e.corsOrigin, headers);
-        }
-    }
-
-    private void setConnectionHeader(Exchange e, HttpHeaders headers) {
-        if (engine.draining()) {
-            e.closeConnection = true; // shutting down: finish this exchange, then let the client reconnect elsewhere
-        }
-        if (e.closeConnection || !e.clientKeepAlive || closing) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (e.clientHttp10) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-    }
-
     /** An error the gateway answers itself; mid-response it can only cut the connection. */
     private void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
         if (e.responseStarted) {
@@ -1276,8 +1199,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.closeConnection = true; // the unread body would be taken for the next request
         }
         e.bytesSent = response.content().readableBytes();
-        stampServer(response.headers());
-        setConnectionHeader(e, response.headers());
+        ResponseHeads.stampServer(engine, response.headers());
+        ResponseHeads.setConnection(engine, e, response.headers(), closing);
         boolean close = e.closeConnection || !e.clientKeepAlive;
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
     }
