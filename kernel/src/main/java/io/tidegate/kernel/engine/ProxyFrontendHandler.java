@@ -61,7 +61,7 @@ import java.util.concurrent.TimeUnit;
  * of a read already done, so the backlog is bounded by one read.
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
-        ConnectionWaiter.Owner, ClientTimers.Owner {
+        ConnectionWaiter.Owner, ClientTimers.Owner, ExchangeControl {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
     /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
@@ -390,7 +390,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         timers.exchangeStarted(e.route.requestTimeoutNanos(), e.route.idleTimeoutNanos());
-        runPolicies(e, 0);
+        PolicyStages.run(ctx, this, e, 0);
     }
 
     /** Answers a request that failed validation and closes: the rest of the stream cannot be trusted. */
@@ -407,113 +407,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0)));
     }
 
-    // ---- policies -----------------------------------------------------------------------------------
-
-    private void runPolicies(Exchange e, int from) {
-        Policy[] policies = e.route.policies();
-        for (int i = from; i < policies.length; i++) {
-            CompletionStage<Decision> stage;
-            try {
-                stage = policies[i].evaluate(e.head);
-            } catch (RuntimeException failure) {
-                policyFailed(e, failure);
-                return;
-            }
-            if (stage instanceof CompletableFuture<Decision> done && done.isDone()
-                    && !done.isCompletedExceptionally()) {
-                if (!applyDecision(e, done.join())) {
-                    return;
-                }
-                e.policyCompletions.allowed(policies, i, e.head);
-                continue;
-            }
-            int index = i;
-            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
-                if (ex != e || e.finished) {
-                    if (decision instanceof Decision.Allow) {
-                        e.policyCompletions.allowed(policies, index, e.head); // the client went away meanwhile
-                    }
-                    return;
-                }
-                if (failure != null) {
-                    policyFailed(e, failure);
-                } else if (applyDecision(e, decision)) {
-                    e.policyCompletions.allowed(policies, index, e.head);
-                    runPolicies(e, index + 1);
-                }
-            }));
-            return;
-        }
-        injectFaults(e);
-    }
-
-    /** The route's fault injection (Envoy's and Istio's order: delay, then abort), then its action. */
-    private void injectFaults(Exchange e) {
-        FaultPolicy fault = e.route.fault();
-        if (fault == null) {
-            act(e);
-            return;
-        }
-        if (fault.delay() != null && Faults.happens(fault.delayPercent())) {
-            e.flag = "DI";
-            ctx.executor().schedule(() -> {
-                if (ex == e && !e.finished) {
-                    abortOrAct(e, fault);
-                }
-            }, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
-            return;
-        }
-        abortOrAct(e, fault);
-    }
-
-    private void abortOrAct(Exchange e, FaultPolicy fault) {
-        if (fault.abortStatus() != null && Faults.happens(fault.abortPercent())) {
-            respondLocal(e, LocalReplies.faultAbort(ctx.alloc(), e, fault), "FI");
-            return;
-        }
-        act(e);
-    }
-
-    /** Returns whether the request may go on. */
-    private boolean applyDecision(Exchange e, Decision decision) {
-        if (decision instanceof Decision.Deny deny) {
-            LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": denied " + deny.status() + ": "
-                    + deny.reason());
-            FullHttpResponse response = LocalReplies.denied(ctx.alloc(), deny);
-            e.reason = deny.reason();
-            respondLocal(e, response, "PD");
-            return false;
-        }
-        Decision.Allow allow = (Decision.Allow) decision;
-        e.policyRequestEdits = merge(e.policyRequestEdits, allow.requestHeaders());
-        e.policyResponseEdits = merge(e.policyResponseEdits, allow.responseHeaders());
-        return true;
-    }
-
-    private void policyFailed(Exchange e, Throwable failure) {
-        LOG.log(System.Logger.Level.WARNING, "policy failed on route " + e.route.name() + "; answering 500", failure);
-        respondError(e, HttpResponseStatus.INTERNAL_SERVER_ERROR, "policy evaluation failed", "PF");
-    }
-
-    private static HeaderEdits merge(HeaderEdits a, HeaderEdits b) {
-        if (b.isEmpty()) {
-            return a;
-        }
-        if (a.isEmpty()) {
-            return b;
-        }
-        List<HeaderValue> set = new ArrayList<>(a.set());
-        set.addAll(b.set());
-        List<HeaderValue> add = new ArrayList<>(a.add());
-        add.addAll(b.add());
-        List<String> remove = new ArrayList<>(a.remove());
-        remove.addAll(b.remove());
-        return new HeaderEdits(set, add, remove);
-    }
-
     // ---- actions ------------------------------------------------------------------------------------
 
-    private void act(Exchange e) {
+    @Override
+    public void act(Exchange e) {
         RouteAction action = e.route.action();
         if (action instanceof RouteAction.Forward) {
             forward(e);
@@ -526,7 +423,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     private void forward(Exchange e) {
         if (ForwardProxyRoute.is(e.route)) {
-            forwardProxy(e);
+            Tunnels.forwardProxy(engine, ctx, this, e);
             return;
         }
         int destination = e.route.pickDestination();
@@ -672,117 +569,24 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         return true;
     }
 
-    // ---- forward proxy (docs/engine.md, "Forward proxy") ----------------------------------------------
+    // ---- tunnels and the forward proxy (Tunnels) ------------------------------------------------------
 
-    /**
-     * A request on the forward-proxy route: resolve the target without blocking, ask the policies about
-     * the resolved address (the DNS rebinding guard), then connect to exactly that address. Absolute-form
-     * requests continue as any forward does (pool keyed by the resolved address); CONNECT opens a tunnel.
-     */
-    private void forwardProxy(Exchange e) {
-        RequestHead h = e.head;
-        engine.forwardProxy().resolve(ctx.channel().eventLoop(), h.host()).whenComplete((addresses, failure) ->
-                ctx.executor().execute(() -> {
-                    if (ex != e || e.finished) {
-                        return;
-                    }
-                    if (failure != null || addresses.isEmpty()) {
-                        LOG.log(System.Logger.Level.WARNING, "forward proxy: cannot resolve " + h.host() + ": "
-                                + (failure != null ? failure : "no address"));
-                        respondError(e, HttpResponseStatus.BAD_GATEWAY, "cannot resolve upstream host", "UF");
-                        return;
-                    }
-                    InetSocketAddress target = new InetSocketAddress(addresses.get(0), h.port());
-                    e.poolKey = new PoolKey(ForwardProxyRoute.NAME,
-                            new io.tidegate.spi.model.SocketAddress(target.getAddress().getHostAddress(), h.port()));
-                    CompletionStage<Decision> verdict;
-                    try {
-                        verdict = ForwardProxy.checkAddress(e.route.policies(), h, target);
-                    } catch (RuntimeException thrown) {
-                        policyFailed(e, thrown);
-                        return;
-                    }
-                    verdict.whenComplete((decision, denied) -> ctx.executor().execute(() -> {
-                        if (ex != e || e.finished) {
-                            return;
-                        }
-                        if (denied != null) {
-                            policyFailed(e, denied);
-                        } else if (applyDecision(e, decision)) {
-                            proxyConnect(e, target);
-                        }
-                    }));
-                }));
+    @Override
+    public boolean runs(Exchange e) {
+        return ex == e && !e.finished;
     }
 
-    private void proxyConnect(Exchange e, InetSocketAddress target) {
-        e.cluster = e.route.cluster(0);
-        e.destination = 0;
-        if (!e.head.isConnect()) {
-            prepareHead(e, 0);
-            sendOnPooledOrNewConnection(e); // the pool key is the resolved target
-            return;
-        }
-        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
-        ChannelFuture future = engine.forwardProxy().connectTunnel(ctx.channel().eventLoop(), target,
-                e.cluster.connectTimeoutMillis(), relay.upstreamSide());
-        future.addListener((ChannelFutureListener) f -> {
-            if (ex != e || e.finished) {
-                if (f.isSuccess()) {
-                    f.channel().close();
-                }
-                return;
-            }
-            if (!f.isSuccess()) {
-                boolean timeout = f.cause() instanceof ConnectTimeoutException;
-                LOG.log(System.Logger.Level.WARNING, "forward proxy: CONNECT " + e.poolKey.endpoint()
-                        + ": connect failed: " + f.cause());
-                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
-                return;
-            }
-            engine.metrics().upstreamConnectionOpened(e.cluster.name());
-            openTunnel(e, relay, f.channel());
-        });
+    @Override
+    public void forwardToTarget(Exchange e) {
+        prepareHead(e, 0);
+        sendOnPooledOrNewConnection(e); // the pool key is the resolved target
     }
 
-    /** Answers {@code 200 Connection Established} and relays the tunnel's bytes. */
-    private void openTunnel(Exchange e, TunnelRelay relay, Channel upstream) {
-        relayBytes(e, relay, upstream, 200);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNECT_ESTABLISHED)); // raw: the encoder is gone
-        relay.start();
-    }
-
-    /**
-     * Turns this connection into a byte relay to {@code upstream} (a CONNECT tunnel or an upgraded
-     * WebSocket): the HTTP codec leaves the pipeline, the keep-alive timer becomes the tunnel's idle
-     * timer, and the exchange stays open (counting bytes) until either side closes; then it is logged
-     * like any other, with {@code status}.
-     */
-    private void relayBytes(Exchange e, TunnelRelay relay, Channel upstream, int status) {
-        e.cancelTryTimer(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+    @Override
+    public void relayStarts(Exchange e) {
         timers.exchangeEnded();
-        e.status = status;
-        e.responseStarted = true;
-        e.responseDone = true;
-        e.closeConnection = true;
         releaseBacklog(); // bytes pipelined behind the request before its answer are not HTTP
-        io.netty.channel.ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "tunnel", relay.clientSide());
-        long idle = e.route.idleTimeoutNanos();
-        if (p.get("keepalive") != null) {
-            p.remove("keepalive"); // an HTTP/2-capable listener's connection timer; the tunnel has its own
-        }
-        if (idle > 0) {
-            p.addBefore("tunnel", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-        }
-        relay.attach(upstream);
-        p.remove("codec"); // bytes the decoder still holds go to the relay, and on to the upstream
     }
-
-    /** No Content-Length or Transfer-Encoding: a 2xx to CONNECT must not have them (RFC 9110 section 9.3.6). */
-    private static final byte[] CONNECT_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n"
-            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private void connect(Exchange e) {
         io.netty.util.concurrent.Future<Channel> future = UpstreamChannels.open(engine, ctx.channel().eventLoop(),
@@ -1068,25 +872,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 finish(true);
                 return;
             }
-            openWebSocket(e);
+            Tunnels.openWebSocket(ctx, this, e);
         });
-    }
-
-    private void openWebSocket(Exchange e) {
-        Channel upstream = e.upstream;
-        e.upstreamHandler.unbind();
-        e.upstream = null; // the relay owns it now, and closes it with the tunnel
-        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
-        ChannelPipeline up = upstream.pipeline();
-        up.replace("upstream", "tunnel", relay.upstreamSide());
-        relayBytes(e, relay, upstream, 101);
-        ByteBuf early;
-        while ((early = e.earlyTunnelBytes.poll()) != null) {
-            ctx.write(early); // sent by the upstream right after its 101, before what its decoder still holds
-        }
-        ctx.flush();
-        up.remove("codec"); // bytes the decoder still holds go to the relay, and on to the client
-        relay.start();
     }
 
     @Override
@@ -1179,7 +966,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     // ---- responses and completion ----------------------------------------------------------------
 
     /** An error the gateway answers itself; mid-response it can only cut the connection. */
-    private void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
+    @Override
+    public void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
         if (e.responseStarted) {
             abort(e, flag);
             return;
@@ -1187,7 +975,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         respondLocal(e, Responses.error(ctx.alloc(), status, detail), flag);
     }
 
-    private void respondLocal(Exchange e, FullHttpResponse local, String flag) {
+    @Override
+    public void respondLocal(Exchange e, FullHttpResponse local, String flag) {
         FullHttpResponse response = GrpcLocalReplies.adapt(e.head.request(), local, flag);
         e.status = response.status().code();
         e.flag = flag;
