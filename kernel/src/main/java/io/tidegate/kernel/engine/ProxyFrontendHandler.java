@@ -64,9 +64,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         ConnectionWaiter.Owner, ClientTimers.Owner, ExchangeControl {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
-    /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
-    private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
-            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final EngineContext engine;
     private final GatewayConfig.ListenerConfig listener;
@@ -507,50 +504,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     /**
-     * Retries the request after a failed try when the route's rules say so, its body could be kept,
-     * tries are left and the cluster's retry budget allows. The failed try counts for outlier
-     * detection; the next goes to another endpoint when there is one, after a jittered backoff (or
-     * the upstream's {@code Retry-After}, when it fits in the request's time).
+     * Retries the request after a failed try when {@link Retries} allows. The failed try counts for
+     * outlier detection; the next goes to another endpoint when there is one, after the wait.
      *
      * @return whether a retry was scheduled (the caller answers nothing then)
      */
     private boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
-        RetryRules rules = e.route.retries();
-        if (rules == null || e.retries >= rules.attempts() || !e.replayable || !rules.retries(failure, status)) {
+        long wait = Retries.start(engine, e, failure, status, response);
+        if (wait < 0) {
             return false;
         }
-        long wait = rules.backoffNanos(e.retries + 1);
-        if (response != null) {
-            long retryAfter = RetryAfter.nanos(response.headers().get(HttpHeaderNames.RETRY_AFTER));
-            if (retryAfter > 0) {
-                long timeout = e.route.requestTimeoutNanos();
-                if (timeout > 0 && System.nanoTime() + retryAfter >= e.startNanos + timeout) {
-                    return false; // the upstream asks for more time than the request has: give it the answer
-                }
-                wait = Math.max(wait, retryAfter);
-            }
-        }
-        if (e.retryInFlight) {
-            e.cluster.retryEnded(); // this request's previous retry is over: its place is free for the next
-            e.retryInFlight = false;
-        }
-        if (!e.cluster.tryStartRetry()) {
-            engine.metrics().retryOverflow(e.cluster.name());
-            if (e.cluster.breaker() != null && e.cluster.breaker().limits().maxRetries() > 0) {
-                engine.metrics().overflow(e.cluster.name(), "maxRetries");
-            }
-            return false;
-        }
-        e.retryInFlight = true;
-        e.retries++;
-        engine.metrics().retried(e.cluster.name());
         e.cancelTryTimer();
         detachUpstream(e);
         int failed = e.endpointIndex;
-        boolean gatewayError = failure != RetryRules.Failure.STATUS;
-        if (e.cluster.onRequestEnd(failed, gatewayError ? 0 : status, gatewayError)) {
-            engine.metrics().outlierEjected(e.cluster.name());
-        }
+        Retries.tryFailed(engine, e, failed, failure, status);
         e.endpointIndex = -1;
         e.lastContentWritten = false;
         LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": retry " + e.retries + " after " + failure
@@ -942,8 +909,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      *                body it is sent once more whatever its method
      */
     private void upstreamFailed(Exchange e, String detail, String flag, boolean refused) {
-        if (!e.responseStarted && !e.retried && e.requestDone && e.requestBodyBytes == 0
-                && (refused || e.reusedConnection && IDEMPOTENT.contains(e.head.request().method()))) {
+        if (Retries.resendsOnFreshConnection(e, refused)) {
             e.retried = true;
             detachUpstream(e);
             e.lastContentWritten = false;
