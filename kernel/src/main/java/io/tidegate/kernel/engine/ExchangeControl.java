@@ -1,14 +1,18 @@
 package io.tidegate.kernel.engine;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tidegate.kernel.runtime.RetryRules;
 
 /**
- * What the stages of an exchange ({@link PolicyStages}, {@link Tunnels}) ask of the client connection the
- * exchange runs on: its {@link ProxyFrontendHandler}, which keeps the exchange's state machine. The
- * stages are stateless, so an HTTP/2 stream (one handler per request) allocates nothing for them.
+ * What the stages of an exchange ({@link RequestRouting}, {@link PolicyStages}, {@link Tunnels},
+ * {@link UpstreamAcquisition}) ask of the client connection the exchange runs on: its
+ * {@link ProxyFrontendHandler}, which keeps the exchange's state machine. The stages are stateless, so an
+ * HTTP/2 stream (one handler per request) allocates nothing for them.
  */
-interface ExchangeControl {
+interface ExchangeControl extends ConnectionWaiter.Owner {
 
     /** Whether {@code e} is still the connection's running exchange (not finished, not replaced). */
     boolean runs(Exchange e);
@@ -24,6 +28,19 @@ interface ExchangeControl {
 
     /** An absolute-form request to its resolved target: forwarded as any other, on {@code e.poolKey}. */
     void forwardToTarget(Exchange e);
+
+    /**
+     * Retries the request after a failed try when the route's rules and the cluster's budget allow.
+     *
+     * @return whether a retry was scheduled (the caller answers nothing then)
+     */
+    boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response);
+
+    /** Sends the request, and what arrived of its body, on {@code upstream}. */
+    void attach(Exchange e, Channel upstream, boolean reused);
+
+    /** The exchange waits for an upstream connection (a pending request). */
+    void waitsForConnection(Exchange e);
 
     /** The exchange becomes a byte relay: its timers stop and bytes pipelined behind it are dropped. */
     void relayStarts(Exchange e);

@@ -5,18 +5,14 @@ import static java.util.Objects.requireNonNull;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,28 +20,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.runtime.ClusterRuntime;
-import io.tidegate.kernel.runtime.CompiledConfig;
-import io.tidegate.kernel.runtime.CompiledRoute;
-import io.tidegate.kernel.runtime.Cors;
 import io.tidegate.kernel.runtime.ForwardProxyRoute;
 import io.tidegate.kernel.runtime.RetryRules;
 import io.tidegate.spi.model.Endpoint;
-import io.tidegate.spi.model.FaultPolicy;
-import io.tidegate.spi.model.HeaderEdits;
-import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.RouteAction;
-import io.tidegate.spi.policy.Decision;
 import io.tidegate.spi.policy.Policy;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * of a read already done, so the backlog is bounded by one read.
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
-        ConnectionWaiter.Owner, ClientTimers.Owner, ExchangeControl {
+        ClientTimers.Owner, ExchangeControl {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
 
@@ -349,42 +334,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.forwardedFor = request.headers().get(UpstreamRequests.X_FORWARDED_FOR);
         }
 
-        CompiledConfig config = engine.config(); // read once; this request keeps this generation
-        io.tidegate.kernel.tls.SniMap certificates = connection.isTls() ? config.certificates(listener.name()) : null;
-        if (certificates != null && certificates.misdirected(connection.serverName(), head.host())) {
-            // The host's certificate verifies clients; this connection was set up under another one.
-            respondError(e, HttpResponseStatus.MISDIRECTED_REQUEST,
-                    "this host needs a connection made for its own name (SNI)", "MR");
+        if (!RequestRouting.route(engine, listener, connection, this, e, request)) {
             return;
-        }
-        CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
-        if (route == null && listener.forwardProxy() && head.isProxyRequest()) {
-            route = engine.forwardProxy().route(config, listener.name()); // ForwardProxy: no route, or CONNECT
-        }
-        if (route == null) {
-            respondError(e, HttpResponseStatus.NOT_FOUND, "no route for this host and path", "NR");
-            return;
-        }
-        e.route = route;
-        if (!ForwardProxyRoute.is(route)) {
-            head.route(route); // policies see route() null on the forward-proxy path (the spi contract)
-        }
-        e.maxBodyBytes = route.maxBodyBytes() > 0 ? route.maxBodyBytes() : listener.maxBodyBytes();
-        if (e.maxBodyBytes > 0 && HttpUtil.getContentLength(request, -1L) > e.maxBodyBytes) {
-            respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
-            return;
-        }
-        Cors cors = route.cors();
-        if (cors != null) {
-            String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-            if (cors.allows(origin)) {
-                if (CorsResponses.isPreflight(request)) {
-                    // Before policies: a browser's preflight carries no credentials to check.
-                    respondLocal(e, CorsResponses.preflight(cors, origin), null);
-                    return;
-                }
-                e.corsOrigin = origin;
-            }
         }
         timers.exchangeStarted(e.route.requestTimeoutNanos(), e.route.idleTimeoutNanos());
         PolicyStages.run(ctx, this, e, 0);
@@ -441,7 +392,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.affinityCookie = cluster.affinityCookie(e.head, index);
         e.cluster = cluster;
         if (cluster.breaker() != null && !(e.breakerRequest = cluster.breaker().tryStartRequest())) {
-            overloaded(e, "maxRequests", "too many requests to the upstream cluster");
+            UpstreamAcquisition.overloaded(engine, ctx, this, e, "maxRequests",
+                    "too many requests to the upstream cluster");
             return;
         }
         prepareHead(e, destination);
@@ -489,7 +441,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (pooled != null) {
             attach(e, pooled, true);
         } else {
-            connect(e);
+            UpstreamAcquisition.connect(engine, ctx, this, e);
         }
     }
 
@@ -509,7 +461,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      *
      * @return whether a retry was scheduled (the caller answers nothing then)
      */
-    private boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
+    @Override
+    public boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
         long wait = Retries.start(engine, e, failure, status, response);
         if (wait < 0) {
             return false;
@@ -555,87 +508,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         releaseBacklog(); // bytes pipelined behind the request before its answer are not HTTP
     }
 
-    private void connect(Exchange e) {
-        io.netty.util.concurrent.Future<Channel> future = UpstreamChannels.open(engine, ctx.channel().eventLoop(),
-                e.poolKey, e.cluster);
-        if (future == null) {
-            awaitConnection(e);
-            return;
-        }
-        if (e.connectionWaiter != null) {
-            e.connectionWaiter.stop();
-        }
-        future.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
-            if (ex != e || e.finished) {
-                if (f.isSuccess()) {
-                    f.getNow().close();
-                }
-                return;
-            }
-            if (!f.isSuccess()) {
-                boolean timeout = f.cause() instanceof ConnectTimeoutException;
-                boolean tls = f.cause() instanceof javax.net.ssl.SSLException
-                        || f.cause() instanceof io.netty.handler.codec.DecoderException
-                        && f.cause().getCause() instanceof javax.net.ssl.SSLException;
-                LOG.log(System.Logger.Level.WARNING, "upstream " + e.poolKey.endpoint() + " of cluster "
-                        + e.cluster.name() + ": connect failed: " + f.cause());
-                if (retry(e, RetryRules.Failure.CONNECT, 0, null)) {
-                    return;
-                }
-                if (f.cause() instanceof java.net.UnknownHostException) { // NXDOMAIN, no A record, no DNS answer
-                    respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream host not resolved", "DF");
-                    return;
-                }
-                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                        timeout ? "upstream connect timeout" : tls ? "upstream TLS handshake failed"
-                                : "upstream connect failed", "UF");
-                return;
-            }
-            attach(e, f.getNow(), UpstreamChannels.reused(f.getNow()));
-        });
-    }
-
-    /** The cluster's {@code maxConnections} is reached: wait for a connection to free, or overflow. */
-    private void awaitConnection(Exchange e) {
-        ConnectionWaiter w = e.connectionWaiter;
-        if (w == null) {
-            w = new ConnectionWaiter(ctx.channel().eventLoop(), e, this);
-            engine.metrics().overflow(e.cluster.name(), "maxConnections");
-        }
-        if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
-            overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
-            return;
-        }
-        reclaimIdlePlace(e.cluster);
+    @Override
+    public void waitsForConnection(Exchange e) {
         if (e.requestDone && backlog.isEmpty() && !closing) {
             ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
-        }
-    }
-
-    /**
-     * maxConnections is reached while connections may sit idle in a pool (this loop's, or another's, or for
-     * another endpoint): close one so that its place wakes a waiter, rather than letting them wait it out.
-     */
-    private void reclaimIdlePlace(ClusterRuntime cluster) {
-        if (UpstreamPool.current().closeOneIdle(cluster.name())) {
-            return;
-        }
-        io.netty.channel.EventLoop own = ctx.channel().eventLoop();
-        for (io.netty.util.concurrent.EventExecutor loop : own.parent()) {
-            if (loop != own) {
-                loop.execute(() -> {
-                    if (cluster.breaker().hasWaiters()) {
-                        UpstreamPool.current().closeOneIdle(cluster.name());
-                    }
-                });
-            }
         }
     }
 
     @Override
     public void connectAgain(Exchange e) {
         if (ex == e && !e.finished) {
-            connect(e);
+            UpstreamAcquisition.connect(engine, ctx, this, e);
         }
     }
 
@@ -651,23 +534,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void waitTimedOut(Exchange e) {
         if (ex == e && !e.finished) {
-            overloaded(e, null, "no upstream connection freed in time");
+            UpstreamAcquisition.overloaded(engine, ctx, this, e, null, "no upstream connection freed in time");
         }
     }
 
-    /**
-     * A circuit breaker overflowed: Envoy's 503 with {@code x-envoy-overloaded}, flag {@code UO}.
-     *
-     * @param limit the limit to count the overflow against; null: counted already
-     */
-    private void overloaded(Exchange e, String limit, String detail) {
-        if (limit != null) {
-            engine.metrics().overflow(e.cluster.name(), limit);
-        }
-        respondLocal(e, Responses.overloaded(ctx.alloc(), detail), "UO");
-    }
-
-    private void attach(Exchange e, Channel upstream, boolean reused) {
+    @Override
+    public void attach(Exchange e, Channel upstream, boolean reused) {
         e.upstream = upstream;
         e.reusedConnection = reused;
         e.upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
@@ -913,7 +785,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.retried = true;
             detachUpstream(e);
             e.lastContentWritten = false;
-            connect(e);
+            UpstreamAcquisition.connect(engine, ctx, this, e);
             return;
         }
         if (e.responseStarted) {
