@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tidegate.kernel.runtime.RetryRules;
 
 /**
- * What the stages of an exchange ({@link RequestRouting}, {@link PolicyStages}, {@link Tunnels},
- * {@link UpstreamAcquisition}) ask of the client connection the exchange runs on: its
+ * What the stages of an exchange ({@link RequestRouting}, {@link PolicyStages}, {@link UpstreamAttempts},
+ * {@link UpstreamAcquisition}, {@link Tunnels}) ask of the client connection the exchange runs on: its
  * {@link ProxyFrontendHandler}, which keeps the exchange's state machine. The stages are stateless, so an
  * HTTP/2 stream (one handler per request) allocates nothing for them.
  */
@@ -38,6 +38,9 @@ interface ExchangeControl extends ConnectionWaiter.Owner {
 
     /** Sends the request, and what arrived of its body, on {@code upstream}. */
     void attach(Exchange e, Channel upstream, boolean reused);
+
+    /** The try or the request took too long: a {@code 504} with {@code flag}, or a cut mid-response. */
+    void timedOut(Exchange e, String flag, String detail);
 
     /** The exchange waits for an upstream connection (a pending request). */
     void waitsForConnection(Exchange e);

@@ -3,16 +3,13 @@ package io.tidegate.kernel.engine;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -22,10 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.runtime.ClusterRuntime;
-import io.tidegate.kernel.runtime.ForwardProxyRoute;
 import io.tidegate.kernel.runtime.RetryRules;
-import io.tidegate.spi.model.Endpoint;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.policy.Policy;
 import java.net.InetSocketAddress;
@@ -361,97 +355,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void act(Exchange e) {
         RouteAction action = e.route.action();
         if (action instanceof RouteAction.Forward) {
-            forward(e);
+            UpstreamAttempts.forward(engine, ctx, connection, this, e);
         } else if (action instanceof RouteAction.Redirect redirect) {
             respondLocal(e, LocalReplies.redirect(e, redirect), null);
         } else {
             respondLocal(e, LocalReplies.direct(ctx.alloc(), e, (RouteAction.DirectResponse) action), null);
-        }
-    }
-
-    private void forward(Exchange e) {
-        if (ForwardProxyRoute.is(e.route)) {
-            Tunnels.forwardProxy(engine, ctx, this, e);
-            return;
-        }
-        int destination = e.route.pickDestination();
-        if (destination < 0) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no destination has weight", "UH");
-            return;
-        }
-        ClusterRuntime cluster = e.route.cluster(destination);
-        if (cluster == null) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster not found", "NC");
-            return;
-        }
-        int index = cluster.pick(e.head);
-        if (index < 0) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
-            return;
-        }
-        e.affinityCookie = cluster.affinityCookie(e.head, index);
-        e.cluster = cluster;
-        if (cluster.breaker() != null && !(e.breakerRequest = cluster.breaker().tryStartRequest())) {
-            UpstreamAcquisition.overloaded(engine, ctx, this, e, "maxRequests",
-                    "too many requests to the upstream cluster");
-            return;
-        }
-        prepareHead(e, destination);
-        if (e.route.mirrors().length > 0 && e.upgrade == null) {
-            e.mirrors = Mirrors.start(engine, ctx.channel().eventLoop(), e.route, e.head, e.head.request(),
-                    e.pendingBody, e.requestDone);
-        }
-        sendAttempt(e, index);
-    }
-
-    /** Turns the request head into the upstream's, for the chosen destination; answers 100-continue. */
-    private void prepareHead(Exchange e, int destination) {
-        UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
-        ExchangeTracing.inject(e.trace, e.head.request().headers());
-        if (e.upgrade != null) {
-            // Hop-by-hop, so stripped above; an upgrade the gateway carries is asked of the next hop anew.
-            e.head.request().headers().set(HttpHeaderNames.UPGRADE, e.upgrade)
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        }
-        e.destination = destination;
-        if (e.expectContinue && !e.requestDone) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
-        }
-    }
-
-    /** One try of the request: to endpoint {@code index}, on a pooled connection or a new one. */
-    private void sendAttempt(Exchange e, int index) {
-        e.endpointIndex = index;
-        e.cluster.onRequestStart(index);
-        Endpoint endpoint = e.cluster.endpoint(index);
-        e.poolKey = new PoolKey(e.cluster.name(), endpoint.address(), e.cluster.tls());
-        RetryRules rules = e.route.retries();
-        if (rules != null && rules.perTryTimeoutNanos() > 0) {
-            e.tryTimer = ctx.executor().schedule(() -> perTryTimeout(e), rules.perTryTimeoutNanos(),
-                    TimeUnit.NANOSECONDS);
-        }
-        sendOnPooledOrNewConnection(e);
-    }
-
-    /** Sends to {@code e.poolKey}: on an idle pooled connection of this loop, or a new one. */
-    private void sendOnPooledOrNewConnection(Exchange e) {
-        e.attemptStartNanos = System.nanoTime();
-        Channel pooled = UpstreamPool.current().poll(e.poolKey);
-        if (pooled != null) {
-            attach(e, pooled, true);
-        } else {
-            UpstreamAcquisition.connect(engine, ctx, this, e);
-        }
-    }
-
-    private void perTryTimeout(Exchange e) {
-        if (ex != e || e.finished || e.responseStarted) {
-            return;
-        }
-        e.tryTimer = null;
-        if (!retry(e, RetryRules.Failure.TIMEOUT, 0, null)) {
-            timedOut(e, "UT", "upstream per-try timeout");
         }
     }
 
@@ -484,7 +392,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
                 return;
             }
-            sendAttempt(e, next);
+            UpstreamAttempts.sendAttempt(engine, ctx, this, e, next);
         }, wait, TimeUnit.NANOSECONDS);
         return true;
     }
@@ -498,8 +406,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void forwardToTarget(Exchange e) {
-        prepareHead(e, 0);
-        sendOnPooledOrNewConnection(e); // the pool key is the resolved target
+        UpstreamAttempts.prepareHead(ctx, connection, e, 0);
+        UpstreamAttempts.sendOnPooledOrNewConnection(engine, ctx, this, e); // the pool key is the resolved target
     }
 
     @Override
@@ -544,34 +452,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.reusedConnection = reused;
         e.upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
         e.upstreamHandler.bind(this);
-        // A void promise: a failed write fires exceptionCaught on the upstream pipeline (UpstreamHandler tells
-        // the exchange), with no promise or listener per write.
-        upstream.write(e.head.request(), upstream.voidPromise());
-        HttpContent c;
-        if (e.retries > 0) {
-            e.releasePendingBodyOnly(); // every chunk received so far is in the replay copy
-            for (HttpContent kept : e.replay) {
-                writeUpstream(e, kept.retainedDuplicate());
-            }
-        }
-        while ((c = e.pendingBody.poll()) != null) {
-            writeUpstream(e, c);
-        }
-        if (e.requestDone && !e.lastContentWritten) {
-            writeUpstream(e, LastHttpContent.EMPTY_LAST_CONTENT); // a retry after the first try consumed it
-        }
-        upstream.flush();
-        upstream.read();
+        UpstreamAttempts.sendRequest(e, upstream);
         maybeReadClient();
     }
-
-    private void writeUpstream(Exchange e, HttpContent c) {
-        if (c instanceof LastHttpContent) {
-            e.lastContentWritten = true;
-        }
-        e.upstream.write(c, e.upstream.voidPromise());
-    }
-
 
     // ---- request body -------------------------------------------------------------------------------
 
@@ -605,7 +488,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.keepForReplay(content);
         }
         if (e.upstream != null && e.pendingBody.isEmpty()) {
-            writeUpstream(e, content);
+            UpstreamAttempts.write(e, content);
             if (last) {
                 e.upstream.flush();
             }

@@ -72,7 +72,8 @@ final class UpstreamAcquisition {
             engine.metrics().overflow(e.cluster.name(), "maxConnections");
         }
         if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
-            overloaded(engine, ctx, owner, e, "maxPendingRequests", "too many requests waiting for an upstream connection");
+            overloaded(engine, ctx, owner, e, "maxPendingRequests",
+                    "too many requests waiting for an upstream connection");
             return;
         }
         reclaimIdlePlace(ctx.channel().eventLoop(), e.cluster);
