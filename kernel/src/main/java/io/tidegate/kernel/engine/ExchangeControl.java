@@ -45,6 +45,9 @@ interface ExchangeControl extends ConnectionWaiter.Owner {
     /** The exchange waits for an upstream connection (a pending request). */
     void waitsForConnection(Exchange e);
 
+    /** Ends the running exchange (logged, resources back); {@code close}: the connection closes too. */
+    void finish(boolean close);
+
     /** The exchange becomes a byte relay: its timers stop and bytes pipelined behind it are dropped. */
     void relayStarts(Exchange e);
 }

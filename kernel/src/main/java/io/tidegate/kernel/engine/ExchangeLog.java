@@ -4,10 +4,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * The bookkeeping at the end of an exchange: the cluster hears how its endpoint did (least-request
- * counts, outlier detection), the breaker and retry budget get their places back, and the request is
- * counted, traced and logged. Stateless, so an HTTP/2 stream (one handler per request) allocates nothing
- * for it.
+ * The bookkeeping of an exchange: its request id and trace context when it starts; at its end, the cluster
+ * hears how its endpoint did (least-request counts, outlier detection), the breaker and retry budget get
+ * their places back, and the request is counted, traced and logged. Stateless, so an HTTP/2 stream (one
+ * handler per request) allocates nothing for it.
  */
 final class ExchangeLog {
 
@@ -15,6 +15,17 @@ final class ExchangeLog {
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
 
     private ExchangeLog() {
+    }
+
+    /** What the log and the trace take from a new exchange's request: its id, trace context, client headers. */
+    static void started(EngineContext engine, Exchange e, HttpRequest request) {
+        String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
+        e.head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
+        e.trace = ExchangeTracing.start(engine.tracer(), request.headers());
+        if (engine.accessLog().logsClientHeaders()) {
+            e.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+            e.forwardedFor = request.headers().get(UpstreamRequests.X_FORWARDED_FOR);
+        }
     }
 
     /**

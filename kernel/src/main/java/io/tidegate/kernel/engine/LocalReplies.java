@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.tidegate.spi.model.FaultPolicy;
@@ -13,13 +14,23 @@ import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.policy.Decision;
 
 /**
- * The answers the gateway writes itself instead of the upstream: a route's redirect and direct response,
- * a fault's abort, a policy's denial. Built with the route's response edits where the route applies them;
- * the handler sends them ({@code respondLocal}). Stateless.
+ * The answers the gateway writes itself instead of the upstream: the rejection of an invalid request, a
+ * route's redirect and direct response, a fault's abort, a policy's denial. Built with the route's response
+ * edits where the route applies them; the handler sends them ({@code respondLocal}). Stateless.
  */
 final class LocalReplies {
 
     private LocalReplies() {
+    }
+
+    /** The answer to a request that failed validation; the connection closes after it. */
+    static FullHttpResponse rejection(EngineContext engine, ByteBufAllocator alloc, HttpRequest request,
+            Rejection rejection) {
+        FullHttpResponse response = GrpcLocalReplies.adapt(request,
+                Responses.error(alloc, rejection.status(), rejection.message()), rejection.flag());
+        Responses.markClose(response);
+        ResponseHeads.stampServer(engine, response.headers());
+        return response;
     }
 
     static FullHttpResponse redirect(Exchange e, RouteAction.Redirect redirect) {

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -38,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A pipelined request that arrives while an exchange runs waits in {@link #backlog}; it was part
  * of a read already done, so the backlog is bounded by one read.
+ *
+ * <p>This class keeps the channel events and the exchange's state machine. The stages of an exchange are
+ * stateless classes that reach back through {@link ExchangeControl} (so an HTTP/2 stream, one handler per
+ * request, allocates nothing for them): {@link RequestRouting}, {@link PolicyStages}, {@link UpstreamAttempts},
+ * {@link UpstreamAcquisition}, {@link Retries}, {@link Tunnels}; responses take their heads from
+ * {@link ResponseHeads} and {@link LocalReplies}, and {@link ExchangeLog} keeps the books of each exchange.
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
         ClientTimers.Owner, ExchangeControl {
@@ -320,14 +325,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         ex = e;
         engine.metrics().requestStarted();
-        String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
-        head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
-        e.trace = ExchangeTracing.start(engine.tracer(), request.headers());
-        if (engine.accessLog().logsClientHeaders()) {
-            e.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
-            e.forwardedFor = request.headers().get(UpstreamRequests.X_FORWARDED_FOR);
-        }
-
+        ExchangeLog.started(engine, e, request);
         if (!RequestRouting.route(engine, listener, connection, this, e, request)) {
             return;
         }
@@ -339,10 +337,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void reject(HttpRequest request, Rejection rejection) {
         closing = true;
         engine.metrics().requestStarted();
-        FullHttpResponse response = GrpcLocalReplies.adapt(request,
-                Responses.error(ctx.alloc(), rejection.status(), rejection.message()), rejection.flag());
-        Responses.markClose(response);
-        ResponseHeads.stampServer(engine, response.headers());
+        FullHttpResponse response = LocalReplies.rejection(engine, ctx.alloc(), request, rejection);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         ExchangeLog.rejected(engine, connection, request, response.status().code(),
                 response.content().readableBytes(), rejection.flag(),
@@ -397,7 +392,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         return true;
     }
 
-    // ---- tunnels and the forward proxy (Tunnels) ------------------------------------------------------
+    // ---- what the stages ask of the connection (ExchangeControl) ---------------------------------------
 
     @Override
     public boolean runs(Exchange e) {
@@ -553,7 +548,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         int code = response.status().code();
         if (code == 101) {
             if (e.upgrade != null && Upgrades.accepted(response, e.upgrade)) {
-                switchProtocols(e, response);
+                timers.requestTimeoutOff(); // a WebSocket lives as long as it is used
+                Tunnels.switchProtocols(ctx, this, e, response);
                 return;
             }
             ReferenceCountUtil.release(response);
@@ -573,29 +569,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.responseStarted = true;
         ResponseHeads.fromUpstream(engine, e, response, closing);
         ctx.write(response);
-    }
-
-    /**
-     * The upstream accepted the upgrade: the 101 goes to the client, then both connections drop their
-     * HTTP codecs and an {@link UpgradeTunnel} relays bytes. The request timeout no longer applies
-     * (a WebSocket lives as long as it is used); the idle timeout does, as nginx's read timeout does.
-     */
-    private void switchProtocols(Exchange e, HttpResponse response) {
-        e.switching = true;
-        e.status = 101;
-        e.responseStarted = true;
-        e.upstreamReusable = false; // the connection now belongs to the tunnel
-        e.cancelTryTimer();
-        timers.requestTimeoutOff();
-        FullHttpResponse head = ResponseHeads.switchingProtocols(e, response);
-        ReferenceCountUtil.release(response);
-        ctx.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() || ex != e || e.finished) {
-                finish(true);
-                return;
-            }
-            Tunnels.openWebSocket(ctx, this, e);
-        });
     }
 
     @Override
@@ -755,7 +728,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         releaseUpstream(e);
     }
 
-    private void finish(boolean close) {
+    @Override
+    public void finish(boolean close) {
         Exchange e = ex;
         if (e == null || e.finished) {
             return;

@@ -8,8 +8,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.runtime.ForwardProxyRoute;
 import io.tidegate.spi.policy.Decision;
 import java.net.InetSocketAddress;
@@ -113,6 +116,29 @@ final class Tunnels {
         relayBytes(ctx, owner, e, relay, upstream, 200);
         ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNECT_ESTABLISHED)); // raw: the encoder is gone
         relay.start();
+    }
+
+    /**
+     * The upstream accepted the upgrade: the 101 goes to the client, then both connections drop their
+     * HTTP codecs and a {@link TunnelRelay} relays bytes. The request timeout no longer applies
+     * (a WebSocket lives as long as it is used; the handler turned it off); the idle timeout does, as nginx's
+     * read timeout does.
+     */
+    static void switchProtocols(ChannelHandlerContext ctx, ExchangeControl owner, Exchange e, HttpResponse response) {
+        e.switching = true;
+        e.status = 101;
+        e.responseStarted = true;
+        e.upstreamReusable = false; // the connection now belongs to the tunnel
+        e.cancelTryTimer();
+        FullHttpResponse head = ResponseHeads.switchingProtocols(e, response);
+        ReferenceCountUtil.release(response);
+        ctx.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || !owner.runs(e)) {
+                owner.finish(true);
+                return;
+            }
+            openWebSocket(ctx, owner, e);
+        });
     }
 
     /** The upgrade's 101 reached the client: the upstream connection leaves its HTTP codec for the relay. */
