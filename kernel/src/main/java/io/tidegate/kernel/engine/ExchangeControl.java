@@ -36,6 +36,12 @@ interface ExchangeControl extends ConnectionWaiter.Owner {
      */
     boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response);
 
+    /** Cuts the connection mid-response, with {@code flag}. */
+    void abort(Exchange e, String flag);
+
+    /** Lets go of the exchange's upstream connection (closed, not pooled) and of any wait for one. */
+    void detachUpstream(Exchange e);
+
     /** Sends the request, and what arrived of its body, on {@code upstream}. */
     void attach(Exchange e, Channel upstream, boolean reused);
 

@@ -517,7 +517,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         HttpContent content = (HttpContent) msg;
         if (content.decoderResult().isFailure()) {
             content.release();
-            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream sent a malformed response", "UPE", false);
             return;
         }
         if (!e.responseStarted) {
@@ -542,7 +542,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void onResponseHead(Exchange e, HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
-            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream sent a malformed response", "UPE", false);
             return;
         }
         int code = response.status().code();
@@ -553,7 +553,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 return;
             }
             ReferenceCountUtil.release(response);
-            upstreamFailed(e, "upstream switched protocols without being asked", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream switched protocols without being asked", "UPE",
+                    false);
             return;
         }
         if (code < 200) {
@@ -601,7 +602,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         e.upstream = null; // closed: never pooled
-        upstreamFailed(e, "upstream closed the connection", "UC");
+        UpstreamAttempts.failed(engine, ctx, this, e, "upstream closed the connection", "UC", false);
     }
 
     @Override
@@ -617,44 +618,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.upstream = null;
         }
         if (cause instanceof RefusedStreamException) {
-            upstreamFailed(e, cause.getMessage(), "UC", true);
+            UpstreamAttempts.failed(engine, ctx, this, e, cause.getMessage(), "UC", true);
         } else {
-            upstreamFailed(e, "upstream connection failed", "UC");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream connection failed", "UC", false);
         }
-    }
-
-    /**
-     * The upstream failed before the response ended. An idempotent request that had no body and went
-     * out on a reused keep-alive connection is tried once more on a fresh one: the upstream may have
-     * closed the idle connection just as we sent (the race every keep-alive client has).
-     */
-    private void upstreamFailed(Exchange e, String detail, String flag) {
-        upstreamFailed(e, detail, flag, false);
-    }
-
-    /**
-     * @param refused an HTTP/2 stream the upstream refused unprocessed (RFC 9113 section 8.7): without a
-     *                body it is sent once more whatever its method
-     */
-    private void upstreamFailed(Exchange e, String detail, String flag, boolean refused) {
-        if (Retries.resendsOnFreshConnection(e, refused)) {
-            e.retried = true;
-            detachUpstream(e);
-            e.lastContentWritten = false;
-            UpstreamAcquisition.connect(engine, ctx, this, e);
-            return;
-        }
-        if (e.responseStarted) {
-            abort(e, flag);
-            return;
-        }
-        LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
-                + ": " + detail);
-        if (retry(e, refused ? RetryRules.Failure.REFUSED : "UPE".equals(flag) ? RetryRules.Failure.STATUS
-                : RetryRules.Failure.RESET, 502, null)) {
-            return;
-        }
-        respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
     }
 
     // ---- responses and completion ----------------------------------------------------------------
@@ -688,7 +655,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
     }
 
-    private void abort(Exchange e, String flag) {
+    @Override
+    public void abort(Exchange e, String flag) {
         e.flag = flag;
         e.upstreamReusable = false;
         closing = true;
@@ -723,7 +691,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 e.upstreamReusable && e.responseDone && e.requestDone);
     }
 
-    private void detachUpstream(Exchange e) {
+    @Override
+    public void detachUpstream(Exchange e) {
         e.upstreamReusable = false;
         releaseUpstream(e);
     }

@@ -18,10 +18,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A forwarded request's way to an upstream: the destination and endpoint, the circuit breaker's request
- * place, mirrors, the upstream's request head, and each try (its per-try timeout, a pooled connection or a
- * new one). Stateless; the exchange's handler is its {@link ExchangeControl}.
+ * place, mirrors, the upstream's request head, each try (its per-try timeout, a pooled connection or a new
+ * one), and what follows when the upstream fails before the response ends. Stateless; the exchange's
+ * handler is its {@link ExchangeControl}.
  */
 final class UpstreamAttempts {
+
+    /** The handler's logger: these lines were always its own, and log configuration names it. */
+    private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
 
     private UpstreamAttempts() {
     }
@@ -134,6 +138,36 @@ final class UpstreamAttempts {
             e.lastContentWritten = true;
         }
         e.upstream.write(c, e.upstream.voidPromise());
+    }
+
+    /**
+     * The upstream failed before the response ended. An idempotent request that had no body and went
+     * out on a reused keep-alive connection is tried once more on a fresh one: the upstream may have
+     * closed the idle connection just as we sent (the race every keep-alive client has).
+     *
+     * @param refused an HTTP/2 stream the upstream refused unprocessed (RFC 9113 section 8.7): without a
+     *                body it is sent once more whatever its method
+     */
+    static void failed(EngineContext engine, ChannelHandlerContext ctx, ExchangeControl owner, Exchange e,
+            String detail, String flag, boolean refused) {
+        if (Retries.resendsOnFreshConnection(e, refused)) {
+            e.retried = true;
+            owner.detachUpstream(e);
+            e.lastContentWritten = false;
+            UpstreamAcquisition.connect(engine, ctx, owner, e);
+            return;
+        }
+        if (e.responseStarted) {
+            owner.abort(e, flag);
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
+                + ": " + detail);
+        if (owner.retry(e, refused ? RetryRules.Failure.REFUSED : "UPE".equals(flag) ? RetryRules.Failure.STATUS
+                : RetryRules.Failure.RESET, 502, null)) {
+            return;
+        }
+        owner.respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
     }
 
     private static void perTryTimeout(ExchangeControl owner, Exchange e) {
