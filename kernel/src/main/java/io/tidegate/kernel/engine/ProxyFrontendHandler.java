@@ -3,20 +3,12 @@ package io.tidegate.kernel.engine;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,28 +16,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.runtime.ClusterRuntime;
-import io.tidegate.kernel.runtime.CompiledConfig;
-import io.tidegate.kernel.runtime.CompiledRoute;
-import io.tidegate.kernel.runtime.Cors;
-import io.tidegate.kernel.runtime.ForwardProxyRoute;
 import io.tidegate.kernel.runtime.RetryRules;
-import io.tidegate.spi.model.Endpoint;
-import io.tidegate.spi.model.FaultPolicy;
-import io.tidegate.spi.model.HeaderEdits;
-import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.model.RouteAction;
-import io.tidegate.spi.policy.Decision;
 import io.tidegate.spi.policy.Policy;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,14 +37,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A pipelined request that arrives while an exchange runs waits in {@link #backlog}; it was part
  * of a read already done, so the backlog is bounded by one read.
+ *
+ * <p>This class keeps the channel events and the exchange's state machine. The stages of an exchange are
+ * stateless classes that reach back through {@link ExchangeControl} (so an HTTP/2 stream, one handler per
+ * request, allocates nothing for them): {@link RequestRouting}, {@link PolicyStages}, {@link UpstreamAttempts},
+ * {@link UpstreamAcquisition}, {@link Retries}, {@link Tunnels}; responses take their heads from
+ * {@link ResponseHeads} and {@link LocalReplies}, and {@link ExchangeLog} keeps the books of each exchange.
  */
 final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
-        ConnectionWaiter.Owner, ClientTimers.Owner {
+        ClientTimers.Owner, ExchangeControl {
 
     private static final System.Logger LOG = System.getLogger(ProxyFrontendHandler.class.getName());
-    /** RFC 9110 section 9.2.2: only these may be sent twice without the client asking. */
-    private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
-            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final EngineContext engine;
     private final GatewayConfig.ListenerConfig listener;
@@ -275,8 +256,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 ex.flag = "DPE";
             } else if (ex == null && connection != null) {
                 // Refused before it became a request (a missing pseudo-header): still one access log line.
-                engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(), "-", "-",
-                        "-", 0, 0, 0, null, 0, null, null, "DPE", h2.getMessage(), AccessLog.HTTP_2));
+                ExchangeLog.malformedStream(engine, connection, h2.getMessage());
             }
             closing = true;
             ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
@@ -345,342 +325,55 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         }
         ex = e;
         engine.metrics().requestStarted();
-        String id = request.headers().get(UpstreamRequests.X_REQUEST_ID);
-        head.requestId(RequestIds.isAcceptable(id) ? id : RequestIds.next());
-        e.trace = ExchangeTracing.start(engine.tracer(), request.headers());
-        if (engine.accessLog().logsClientHeaders()) {
-            e.userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
-            e.forwardedFor = request.headers().get(UpstreamRequests.X_FORWARDED_FOR);
-        }
-
-        CompiledConfig config = engine.config(); // read once; this request keeps this generation
-        io.tidegate.kernel.tls.SniMap certificates = connection.isTls() ? config.certificates(listener.name()) : null;
-        if (certificates != null && certificates.misdirected(connection.serverName(), head.host())) {
-            // The host's certificate verifies clients; this connection was set up under another one.
-            respondError(e, HttpResponseStatus.MISDIRECTED_REQUEST,
-                    "this host needs a connection made for its own name (SNI)", "MR");
+        ExchangeLog.started(engine, e, request);
+        if (!RequestRouting.route(engine, listener, connection, this, e, request)) {
             return;
-        }
-        CompiledRoute route = head.isConnect() ? null : config.table(listener.name()).match(head);
-        if (route == null && listener.forwardProxy() && head.isProxyRequest()) {
-            route = engine.forwardProxy().route(config, listener.name()); // ForwardProxy: no route, or CONNECT
-        }
-        if (route == null) {
-            respondError(e, HttpResponseStatus.NOT_FOUND, "no route for this host and path", "NR");
-            return;
-        }
-        e.route = route;
-        if (!ForwardProxyRoute.is(route)) {
-            head.route(route); // policies see route() null on the forward-proxy path (the spi contract)
-        }
-        e.maxBodyBytes = route.maxBodyBytes() > 0 ? route.maxBodyBytes() : listener.maxBodyBytes();
-        if (e.maxBodyBytes > 0 && HttpUtil.getContentLength(request, -1L) > e.maxBodyBytes) {
-            respondError(e, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large", "DPE");
-            return;
-        }
-        Cors cors = route.cors();
-        if (cors != null) {
-            String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-            if (cors.allows(origin)) {
-                if (CorsResponses.isPreflight(request)) {
-                    // Before policies: a browser's preflight carries no credentials to check.
-                    respondLocal(e, CorsResponses.preflight(cors, origin), null);
-                    return;
-                }
-                e.corsOrigin = origin;
-            }
         }
         timers.exchangeStarted(e.route.requestTimeoutNanos(), e.route.idleTimeoutNanos());
-        runPolicies(e, 0);
+        PolicyStages.run(ctx, this, e, 0);
     }
 
     /** Answers a request that failed validation and closes: the rest of the stream cannot be trusted. */
     private void reject(HttpRequest request, Rejection rejection) {
         closing = true;
         engine.metrics().requestStarted();
-        FullHttpResponse response = GrpcLocalReplies.adapt(request,
-                Responses.error(ctx.alloc(), rejection.status(), rejection.message()), rejection.flag());
-        Responses.markClose(response);
-        stampServer(response.headers());
+        FullHttpResponse response = LocalReplies.rejection(engine, ctx.alloc(), request, rejection);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        engine.metrics().requestEnded(null, null, response.status().code(), 0);
-        engine.accessLog().log(new AccessLog.Entry(System.currentTimeMillis(), connection.clientIp(),
-                request.method().name(), host == null ? "-" : host, truncate(request.uri()),
-                response.status().code(), response.content().readableBytes(), 0, null, 0, null, null,
-                rejection.flag(), null, protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0))));
-    }
-
-    private static String truncate(String s) {
-        return s.length() > 256 ? s.substring(0, 256) + "..." : s;
-    }
-
-    // ---- policies -----------------------------------------------------------------------------------
-
-    private void runPolicies(Exchange e, int from) {
-        Policy[] policies = e.route.policies();
-        for (int i = from; i < policies.length; i++) {
-            CompletionStage<Decision> stage;
-            try {
-                stage = policies[i].evaluate(e.head);
-            } catch (RuntimeException failure) {
-                policyFailed(e, failure);
-                return;
-            }
-            if (stage instanceof CompletableFuture<Decision> done && done.isDone()
-                    && !done.isCompletedExceptionally()) {
-                if (!applyDecision(e, done.join())) {
-                    return;
-                }
-                e.policyCompletions.allowed(policies, i, e.head);
-                continue;
-            }
-            int index = i;
-            stage.whenComplete((decision, failure) -> ctx.executor().execute(() -> {
-                if (ex != e || e.finished) {
-                    if (decision instanceof Decision.Allow) {
-                        e.policyCompletions.allowed(policies, index, e.head); // the client went away meanwhile
-                    }
-                    return;
-                }
-                if (failure != null) {
-                    policyFailed(e, failure);
-                } else if (applyDecision(e, decision)) {
-                    e.policyCompletions.allowed(policies, index, e.head);
-                    runPolicies(e, index + 1);
-                }
-            }));
-            return;
-        }
-        injectFaults(e);
-    }
-
-    /** The route's fault injection (Envoy's and Istio's order: delay, then abort), then its action. */
-    private void injectFaults(Exchange e) {
-        FaultPolicy fault = e.route.fault();
-        if (fault == null) {
-            act(e);
-            return;
-        }
-        if (fault.delay() != null && Faults.happens(fault.delayPercent())) {
-            e.flag = "DI";
-            ctx.executor().schedule(() -> {
-                if (ex == e && !e.finished) {
-                    abortOrAct(e, fault);
-                }
-            }, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
-            return;
-        }
-        abortOrAct(e, fault);
-    }
-
-    private void abortOrAct(Exchange e, FaultPolicy fault) {
-        if (fault.abortStatus() != null && Faults.happens(fault.abortPercent())) {
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(fault.abortStatus()),
-                    "fault filter abort\n");
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, "FI");
-            return;
-        }
-        act(e);
-    }
-
-    /** Returns whether the request may go on. */
-    private boolean applyDecision(Exchange e, Decision decision) {
-        if (decision instanceof Decision.Deny deny) {
-            LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": denied " + deny.status() + ": "
-                    + deny.reason());
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(deny.status()),
-                    deny.body().isEmpty() ? "" : deny.body().endsWith("\n") ? deny.body() : deny.body() + "\n");
-            for (HeaderValue h : deny.headers()) {
-                response.headers().add(h.name(), h.value());
-            }
-            e.reason = deny.reason();
-            respondLocal(e, response, "PD");
-            return false;
-        }
-        Decision.Allow allow = (Decision.Allow) decision;
-        e.policyRequestEdits = merge(e.policyRequestEdits, allow.requestHeaders());
-        e.policyResponseEdits = merge(e.policyResponseEdits, allow.responseHeaders());
-        return true;
-    }
-
-    private void policyFailed(Exchange e, Throwable failure) {
-        LOG.log(System.Logger.Level.WARNING, "policy failed on route " + e.route.name() + "; answering 500", failure);
-        respondError(e, HttpResponseStatus.INTERNAL_SERVER_ERROR, "policy evaluation failed", "PF");
-    }
-
-    private static HeaderEdits merge(HeaderEdits a, HeaderEdits b) {
-        if (b.isEmpty()) {
-            return a;
-        }
-        if (a.isEmpty()) {
-            return b;
-        }
-        List<HeaderValue> set = new ArrayList<>(a.set());
-        set.addAll(b.set());
-        List<HeaderValue> add = new ArrayList<>(a.add());
-        add.addAll(b.add());
-        List<String> remove = new ArrayList<>(a.remove());
-        remove.addAll(b.remove());
-        return new HeaderEdits(set, add, remove);
+        ExchangeLog.rejected(engine, connection, request, response.status().code(),
+                response.content().readableBytes(), rejection.flag(),
+                protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0)));
     }
 
     // ---- actions ------------------------------------------------------------------------------------
 
-    private void act(Exchange e) {
+    @Override
+    public void act(Exchange e) {
         RouteAction action = e.route.action();
         if (action instanceof RouteAction.Forward) {
-            forward(e);
+            UpstreamAttempts.forward(engine, ctx, connection, this, e);
         } else if (action instanceof RouteAction.Redirect redirect) {
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(redirect.status()), Unpooled.EMPTY_BUFFER);
-            response.headers().set(HttpHeaderNames.LOCATION, Redirects.location(redirect, e.head, e.route))
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, null);
+            respondLocal(e, LocalReplies.redirect(e, redirect), null);
         } else {
-            RouteAction.DirectResponse direct = (RouteAction.DirectResponse) action;
-            FullHttpResponse response = Responses.text(ctx.alloc(), HttpResponseStatus.valueOf(direct.status()),
-                    direct.body());
-            for (HeaderValue h : direct.headers()) {
-                response.headers().set(h.name(), h.value());
-            }
-            applyResponseEdits(e, response.headers(), -1);
-            respondLocal(e, response, null);
-        }
-    }
-
-    private void forward(Exchange e) {
-        if (ForwardProxyRoute.is(e.route)) {
-            forwardProxy(e);
-            return;
-        }
-        int destination = e.route.pickDestination();
-        if (destination < 0) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no destination has weight", "UH");
-            return;
-        }
-        ClusterRuntime cluster = e.route.cluster(destination);
-        if (cluster == null) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "cluster not found", "NC");
-            return;
-        }
-        int index = cluster.pick(e.head);
-        if (index < 0) {
-            respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
-            return;
-        }
-        e.affinityCookie = cluster.affinityCookie(e.head, index);
-        e.cluster = cluster;
-        if (cluster.breaker() != null && !(e.breakerRequest = cluster.breaker().tryStartRequest())) {
-            overloaded(e, "maxRequests", "too many requests to the upstream cluster");
-            return;
-        }
-        prepareHead(e, destination);
-        if (e.route.mirrors().length > 0 && e.upgrade == null) {
-            e.mirrors = Mirrors.start(engine, ctx.channel().eventLoop(), e.route, e.head, e.head.request(),
-                    e.pendingBody, e.requestDone);
-        }
-        sendAttempt(e, index);
-    }
-
-    /** Turns the request head into the upstream's, for the chosen destination; answers 100-continue. */
-    private void prepareHead(Exchange e, int destination) {
-        UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
-        ExchangeTracing.inject(e.trace, e.head.request().headers());
-        if (e.upgrade != null) {
-            // Hop-by-hop, so stripped above; an upgrade the gateway carries is asked of the next hop anew.
-            e.head.request().headers().set(HttpHeaderNames.UPGRADE, e.upgrade)
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        }
-        e.destination = destination;
-        if (e.expectContinue && !e.requestDone) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
-        }
-    }
-
-    /** One try of the request: to endpoint {@code index}, on a pooled connection or a new one. */
-    private void sendAttempt(Exchange e, int index) {
-        e.endpointIndex = index;
-        e.cluster.onRequestStart(index);
-        Endpoint endpoint = e.cluster.endpoint(index);
-        e.poolKey = new PoolKey(e.cluster.name(), endpoint.address(), e.cluster.tls());
-        RetryRules rules = e.route.retries();
-        if (rules != null && rules.perTryTimeoutNanos() > 0) {
-            e.tryTimer = ctx.executor().schedule(() -> perTryTimeout(e), rules.perTryTimeoutNanos(),
-                    TimeUnit.NANOSECONDS);
-        }
-        sendOnPooledOrNewConnection(e);
-    }
-
-    /** Sends to {@code e.poolKey}: on an idle pooled connection of this loop, or a new one. */
-    private void sendOnPooledOrNewConnection(Exchange e) {
-        e.attemptStartNanos = System.nanoTime();
-        Channel pooled = UpstreamPool.current().poll(e.poolKey);
-        if (pooled != null) {
-            attach(e, pooled, true);
-        } else {
-            connect(e);
-        }
-    }
-
-    private void perTryTimeout(Exchange e) {
-        if (ex != e || e.finished || e.responseStarted) {
-            return;
-        }
-        e.tryTimer = null;
-        if (!retry(e, RetryRules.Failure.TIMEOUT, 0, null)) {
-            timedOut(e, "UT", "upstream per-try timeout");
+            respondLocal(e, LocalReplies.direct(ctx.alloc(), e, (RouteAction.DirectResponse) action), null);
         }
     }
 
     /**
-     * Retries the request after a failed try when the route's rules say so, its body could be kept,
-     * tries are left and the cluster's retry budget allows. The failed try counts for outlier
-     * detection; the next goes to another endpoint when there is one, after a jittered backoff (or
-     * the upstream's {@code Retry-After}, when it fits in the request's time).
+     * Retries the request after a failed try when {@link Retries} allows. The failed try counts for
+     * outlier detection; the next goes to another endpoint when there is one, after the wait.
      *
      * @return whether a retry was scheduled (the caller answers nothing then)
      */
-    private boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
-        RetryRules rules = e.route.retries();
-        if (rules == null || e.retries >= rules.attempts() || !e.replayable || !rules.retries(failure, status)) {
+    @Override
+    public boolean retry(Exchange e, RetryRules.Failure failure, int status, HttpResponse response) {
+        long wait = Retries.start(engine, e, failure, status, response);
+        if (wait < 0) {
             return false;
         }
-        long wait = rules.backoffNanos(e.retries + 1);
-        if (response != null) {
-            long retryAfter = RetryAfter.nanos(response.headers().get(HttpHeaderNames.RETRY_AFTER));
-            if (retryAfter > 0) {
-                long timeout = e.route.requestTimeoutNanos();
-                if (timeout > 0 && System.nanoTime() + retryAfter >= e.startNanos + timeout) {
-                    return false; // the upstream asks for more time than the request has: give it the answer
-                }
-                wait = Math.max(wait, retryAfter);
-            }
-        }
-        if (e.retryInFlight) {
-            e.cluster.retryEnded(); // this request's previous retry is over: its place is free for the next
-            e.retryInFlight = false;
-        }
-        if (!e.cluster.tryStartRetry()) {
-            engine.metrics().retryOverflow(e.cluster.name());
-            if (e.cluster.breaker() != null && e.cluster.breaker().limits().maxRetries() > 0) {
-                engine.metrics().overflow(e.cluster.name(), "maxRetries");
-            }
-            return false;
-        }
-        e.retryInFlight = true;
-        e.retries++;
-        engine.metrics().retried(e.cluster.name());
         e.cancelTryTimer();
         detachUpstream(e);
         int failed = e.endpointIndex;
-        boolean gatewayError = failure != RetryRules.Failure.STATUS;
-        if (e.cluster.onRequestEnd(failed, gatewayError ? 0 : status, gatewayError)) {
-            engine.metrics().outlierEjected(e.cluster.name());
-        }
+        Retries.tryFailed(engine, e, failed, failure, status);
         e.endpointIndex = -1;
         e.lastContentWritten = false;
         LOG.log(System.Logger.Level.DEBUG, "route " + e.route.name() + ": retry " + e.retries + " after " + failure
@@ -694,204 +387,41 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", "UH");
                 return;
             }
-            sendAttempt(e, next);
+            UpstreamAttempts.sendAttempt(engine, ctx, this, e, next);
         }, wait, TimeUnit.NANOSECONDS);
         return true;
     }
 
-    // ---- forward proxy (docs/engine.md, "Forward proxy") ----------------------------------------------
+    // ---- what the stages ask of the connection (ExchangeControl) ---------------------------------------
 
-    /**
-     * A request on the forward-proxy route: resolve the target without blocking, ask the policies about
-     * the resolved address (the DNS rebinding guard), then connect to exactly that address. Absolute-form
-     * requests continue as any forward does (pool keyed by the resolved address); CONNECT opens a tunnel.
-     */
-    private void forwardProxy(Exchange e) {
-        RequestHead h = e.head;
-        engine.forwardProxy().resolve(ctx.channel().eventLoop(), h.host()).whenComplete((addresses, failure) ->
-                ctx.executor().execute(() -> {
-                    if (ex != e || e.finished) {
-                        return;
-                    }
-                    if (failure != null || addresses.isEmpty()) {
-                        LOG.log(System.Logger.Level.WARNING, "forward proxy: cannot resolve " + h.host() + ": "
-                                + (failure != null ? failure : "no address"));
-                        respondError(e, HttpResponseStatus.BAD_GATEWAY, "cannot resolve upstream host", "UF");
-                        return;
-                    }
-                    InetSocketAddress target = new InetSocketAddress(addresses.get(0), h.port());
-                    e.poolKey = new PoolKey(ForwardProxyRoute.NAME,
-                            new io.tidegate.spi.model.SocketAddress(target.getAddress().getHostAddress(), h.port()));
-                    CompletionStage<Decision> verdict;
-                    try {
-                        verdict = ForwardProxy.checkAddress(e.route.policies(), h, target);
-                    } catch (RuntimeException thrown) {
-                        policyFailed(e, thrown);
-                        return;
-                    }
-                    verdict.whenComplete((decision, denied) -> ctx.executor().execute(() -> {
-                        if (ex != e || e.finished) {
-                            return;
-                        }
-                        if (denied != null) {
-                            policyFailed(e, denied);
-                        } else if (applyDecision(e, decision)) {
-                            proxyConnect(e, target);
-                        }
-                    }));
-                }));
+    @Override
+    public boolean runs(Exchange e) {
+        return ex == e && !e.finished;
     }
 
-    private void proxyConnect(Exchange e, InetSocketAddress target) {
-        e.cluster = e.route.cluster(0);
-        e.destination = 0;
-        if (!e.head.isConnect()) {
-            prepareHead(e, 0);
-            sendOnPooledOrNewConnection(e); // the pool key is the resolved target
-            return;
-        }
-        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
-        ChannelFuture future = engine.forwardProxy().connectTunnel(ctx.channel().eventLoop(), target,
-                e.cluster.connectTimeoutMillis(), relay.upstreamSide());
-        future.addListener((ChannelFutureListener) f -> {
-            if (ex != e || e.finished) {
-                if (f.isSuccess()) {
-                    f.channel().close();
-                }
-                return;
-            }
-            if (!f.isSuccess()) {
-                boolean timeout = f.cause() instanceof ConnectTimeoutException;
-                LOG.log(System.Logger.Level.WARNING, "forward proxy: CONNECT " + e.poolKey.endpoint()
-                        + ": connect failed: " + f.cause());
-                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                        timeout ? "upstream connect timeout" : "upstream connect failed", "UF");
-                return;
-            }
-            engine.metrics().upstreamConnectionOpened(e.cluster.name());
-            openTunnel(e, relay, f.channel());
-        });
+    @Override
+    public void forwardToTarget(Exchange e) {
+        UpstreamAttempts.prepareHead(ctx, connection, e, 0);
+        UpstreamAttempts.sendOnPooledOrNewConnection(engine, ctx, this, e); // the pool key is the resolved target
     }
 
-    /** Answers {@code 200 Connection Established} and relays the tunnel's bytes. */
-    private void openTunnel(Exchange e, TunnelRelay relay, Channel upstream) {
-        relayBytes(e, relay, upstream, 200);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNECT_ESTABLISHED)); // raw: the encoder is gone
-        relay.start();
-    }
-
-    /**
-     * Turns this connection into a byte relay to {@code upstream} (a CONNECT tunnel or an upgraded
-     * WebSocket): the HTTP codec leaves the pipeline, the keep-alive timer becomes the tunnel's idle
-     * timer, and the exchange stays open (counting bytes) until either side closes; then it is logged
-     * like any other, with {@code status}.
-     */
-    private void relayBytes(Exchange e, TunnelRelay relay, Channel upstream, int status) {
-        e.cancelTryTimer(); // a tunnel lives as long as bytes move; the request timeout is for exchanges
+    @Override
+    public void relayStarts(Exchange e) {
         timers.exchangeEnded();
-        e.status = status;
-        e.responseStarted = true;
-        e.responseDone = true;
-        e.closeConnection = true;
         releaseBacklog(); // bytes pipelined behind the request before its answer are not HTTP
-        io.netty.channel.ChannelPipeline p = ctx.pipeline();
-        p.addBefore(ctx.name(), "tunnel", relay.clientSide());
-        long idle = e.route.idleTimeoutNanos();
-        if (p.get("keepalive") != null) {
-            p.remove("keepalive"); // an HTTP/2-capable listener's connection timer; the tunnel has its own
-        }
-        if (idle > 0) {
-            p.addBefore("tunnel", "keepalive", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-        }
-        relay.attach(upstream);
-        p.remove("codec"); // bytes the decoder still holds go to the relay, and on to the upstream
     }
 
-    /** No Content-Length or Transfer-Encoding: a 2xx to CONNECT must not have them (RFC 9110 section 9.3.6). */
-    private static final byte[] CONNECT_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n"
-            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    private void connect(Exchange e) {
-        io.netty.util.concurrent.Future<Channel> future = UpstreamChannels.open(engine, ctx.channel().eventLoop(),
-                e.poolKey, e.cluster);
-        if (future == null) {
-            awaitConnection(e);
-            return;
-        }
-        if (e.connectionWaiter != null) {
-            e.connectionWaiter.stop();
-        }
-        future.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
-            if (ex != e || e.finished) {
-                if (f.isSuccess()) {
-                    f.getNow().close();
-                }
-                return;
-            }
-            if (!f.isSuccess()) {
-                boolean timeout = f.cause() instanceof ConnectTimeoutException;
-                boolean tls = f.cause() instanceof javax.net.ssl.SSLException
-                        || f.cause() instanceof io.netty.handler.codec.DecoderException
-                        && f.cause().getCause() instanceof javax.net.ssl.SSLException;
-                LOG.log(System.Logger.Level.WARNING, "upstream " + e.poolKey.endpoint() + " of cluster "
-                        + e.cluster.name() + ": connect failed: " + f.cause());
-                if (retry(e, RetryRules.Failure.CONNECT, 0, null)) {
-                    return;
-                }
-                if (f.cause() instanceof java.net.UnknownHostException) { // NXDOMAIN, no A record, no DNS answer
-                    respondError(e, HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream host not resolved", "DF");
-                    return;
-                }
-                respondError(e, timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                        timeout ? "upstream connect timeout" : tls ? "upstream TLS handshake failed"
-                                : "upstream connect failed", "UF");
-                return;
-            }
-            attach(e, f.getNow(), UpstreamChannels.reused(f.getNow()));
-        });
-    }
-
-    /** The cluster's {@code maxConnections} is reached: wait for a connection to free, or overflow. */
-    private void awaitConnection(Exchange e) {
-        ConnectionWaiter w = e.connectionWaiter;
-        if (w == null) {
-            w = new ConnectionWaiter(ctx.channel().eventLoop(), e, this);
-            engine.metrics().overflow(e.cluster.name(), "maxConnections");
-        }
-        if (!w.enqueue(e.cluster.breaker(), e.cluster.connectTimeoutMillis())) {
-            overloaded(e, "maxPendingRequests", "too many requests waiting for an upstream connection");
-            return;
-        }
-        reclaimIdlePlace(e.cluster);
+    @Override
+    public void waitsForConnection(Exchange e) {
         if (e.requestDone && backlog.isEmpty() && !closing) {
             ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
-        }
-    }
-
-    /**
-     * maxConnections is reached while connections may sit idle in a pool (this loop's, or another's, or for
-     * another endpoint): close one so that its place wakes a waiter, rather than letting them wait it out.
-     */
-    private void reclaimIdlePlace(ClusterRuntime cluster) {
-        if (UpstreamPool.current().closeOneIdle(cluster.name())) {
-            return;
-        }
-        io.netty.channel.EventLoop own = ctx.channel().eventLoop();
-        for (io.netty.util.concurrent.EventExecutor loop : own.parent()) {
-            if (loop != own) {
-                loop.execute(() -> {
-                    if (cluster.breaker().hasWaiters()) {
-                        UpstreamPool.current().closeOneIdle(cluster.name());
-                    }
-                });
-            }
         }
     }
 
     @Override
     public void connectAgain(Exchange e) {
         if (ex == e && !e.finished) {
-            connect(e);
+            UpstreamAcquisition.connect(engine, ctx, this, e);
         }
     }
 
@@ -907,55 +437,19 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void waitTimedOut(Exchange e) {
         if (ex == e && !e.finished) {
-            overloaded(e, null, "no upstream connection freed in time");
+            UpstreamAcquisition.overloaded(engine, ctx, this, e, null, "no upstream connection freed in time");
         }
     }
 
-    /**
-     * A circuit breaker overflowed: Envoy's 503 with {@code x-envoy-overloaded}, flag {@code UO}.
-     *
-     * @param limit the limit to count the overflow against; null: counted already
-     */
-    private void overloaded(Exchange e, String limit, String detail) {
-        if (limit != null) {
-            engine.metrics().overflow(e.cluster.name(), limit);
-        }
-        respondLocal(e, Responses.overloaded(ctx.alloc(), detail), "UO");
-    }
-
-    private void attach(Exchange e, Channel upstream, boolean reused) {
+    @Override
+    public void attach(Exchange e, Channel upstream, boolean reused) {
         e.upstream = upstream;
         e.reusedConnection = reused;
         e.upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
         e.upstreamHandler.bind(this);
-        // A void promise: a failed write fires exceptionCaught on the upstream pipeline (UpstreamHandler tells
-        // the exchange), with no promise or listener per write.
-        upstream.write(e.head.request(), upstream.voidPromise());
-        HttpContent c;
-        if (e.retries > 0) {
-            e.releasePendingBodyOnly(); // every chunk received so far is in the replay copy
-            for (HttpContent kept : e.replay) {
-                writeUpstream(e, kept.retainedDuplicate());
-            }
-        }
-        while ((c = e.pendingBody.poll()) != null) {
-            writeUpstream(e, c);
-        }
-        if (e.requestDone && !e.lastContentWritten) {
-            writeUpstream(e, LastHttpContent.EMPTY_LAST_CONTENT); // a retry after the first try consumed it
-        }
-        upstream.flush();
-        upstream.read();
+        UpstreamAttempts.sendRequest(e, upstream);
         maybeReadClient();
     }
-
-    private void writeUpstream(Exchange e, HttpContent c) {
-        if (c instanceof LastHttpContent) {
-            e.lastContentWritten = true;
-        }
-        e.upstream.write(c, e.upstream.voidPromise());
-    }
-
 
     // ---- request body -------------------------------------------------------------------------------
 
@@ -989,7 +483,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.keepForReplay(content);
         }
         if (e.upstream != null && e.pendingBody.isEmpty()) {
-            writeUpstream(e, content);
+            UpstreamAttempts.write(e, content);
             if (last) {
                 e.upstream.flush();
             }
@@ -1023,7 +517,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         HttpContent content = (HttpContent) msg;
         if (content.decoderResult().isFailure()) {
             content.release();
-            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream sent a malformed response", "UPE", false);
             return;
         }
         if (!e.responseStarted) {
@@ -1048,17 +542,19 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void onResponseHead(Exchange e, HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
-            upstreamFailed(e, "upstream sent a malformed response", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream sent a malformed response", "UPE", false);
             return;
         }
         int code = response.status().code();
         if (code == 101) {
             if (e.upgrade != null && Upgrades.accepted(response, e.upgrade)) {
-                switchProtocols(e, response);
+                timers.requestTimeoutOff(); // a WebSocket lives as long as it is used
+                Tunnels.switchProtocols(ctx, this, e, response);
                 return;
             }
             ReferenceCountUtil.release(response);
-            upstreamFailed(e, "upstream switched protocols without being asked", "UPE");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream switched protocols without being asked", "UPE",
+                    false);
             return;
         }
         if (code < 200) {
@@ -1072,81 +568,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.cancelTryTimer();
         e.status = code;
         e.responseStarted = true;
-        e.upstreamReusable = HttpUtil.isKeepAlive(response);
-        HttpHeaders headers = response.headers();
-        HopByHop.strip(headers);
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        boolean bodyless = e.headRequest || code == 204 || code == 304;
-        if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (e.clientHttp10) {
-                headers.remove(HttpHeaderNames.TRANSFER_ENCODING); // HTTP/1.0 has no chunking: end by close
-                e.closeConnection = true;
-            } else if (!HttpUtil.isTransferEncodingChunked(response)) {
-                HttpUtil.setTransferEncodingChunked(response, true); // re-frame a close-delimited body
-            }
-        }
-        applyResponseEdits(e, headers, e.destination);
-        e.upstreamServiceMillis = (System.nanoTime() - e.attemptStartNanos) / 1_000_000;
-        String upstreamTime = engine.upstreamTimeHeader();
-        if (upstreamTime != null) {
-            headers.set(upstreamTime, Long.toString(e.upstreamServiceMillis));
-        }
-        stampServer(headers);
-        setConnectionHeader(e, headers);
+        ResponseHeads.fromUpstream(engine, e, response, closing);
         ctx.write(response);
-    }
-
-    /** {@code engine.serverHeader}, when set, on every response: the upstream's own is replaced. */
-    private void stampServer(HttpHeaders headers) {
-        String server = engine.serverHeader();
-        if (server != null) {
-            headers.set(HttpHeaderNames.SERVER, server);
-        }
-    }
-
-    /**
-     * The upstream accepted the upgrade: the 101 goes to the client, then both connections drop their
-     * HTTP codecs and an {@link UpgradeTunnel} relays bytes. The request timeout no longer applies
-     * (a WebSocket lives as long as it is used); the idle timeout does, as nginx's read timeout does.
-     */
-    private void switchProtocols(Exchange e, HttpResponse response) {
-        e.switching = true;
-        e.status = 101;
-        e.responseStarted = true;
-        e.upstreamReusable = false; // the connection now belongs to the tunnel
-        e.cancelTryTimer();
-        timers.requestTimeoutOff();
-        FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS,
-                Unpooled.EMPTY_BUFFER);
-        head.headers().set(response.headers());
-        HopByHop.strip(head.headers());
-        head.headers().set(HttpHeaderNames.UPGRADE, e.upgrade).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        applyResponseEdits(e, head.headers(), e.destination);
-        ReferenceCountUtil.release(response);
-        ctx.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() || ex != e || e.finished) {
-                finish(true);
-                return;
-            }
-            openWebSocket(e);
-        });
-    }
-
-    private void openWebSocket(Exchange e) {
-        Channel upstream = e.upstream;
-        e.upstreamHandler.unbind();
-        e.upstream = null; // the relay owns it now, and closes it with the tunnel
-        TunnelRelay relay = new TunnelRelay(ctx.channel(), e);
-        ChannelPipeline up = upstream.pipeline();
-        up.replace("upstream", "tunnel", relay.upstreamSide());
-        relayBytes(e, relay, upstream, 101);
-        ByteBuf early;
-        while ((early = e.earlyTunnelBytes.poll()) != null) {
-            ctx.write(early); // sent by the upstream right after its 101, before what its decoder still holds
-        }
-        ctx.flush();
-        up.remove("codec"); // bytes the decoder still holds go to the relay, and on to the client
-        relay.start();
     }
 
     @Override
@@ -1179,7 +602,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         e.upstream = null; // closed: never pooled
-        upstreamFailed(e, "upstream closed the connection", "UC");
+        UpstreamAttempts.failed(engine, ctx, this, e, "upstream closed the connection", "UC", false);
     }
 
     @Override
@@ -1195,76 +618,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.upstream = null;
         }
         if (cause instanceof RefusedStreamException) {
-            upstreamFailed(e, cause.getMessage(), "UC", true);
+            UpstreamAttempts.failed(engine, ctx, this, e, cause.getMessage(), "UC", true);
         } else {
-            upstreamFailed(e, "upstream connection failed", "UC");
+            UpstreamAttempts.failed(engine, ctx, this, e, "upstream connection failed", "UC", false);
         }
-    }
-
-    /**
-     * The upstream failed before the response ended. An idempotent request that had no body and went
-     * out on a reused keep-alive connection is tried once more on a fresh one: the upstream may have
-     * closed the idle connection just as we sent (the race every keep-alive client has).
-     */
-    private void upstreamFailed(Exchange e, String detail, String flag) {
-        upstreamFailed(e, detail, flag, false);
-    }
-
-    /**
-     * @param refused an HTTP/2 stream the upstream refused unprocessed (RFC 9113 section 8.7): without a
-     *                body it is sent once more whatever its method
-     */
-    private void upstreamFailed(Exchange e, String detail, String flag, boolean refused) {
-        if (!e.responseStarted && !e.retried && e.requestDone && e.requestBodyBytes == 0
-                && (refused || e.reusedConnection && IDEMPOTENT.contains(e.head.request().method()))) {
-            e.retried = true;
-            detachUpstream(e);
-            e.lastContentWritten = false;
-            connect(e);
-            return;
-        }
-        if (e.responseStarted) {
-            abort(e, flag);
-            return;
-        }
-        LOG.log(System.Logger.Level.WARNING, "route " + e.route.name() + ", upstream " + e.upstreamAddress()
-                + ": " + detail);
-        if (retry(e, refused ? RetryRules.Failure.REFUSED : "UPE".equals(flag) ? RetryRules.Failure.STATUS
-                : RetryRules.Failure.RESET, 502, null)) {
-            return;
-        }
-        respondError(e, HttpResponseStatus.BAD_GATEWAY, detail, flag);
     }
 
     // ---- responses and completion ----------------------------------------------------------------
 
-    private void applyResponseEdits(Exchange e, HttpHeaders headers, int destination) {
-        HeaderEditor.apply(e.route.responseHeaders(), headers);
-        if (destination >= 0) {
-            HeaderEditor.apply(e.route.destination(destination).responseHeaders(), headers);
-        }
-        HeaderEditor.apply(e.policyResponseEdits, headers);
-        if (e.affinityCookie != null) {
-            headers.add(HttpHeaderNames.SET_COOKIE, e.affinityCookie);
-        }
-        if (e.corsOrigin != null) {
-            CorsResponses.decorate(e.route.cors(), e.corsOrigin, headers);
-        }
-    }
-
-    private void setConnectionHeader(Exchange e, HttpHeaders headers) {
-        if (engine.draining()) {
-            e.closeConnection = true; // shutting down: finish this exchange, then let the client reconnect elsewhere
-        }
-        if (e.closeConnection || !e.clientKeepAlive || closing) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (e.clientHttp10) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-    }
-
     /** An error the gateway answers itself; mid-response it can only cut the connection. */
-    private void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
+    @Override
+    public void respondError(Exchange e, HttpResponseStatus status, String detail, String flag) {
         if (e.responseStarted) {
             abort(e, flag);
             return;
@@ -1272,7 +636,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         respondLocal(e, Responses.error(ctx.alloc(), status, detail), flag);
     }
 
-    private void respondLocal(Exchange e, FullHttpResponse local, String flag) {
+    @Override
+    public void respondLocal(Exchange e, FullHttpResponse local, String flag) {
         FullHttpResponse response = GrpcLocalReplies.adapt(e.head.request(), local, flag);
         e.status = response.status().code();
         e.flag = flag;
@@ -1284,13 +649,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.closeConnection = true; // the unread body would be taken for the next request
         }
         e.bytesSent = response.content().readableBytes();
-        stampServer(response.headers());
-        setConnectionHeader(e, response.headers());
+        ResponseHeads.stampServer(engine, response.headers());
+        ResponseHeads.setConnection(engine, e, response.headers(), closing);
         boolean close = e.closeConnection || !e.clientKeepAlive;
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
     }
 
-    private void abort(Exchange e, String flag) {
+    @Override
+    public void abort(Exchange e, String flag) {
         e.flag = flag;
         e.upstreamReusable = false;
         closing = true;
@@ -1325,12 +691,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
                 e.upstreamReusable && e.responseDone && e.requestDone);
     }
 
-    private void detachUpstream(Exchange e) {
+    @Override
+    public void detachUpstream(Exchange e) {
         e.upstreamReusable = false;
         releaseUpstream(e);
     }
 
-    private void finish(boolean close) {
+    @Override
+    public void finish(boolean close) {
         Exchange e = ex;
         if (e == null || e.finished) {
             return;
@@ -1347,29 +715,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (e.mirrors != null) {
             e.mirrors.mainEnded();
         }
-        if (e.breakerRequest) {
-            e.cluster.breaker().requestEnded();
-        }
-        if (e.cluster != null && e.endpointIndex >= 0) {
-            recordOutcome(e);
-        }
-        if (e.retryInFlight) {
-            e.cluster.retryEnded();
-        }
-        e.policyCompletions.ended(e.head); // before the request stops counting as active, and before the next one
-        long duration = System.nanoTime() - e.startNanos;
-        String routeName = e.route == null ? null : e.route.name();
-        engine.metrics().requestEnded(routeName, e.clusterName(), e.status, duration);
-        RequestHead h = e.head;
-        String protocol = protocol(e.clientHttp10);
-        ExchangeTracing.end(engine.tracer(), e, connection, protocol);
-        if (engine.accessLog().enabled()) {
-            engine.accessLog().log(new AccessLog.Entry(e.startMillis, connection.clientIp(), h.method(),
-                    h.authority(), truncate(h.originalUri()), e.status, e.bytesSent, e.requestBodyBytes,
-                    e.upstreamAddress(), duration / 1000, routeName, h.requestId(), logFlag(e), e.reason, protocol,
-                    AccessLog.Extras.of(e.trace == null ? null : e.trace.traceIdHex(), e.userAgent, e.forwardedFor,
-                            e.upstreamServiceMillis)));
-        }
+        ExchangeLog.ended(engine, e, connection, protocol(e.clientHttp10));
         if (stream != null || close || closing || !ctx.channel().isActive()) {
             // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
             // client is still sending a body the gateway did not read; nothing if both sides ended).
@@ -1383,32 +729,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private String protocol(boolean http10) {
-        return stream != null ? AccessLog.HTTP_2 : http10 ? AccessLog.HTTP_1_0 : AccessLog.HTTP_1_1;
-    }
-
-    /** The access log's flags: Envoy's {@code URX} joins a gateway error that retries could not mend. */
-    private static String logFlag(Exchange e) {
-        return e.retries > 0 && e.flag != null && isGatewayError(e.flag) ? e.flag + ",URX" : e.flag;
-    }
-
-    private static boolean isGatewayError(String flag) {
-        return "UF".equals(flag) || "UC".equals(flag) || "UT".equals(flag) || "UPE".equals(flag)
-                || "DF".equals(flag);
-    }
-
-    /** Tells the cluster how its endpoint did (least-request counts, outlier detection). */
-    private void recordOutcome(Exchange e) {
-        String flag = e.flag;
-        if ("DC".equals(flag) || "UO".equals(flag)) { // UO: the gateway's own 503, the endpoint was never asked
-            e.cluster.onRequestEnd(e.endpointIndex, 0, false); // the client left: says nothing of the upstream
-            return;
-        }
-        boolean gatewayError = isGatewayError(flag);
-        if (e.cluster.onRequestEnd(e.endpointIndex, gatewayError ? 0 : e.status, gatewayError)) {
-            engine.metrics().outlierEjected(e.cluster.name());
-            LOG.log(System.Logger.Level.WARNING, "outlier detection ejected " + e.cluster.endpoint(e.endpointIndex)
-                    .address() + " of cluster " + e.cluster.name());
-        }
+        return ExchangeLog.protocol(stream != null, http10);
     }
 
     private void drainBacklog() {

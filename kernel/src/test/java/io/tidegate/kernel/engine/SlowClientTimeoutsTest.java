@@ -117,10 +117,12 @@ class SlowClientTimeoutsTest {
     void aRequestBodyThatStopsArrivingEndsWithTheIdleTimeout() throws Exception {
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             s.setSoTimeout(10_000);
+            // Taken before the write: the gateway arms its timer as soon as the bytes arrive, which may be
+            // before write() returns here.
+            long started = System.nanoTime();
             s.getOutputStream().write(("POST /count HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"
                     + "ten bytes.").getBytes(StandardCharsets.US_ASCII));
             // ... and the other 90 never come.
-            long started = System.nanoTime();
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             readToClose(s.getInputStream(), answer);
             String text = answer.toString(StandardCharsets.US_ASCII);
