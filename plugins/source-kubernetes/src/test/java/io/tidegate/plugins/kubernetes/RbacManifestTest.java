@@ -197,6 +197,9 @@ class RbacManifestTest {
             source.awaitWrites();
             source.close();
         }
+        // The client's watches close now, not during the extension's teardown: a watch still open while the
+        // mock API server shuts down can hold its close past the extension's 10 s wait.
+        client.close();
 
         TreeSet<String> denied = new TreeSet<>();
         TreeSet<String> made = new TreeSet<>();
