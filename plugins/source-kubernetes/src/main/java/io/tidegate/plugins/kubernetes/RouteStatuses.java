@@ -39,37 +39,36 @@ final class RouteStatuses {
     /** Sets the route's {@code status.parents} (creating its status). */
     static void setParents(HasMetadata o, List<RouteParentStatus> parents) {
         if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(), io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus::setParents, parents));
         } else if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(),
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteStatus::setParents, parents));
         } else if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(), io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus::setParents, parents));
         } else if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(), io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteStatus::setParents, parents));
         } else if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(),
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRouteStatus::setParents, parents));
         } else if (o instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRoute r) {
-            var st = r.getStatus() == null ? new io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRouteStatus()
-                    : r.getStatus();
-            st.setParents(parents);
-            r.setStatus(st);
+            r.setStatus(withParents(r.getStatus(), io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRouteStatus::new,
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRouteStatus::setParents, parents));
         } else {
             throw new IllegalArgumentException("not a route: " + o.getKind());
         }
+    }
+
+    /** {@code status} (a new one when null) with its parents set: the same steps for every status class. */
+    private static <S> S withParents(S status, java.util.function.Supplier<S> create,
+                                     java.util.function.BiConsumer<S, List<RouteParentStatus>> set,
+                                     List<RouteParentStatus> parents) {
+        S st = status == null ? create.get() : status;
+        set.accept(st, parents);
+        return st;
     }
 }
