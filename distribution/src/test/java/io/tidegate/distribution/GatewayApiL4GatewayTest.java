@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.tidegate.kernel.Gateway;
-import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.config.GatewayConfigLoader;
-import io.tidegate.kernel.di.KernelComponent;
-import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RedisServer;
 import io.tidegate.kernel.testing.TestPki;
@@ -18,9 +14,7 @@ import io.tidegate.kernel.testing.TlsClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,12 +77,7 @@ class GatewayApiL4GatewayTest {
                   target: %s
                   format: json
                 """.formatted(accessLog));
-        GatewayConfig loaded = new GatewayConfigLoader().load(config, home);
-        gateway = KernelComponent.factory().create(loaded).gateway();
-        BlockingQueue<CompiledConfig> swaps = new LinkedBlockingQueue<>();
-        gateway.reconciler().addSwapListener(swaps::add);
-        gateway.start();
-        assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+        gateway = TestInstall.startGateway(config, home, new LinkedBlockingQueue<>());
     }
 
     @AfterAll

@@ -3,9 +3,6 @@ package io.tidegate.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.kernel.Gateway;
-import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.config.GatewayConfigLoader;
-import io.tidegate.kernel.di.KernelComponent;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.TestDnsServer;
@@ -19,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,11 +109,7 @@ class IstioDnsServiceEntryTest {
                 accessLog:
                   enabled: false
                 """.formatted(dns.address().getPort()));
-        GatewayConfig loaded = new GatewayConfigLoader().load(config, home);
-        gateway = KernelComponent.factory().create(loaded).gateway();
-        gateway.reconciler().addSwapListener(swaps::add);
-        gateway.start();
-        assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+        gateway = TestInstall.startGateway(config, home, swaps);
     }
 
     @AfterEach

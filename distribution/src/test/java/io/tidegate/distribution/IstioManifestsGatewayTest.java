@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.tidegate.kernel.Gateway;
-import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.config.GatewayConfigLoader;
-import io.tidegate.kernel.di.KernelComponent;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RawHttp;
@@ -110,11 +107,7 @@ class IstioManifestsGatewayTest {
                 accessLog:
                   enabled: false
                 """);
-        GatewayConfig loaded = new GatewayConfigLoader().load(config, home);
-        gateway = KernelComponent.factory().create(loaded).gateway();
-        gateway.reconciler().addSwapListener(swaps::add);
-        gateway.start();
-        assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+        gateway = TestInstall.startGateway(config, home, swaps);
     }
 
     private TestUpstream up(TestUpstream u) {

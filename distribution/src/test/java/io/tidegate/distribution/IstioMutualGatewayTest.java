@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.pkitesting.X509Bundle;
 import io.tidegate.kernel.Gateway;
-import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.config.GatewayConfigLoader;
-import io.tidegate.kernel.di.KernelComponent;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.TestPki;
@@ -18,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -143,11 +139,7 @@ class IstioMutualGatewayTest {
                 accessLog:
                   enabled: false
                 """);
-        GatewayConfig loaded = new GatewayConfigLoader().load(config, home);
-        gateway = KernelComponent.factory().create(loaded).gateway();
-        gateway.reconciler().addSwapListener(swaps::add);
-        gateway.start();
-        assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+        gateway = TestInstall.startGateway(config, home, swaps);
     }
 
     @AfterEach

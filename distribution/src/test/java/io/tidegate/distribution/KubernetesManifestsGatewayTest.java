@@ -3,9 +3,6 @@ package io.tidegate.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.kernel.Gateway;
-import io.tidegate.kernel.config.GatewayConfig;
-import io.tidegate.kernel.config.GatewayConfigLoader;
-import io.tidegate.kernel.di.KernelComponent;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RawHttp;
@@ -76,11 +73,7 @@ class KubernetesManifestsGatewayTest {
                 accessLog:
                   enabled: false
                 """);
-        GatewayConfig loaded = new GatewayConfigLoader().load(config, home);
-        gateway = KernelComponent.factory().create(loaded).gateway();
-        gateway.reconciler().addSwapListener(swaps::add);
-        gateway.start();
-        assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+        gateway = TestInstall.startGateway(config, home, swaps);
     }
 
     @AfterEach

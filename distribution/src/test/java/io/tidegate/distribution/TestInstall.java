@@ -1,5 +1,11 @@
 package io.tidegate.distribution;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidegate.kernel.Gateway;
+import io.tidegate.kernel.config.GatewayConfigLoader;
+import io.tidegate.kernel.di.KernelComponent;
+import io.tidegate.kernel.runtime.CompiledConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -7,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -76,6 +84,24 @@ final class TestInstall {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The gateway {@code config} describes, started, once its first configuration is live (within 10 s, else the
+     * test fails); every swap from the first on goes to {@code swaps}. A gateway that does not get there is
+     * closed before the failure is thrown.
+     */
+    static Gateway startGateway(Path config, Path home, BlockingQueue<CompiledConfig> swaps) throws Exception {
+        Gateway gateway = KernelComponent.factory().create(new GatewayConfigLoader().load(config, home)).gateway();
+        try {
+            gateway.reconciler().addSwapListener(swaps::add);
+            gateway.start();
+            assertThat(swaps.poll(10, TimeUnit.SECONDS)).as("first generation").isNotNull();
+            return gateway;
+        } catch (Exception | AssertionError e) {
+            gateway.close();
+            throw e;
         }
     }
 }
