@@ -69,6 +69,9 @@ class InformerFailureTest {
             source.close();
         }
         context.close();
+        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
+        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
+        client.close();
     }
 
     private void start() {
