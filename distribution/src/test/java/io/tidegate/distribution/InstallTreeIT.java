@@ -24,6 +24,27 @@ class InstallTreeIT {
     private static final Path TREE = Path.of(System.getProperty("tidegate.installTree", "target/tidegate"));
 
     @Test
+    void leakSamplingStaysOffWhenJavaOptsReplacesTheDefaultsAndALaterSettingWins() throws Exception {
+        assertThat(launcherProperty("-Xmx128m -XshowSettings:properties"))
+                .as("JAVA_OPTS replaces the defaults, not the leak-detection setting").isEqualTo("disabled");
+        assertThat(launcherProperty("-XshowSettings:properties -Dio.netty.leakDetection.level=paranoid"))
+                .as("a setting in JAVA_OPTS comes later and wins").isEqualTo("paranoid");
+    }
+
+    /** {@code io.netty.leakDetection.level} as the JVM that {@code bin/tidegate version} starts with these options sees it. */
+    private static String launcherProperty(String javaOpts) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(TREE.resolve("bin/tidegate").toString(), "version")
+                .directory(TREE.toFile()).redirectErrorStream(true);
+        pb.environment().put("JAVA_OPTS", javaOpts);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.lines().map(String::trim).filter(l -> l.startsWith("io.netty.leakDetection.level = "))
+                .map(l -> l.substring("io.netty.leakDetection.level = ".length())).findFirst().orElse(null);
+    }
+
+    @Test
     void theShippedConfigValidatesAndServesTheDemoRoute(@TempDir Path tmp) throws Exception {
         Path launcher = TREE.resolve("bin/tidegate");
         assertThat(Files.isExecutable(launcher)).as(launcher + " executable").isTrue();
