@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An exchange waiting for an upstream connection because its cluster's {@code maxConnections} is
- * reached (a pending request, in Envoy's terms). It waits at most the cluster's connect timeout; the
+ * reached (a pending request, in Envoy's terms); for an HTTP/2 cluster, for a stream on one of the connections
+ * it allows. It waits at most the cluster's connect timeout; the
  * route's request timeout, when shorter, ends it first, and a client that goes away cancels it.
  */
 final class ConnectionWaiter extends CircuitBreaker.Waiter {
@@ -94,6 +95,21 @@ final class ConnectionWaiter extends CircuitBreaker.Waiter {
             return;
         }
         owner.connectAgain(exchange); // opens a connection (and stops this wait) or queues again
+    }
+
+    /**
+     * A stream of an HTTP/2 connection of the same loop and endpoint freed ({@link Http2UpstreamPool}): try
+     * again, which takes it. A waiter that no longer needs it runs {@code passOn} (the next waiter's turn).
+     */
+    void streamFreed(Runnable passOn) {
+        loop.execute(() -> {
+            if (!current()) {
+                passOn.run();
+                return;
+            }
+            stop();
+            owner.connectAgain(exchange);
+        });
     }
 
     /** Called on the connection's (and so this waiter's) loop by {@link UpstreamConnections}. */

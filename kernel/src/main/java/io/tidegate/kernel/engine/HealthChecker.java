@@ -129,7 +129,7 @@ final class HealthChecker {
      * connection for the requests sharing it.
      */
     private void runOnStream(EventLoop loop, Endpoint endpoint, Probe probe) {
-        io.netty.util.concurrent.Future<Channel> opened = Http2UpstreamPool.current().openStream(loop,
+        io.netty.util.concurrent.Future<Channel> opened = Http2UpstreamPool.current().openProbeStream(loop,
                 new PoolKey(cluster.name(), endpoint.address(), cluster.tls()), cluster, connector, metrics);
         probe.timeout = loop.schedule(() -> probe.done(false, opened.isSuccess() ? opened.getNow() : null),
                 check.timeout().toNanos(), TimeUnit.NANOSECONDS);

@@ -27,6 +27,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
+import io.tidegate.kernel.runtime.CircuitBreaker;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.tls.UpstreamTlsContext;
 import java.util.ArrayDeque;
@@ -65,6 +66,10 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final Http2UpstreamPool pool;
     private final EngineMetrics metrics;
     private final String cluster;
+    /** The cluster's breaker whose maxConnections place this connection holds; null: none (unlimited, a probe's). */
+    private final CircuitBreaker breaker;
+    /** The cluster's maxRequestsPerConnection (0: no cap). */
+    private final int maxRequests;
     private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>(2);
     private Channel channel;
     private Http2StreamChannelBootstrap streams;
@@ -72,23 +77,33 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long maxStreams = Long.MAX_VALUE;
     /** Streams opened or promised on this connection and not yet closed. */
     private int open;
-    /** Streams this connection was asked to carry so far. */
+    /** Streams started on this connection so far. */
     private int carried;
+    /** Streams this connection was asked for so far (started or waiting for SETTINGS). */
+    private int asked;
     private boolean ready;
     private boolean goingAway;
     private boolean closed;
 
-    private Http2UpstreamConnection(Target target, Http2UpstreamPool pool) {
+    private Http2UpstreamConnection(Target target, Http2UpstreamPool pool, CircuitBreaker breaker) {
         this.target = target;
         this.key = target.key();
         this.pool = pool;
         this.metrics = target.metrics();
         this.cluster = target.cluster().name();
+        this.breaker = breaker;
+        this.maxRequests = target.cluster().maxRequestsPerConnection();
     }
 
-    /** Starts connecting on {@code loop}; streams can be asked for at once and are handed out once it is ready. */
-    static Http2UpstreamConnection connect(Target target, Http2UpstreamPool pool) {
-        Http2UpstreamConnection conn = new Http2UpstreamConnection(target, pool);
+    /**
+     * Starts connecting on the target's loop; streams can be asked for at once and are handed out once it is
+     * ready.
+     *
+     * @param breaker the breaker whose maxConnections place the caller took for it, given back when it closes;
+     *                null when none was taken
+     */
+    static Http2UpstreamConnection connect(Target target, Http2UpstreamPool pool, CircuitBreaker breaker) {
+        Http2UpstreamConnection conn = new Http2UpstreamConnection(target, pool, breaker);
         PoolKey key = target.key();
         ClusterRuntime cluster = target.cluster();
         EngineMetrics metrics = target.metrics();
@@ -133,6 +148,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 })
                 .connect(key.endpoint().host(), key.endpoint().port());
         conn.channel = connected.channel();
+        if (breaker != null) {
+            conn.channel.closeFuture().addListener(f -> breaker.connectionClosed());
+        }
         conn.streams = new Http2StreamChannelBootstrap(conn.channel)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
@@ -195,14 +213,41 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         return key;
     }
 
+    EventLoop loop() {
+        return target.loop();
+    }
+
+    /** The cluster's name. */
+    String cluster() {
+        return cluster;
+    }
+
     /** Whether this connection may take one more stream now or once it is ready. */
     boolean hasRoom() {
         return !goingAway && !closed && open < maxStreams && (channel == null || channel.isOpen());
     }
 
-    /** Promises a stream channel: at once when ready, else when the server's SETTINGS arrive. */
+    /** In the pool with no stream open or promised: closing it loses nothing. */
+    boolean idle() {
+        return open == 0 && !goingAway && !closed;
+    }
+
+    /** Leaves the pool and closes (GOAWAY first, by the codec): its maxConnections place goes to a waiter. */
+    void close() {
+        leavePool();
+        channel.close();
+    }
+
+    /**
+     * Promises a stream channel: at once when ready, else when the server's SETTINGS arrive. The stream that
+     * reaches the cluster's {@code maxRequestsPerConnection} is this connection's last: it leaves the pool and
+     * closes once its streams are done.
+     */
     void openStream(Promise<Channel> promise) {
         open++;
+        if (maxRequests > 0 && ++asked >= maxRequests) {
+            leavePool();
+        }
         if (ready) {
             startStream(promise);
         } else {
@@ -233,7 +278,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private void streamClosed() {
         open--;
         if (goingAway && open == 0) {
-            channel.close(); // the last stream GOAWAY let finish
+            channel.close(); // the last stream GOAWAY (or maxRequestsPerConnection) let finish
+        } else if (breaker != null && hasRoom()) {
+            pool.streamFreed(this, breaker); // a request waiting at maxConnections may take the stream
         }
     }
 
@@ -271,7 +318,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void leavePool() {
+    void leavePool() {
         goingAway = true;
         pool.remove(this);
     }
@@ -291,7 +338,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 p.tryFailure(new RefusedStreamException("the upstream allows no concurrent streams"));
             } else {
                 open--;
-                pool.place(p, target, this);
+                if (!pool.place(p, target, this, true)) {
+                    p.tryFailure(new Http2UpstreamPool.NoConnectionPlace()); // the request waits for a place
+                }
             }
         }
     }

@@ -13,7 +13,8 @@ import io.tidegate.kernel.runtime.RetryRules;
 /**
  * Getting an exchange a new upstream connection to {@code e.poolKey}: connect (a failure is retried or
  * answered), or, with the cluster's {@code maxConnections} reached, wait for one as a pending request
- * and make an idle connection give up its place. Stateless; the exchange's handler is its {@link ExchangeControl}.
+ * and make an idle connection give up its place. For an HTTP/2 cluster the same holds for streams: a
+ * request that finds every allowed connection full waits until a stream or a place frees. Stateless; the exchange's handler is its {@link ExchangeControl}.
  */
 final class UpstreamAcquisition {
 
@@ -41,6 +42,10 @@ final class UpstreamAcquisition {
                 return;
             }
             if (!f.isSuccess()) {
+                if (f.cause() instanceof Http2UpstreamPool.NoConnectionPlace) {
+                    awaitConnection(engine, ctx, owner, e); // its new HTTP/2 connection had no stream left for it
+                    return;
+                }
                 boolean timeout = f.cause() instanceof ConnectTimeoutException;
                 boolean tls = f.cause() instanceof javax.net.ssl.SSLException
                         || f.cause() instanceof io.netty.handler.codec.DecoderException
@@ -85,18 +90,24 @@ final class UpstreamAcquisition {
      * another endpoint): close one so that its place wakes a waiter, rather than letting them wait it out.
      */
     private static void reclaimIdlePlace(EventLoop own, ClusterRuntime cluster) {
-        if (UpstreamPool.current().closeOneIdle(cluster.name())) {
+        if (closeOneIdle(cluster)) {
             return;
         }
         for (EventExecutor loop : own.parent()) {
             if (loop != own) {
                 loop.execute(() -> {
                     if (cluster.breaker().hasWaiters()) {
-                        UpstreamPool.current().closeOneIdle(cluster.name());
+                        closeOneIdle(cluster);
                     }
                 });
             }
         }
+    }
+
+    /** Closes one of the calling loop's connections of {@code cluster} that carries nothing. */
+    private static boolean closeOneIdle(ClusterRuntime cluster) {
+        return UpstreamChannels.isHttp2(cluster) ? Http2UpstreamPool.current().closeOneIdle(cluster.name())
+                : UpstreamPool.current().closeOneIdle(cluster.name());
     }
 
     /**

@@ -38,8 +38,8 @@ final class UpstreamChannels {
 
     /**
      * The channel, or null when the cluster's {@code maxConnections} is reached and the caller must wait for
-     * a connection to free ({@link UpstreamConnections}). HTTP/2 streams share connections and are not held
-     * back by it.
+     * a connection to free ({@link UpstreamConnections}); for an HTTP/2 cluster, when every connection it
+     * allows is full ({@link Http2UpstreamPool}).
      */
     static Future<Channel> open(EngineContext engine, EventLoop loop, PoolKey key, ClusterRuntime cluster) {
         if (isHttp2(cluster)) {

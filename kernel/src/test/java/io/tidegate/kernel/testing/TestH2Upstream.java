@@ -66,6 +66,7 @@ public final class TestH2Upstream implements AutoCloseable {
     private final Channel server;
     private final List<Channel> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicInteger peakOpen = new AtomicInteger();
     private final java.util.Queue<Http2StreamChannel> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> holding = new LinkedBlockingQueue<>();
@@ -82,6 +83,7 @@ public final class TestH2Upstream implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connectionCount.incrementAndGet();
                         connections.add(ch);
+                        peakOpen.accumulateAndGet(connections.size(), Math::max);
                         ch.closeFuture().addListener(f -> connections.remove(ch));
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings)
                                         .validateHeaders(true).build(),
@@ -111,6 +113,11 @@ public final class TestH2Upstream implements AutoCloseable {
     /** Connections accepted so far. */
     public int connections() {
         return connectionCount.get();
+    }
+
+    /** The most connections that were open at once so far. */
+    public int peakOpenConnections() {
+        return peakOpen.get();
     }
 
     /** The next stream that ended or was reset, within 15 s; null if none. */
