@@ -89,11 +89,13 @@ final class RedisLimiter implements AutoCloseable {
             return;
         }
         client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, error) -> {
-            if (error == null) {
-                if (closed) {
+            if (closed) { // closed while connecting (the policy was replaced): a failure here is our own doing
+                if (c != null) {
                     c.closeAsync();
-                    return;
                 }
+                return;
+            }
+            if (error == null) {
                 connection = c;
                 log.log(System.Logger.Level.INFO, "rate-limit: connected to Redis " + uri.getHost() + ":" + uri.getPort());
                 return;
