@@ -129,12 +129,22 @@ final class HealthChecker {
      * connection for the requests sharing it.
      */
     private void runOnStream(EventLoop loop, Endpoint endpoint, Probe probe) {
-        io.netty.util.concurrent.Future<Channel> opened = Http2UpstreamPool.current().openProbeStream(loop,
-                new PoolKey(cluster.name(), endpoint.address(), cluster.tls()), cluster, connector, metrics);
-        probe.timeout = loop.schedule(() -> probe.done(false, opened.isSuccess() ? opened.getNow() : null),
-                check.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        probe.timeout = loop.schedule(() -> probe.done(false, probe.stream), check.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        openProbeStream(loop, new PoolKey(cluster.name(), endpoint.address(), cluster.tls()), probe, true);
+    }
+
+    private void openProbeStream(EventLoop loop, PoolKey key, Probe probe, boolean first) {
+        io.netty.util.concurrent.Future<Channel> opened = Http2UpstreamPool.current().openProbeStream(loop, key,
+                cluster, connector, metrics);
         opened.addListener((io.netty.util.concurrent.Future<Channel> f) -> {
             if (!f.isSuccess()) {
+                if (first && f.cause() instanceof Http2UpstreamPool.NoConnectionPlace && !probe.reported) {
+                    // Its connection took fewer streams than were promised, at maxConnections: once more, on a
+                    // connection of its own if need be.
+                    openProbeStream(loop, key, probe, false);
+                    return;
+                }
                 probe.done(false, null);
                 return;
             }
@@ -143,6 +153,7 @@ final class HealthChecker {
                 stream.close(); // timed out while the connection was being made
                 return;
             }
+            probe.stream = stream; // a timeout from here closes it
             stream.pipeline().replace(UpstreamHandler.class, "probe", probe);
             stream.config().setAutoRead(true);
             stream.writeAndFlush(checkRequest(false)).addListener((ChannelFutureListener) w -> {
@@ -174,6 +185,8 @@ final class HealthChecker {
         private final EventLoop loop;
         private final int index;
         private ScheduledFuture<?> timeout;
+        /** The HTTP/2 stream the check went out on, once open. */
+        private Channel stream;
         private boolean reported;
 
         Probe(EventLoop loop, int index) {
