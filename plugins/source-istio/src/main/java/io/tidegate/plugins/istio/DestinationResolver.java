@@ -7,7 +7,6 @@ import static io.tidegate.plugins.istio.IstioObjects.ns;
 import static io.tidegate.plugins.istio.IstioObjects.spec;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Service;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.WeightedCluster;

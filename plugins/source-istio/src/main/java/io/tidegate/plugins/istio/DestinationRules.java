@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DestinationRule objects: which rule applies to which host (the oldest one), the cluster of each
+ * DestinationRule objects: which rule applies to which host (the first in object order), the cluster of each
  * ServiceEntry host and port with the rule's {@code trafficPolicy}, and one cluster per {@code subsets}
  * entry ({@code host:port/subset}, the endpoints its labels select). Follows Istio's
  * <a href="https://istio.io/latest/docs/reference/config/networking/destination-rule/">DestinationRule
@@ -27,7 +27,7 @@ final class DestinationRules {
         this.policies = policies;
     }
 
-    /** The DestinationRule of each host: the first one (oldest) wins, later ones are reported and ignored. */
+    /** The DestinationRule of each host: the first in object order wins; later ones are reported, ignored. */
     static Map<String, GenericKubernetesResource> byHost(Translation run, List<GenericKubernetesResource> rules) {
         Map<String, GenericKubernetesResource> out = new LinkedHashMap<>();
         for (GenericKubernetesResource dr : rules) {
@@ -40,7 +40,8 @@ final class DestinationRules {
                 }
                 out.put(host, dr);
             } catch (Node.Invalid e) {
-                run.diagnostics.add(Diagnostic.error(run.prov(dr), e.field, e.getMessage() + "; DestinationRule rejected"));
+                run.diagnostics.add(Diagnostic.error(run.prov(dr), e.field, e.getMessage()
+                        + "; DestinationRule rejected"));
             }
         }
         return out;
@@ -75,8 +76,8 @@ final class DestinationRules {
                         .filter(e -> e.labels().entrySet().containsAll(labels.entrySet())).toList();
                 Node sp = subset.get("trafficPolicy");
                 String cn = subsetCluster(name, sn);
-                run.clusters.put(cn, policies.cluster(run, cn, b, eps, policy, sp, where, sp.missing() ? "spec.trafficPolicy"
-                        : sp.path()));
+                run.clusters.put(cn, policies.cluster(run, cn, b, eps, policy, sp, where,
+                        sp.missing() ? "spec.trafficPolicy" : sp.path()));
                 if (eps.isEmpty()) {
                     run.diagnostics.add(Diagnostic.warning(where, subset.path() + ".labels", "subset " + sn
                             + " selects no endpoint of " + b.host() + "; requests to it answer 503"));

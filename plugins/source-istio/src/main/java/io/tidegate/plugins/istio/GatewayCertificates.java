@@ -15,8 +15,9 @@ import java.util.Set;
  * The certificates HTTPS Gateway servers serve ({@code tls.credentialName}), with the client CA of MUTUAL
  * and OPTIONAL_MUTUAL servers. Follows Istio's
  * <a href="https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings">
- * ServerTLSSettings reference</a> and its <a href="https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/">
- * secure gateways task</a> (Secret keys).
+ * ServerTLSSettings reference</a> and its
+ * <a href="https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/">secure gateways
+ * task</a> (the Secret keys).
  */
 final class GatewayCertificates {
 

@@ -146,7 +146,8 @@ final class GatewayServers {
      * HTTPS) with PASSTHROUGH forwards the TLS bytes by SNI; TLS with a terminating mode would be TLS in
      * front of tcp routes, which no Tidegate listener does (null, with a warning).
      */
-    private static GatewayServer.Kind serverKind(Translation run, Node server, IstioProtocol protocol, String mode, Provenance where) {
+    private static GatewayServer.Kind serverKind(Translation run, Node server, IstioProtocol protocol, String mode,
+                                                 Provenance where) {
         boolean passthrough = "PASSTHROUGH".equals(mode) || "AUTO_PASSTHROUGH".equals(mode);
         if (passthrough && (protocol == IstioProtocol.TLS || protocol == IstioProtocol.HTTPS)) {
             return "PASSTHROUGH".equals(mode) ? GatewayServer.Kind.TLS : GatewayServer.Kind.AUTO_PASSTHROUGH;

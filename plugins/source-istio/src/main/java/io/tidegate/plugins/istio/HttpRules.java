@@ -70,7 +70,8 @@ final class HttpRules {
         List<Diagnostic> notes = new ArrayList<>();
         boolean toSelf = false;
         if (rule.has("route")) {
-            RouteDestinations d = destinationResolver.destinations(run, vs, rule, rules, where, notes, "requests get 503");
+            RouteDestinations d = destinationResolver.destinations(run, vs, rule, rules, where, notes,
+                    "requests get 503");
             toSelf = d.toSelf();
             action = (d.unresolved() || d.clusters().isEmpty()) && !toSelf
                     ? new RouteAction.DirectResponse(503, "no healthy upstream", List.of())
@@ -93,7 +94,8 @@ final class HttpRules {
             return;
         }
         List<MirrorPolicy> mirrors = Mirrors.of(rule, ns(vs), selfHosts, where, notes,
-                (dest, host, n, consequence) -> destinationResolver.resolve(run, dest, host, rules, where, n, consequence));
+                (dest, host, n, consequence) -> destinationResolver.resolve(run, dest, host, rules, where, n,
+                        consequence));
         mirrors.forEach(m -> run.referenced.add(m.cluster()));
         run.diagnostics.addAll(notes);
         Route.Builder proto = Route.builder(base, where).action(action);

@@ -36,10 +36,10 @@ import java.util.function.Function;
  * else stays. See {@code docs/source-istio.md} for the mapping tables.
  *
  * <p>This class orders the work and decides what applies where: which objects this gateway sees
- * ({@code exportTo}), which Gateway servers a VirtualService binds (first match wins, in object order),
- * and the fragment. Each kind of object is translated by its own class: {@link ServiceEntries},
- * {@link KubernetesServices}, {@link GatewayServers}, {@link DestinationRules}, {@link HttpRules} and
- * {@link TcpRules}.
+ * ({@code exportTo}), which Gateway servers a VirtualService binds, the order of the routes (objects
+ * oldest first, then rules and matches in list order: the first match wins), and the fragment. Each
+ * kind of object is translated by its own class: {@link ServiceEntries}, {@link KubernetesServices},
+ * {@link GatewayServers}, {@link DestinationRules}, {@link HttpRules} and {@link TcpRules}.
  */
 final class IstioTranslator {
 
@@ -217,19 +217,26 @@ final class IstioTranslator {
         return out;
     }
 
+    /** Runs the translation of one object; what it throws rejects that object alone, with a diagnostic. */
     private void guarded(Translation run, HasMetadata object, Runnable work) {
         try {
             work.run();
         } catch (Node.Invalid e) {
-            run.diagnostics.add(Diagnostic.error(object == null ? Provenance.of(source, "?") : run.prov(object), e.field,
+            Provenance where = object == null ? Provenance.of(source, "?") : run.prov(object);
+            run.diagnostics.add(Diagnostic.error(where, e.field,
                     e.getMessage() + "; " + (object == null ? "object" : object.getKind()) + " rejected"));
         } catch (RuntimeException e) {
-            run.diagnostics.add(Diagnostic.error(object == null ? Provenance.of(source, "?") : run.prov(object), "",
-                    String.valueOf(e.getMessage()) + "; rejected"));
+            Provenance where = object == null ? Provenance.of(source, "?") : run.prov(object);
+            run.diagnostics.add(Diagnostic.error(where, "", String.valueOf(e.getMessage()) + "; rejected"));
         }
     }
 
-    private void virtualService(Translation run, GenericKubernetesResource vs, Map<String, GenericKubernetesResource> rules) {
+    /**
+     * One VirtualService: the Gateway servers (or, for {@code mesh}, the egress listeners) each of its
+     * {@code gateways} binds, then its http, tls and tcp rules in order.
+     */
+    private void virtualService(Translation run, GenericKubernetesResource vs,
+                                Map<String, GenericKubernetesResource> rules) {
         Node spec = spec(vs);
         Provenance where = run.prov(vs);
         String vsNs = ns(vs);
@@ -300,8 +307,8 @@ final class IstioTranslator {
             for (Node rule : spec.get(kind == GatewayServer.Kind.TLS ? "tls" : "tcp").items()) {
                 try {
                     tcpRules.rule(ns(vs) + "/" + vs.getMetadata().getName(), where, kind, rule, bound, hosts,
-                            (r, at, notes, consequence) -> destinationResolver.destinations(run, vs, r, rules, at, notes,
-                                    consequence),
+                            (r, at, notes, consequence) -> destinationResolver.destinations(run, vs, r, rules,
+                                    at, notes, consequence),
                             run.tcpOut);
                 } catch (Node.Invalid e) {
                     run.diagnostics.add(Diagnostic.error(where.withRule(rule.path()), e.field, e.getMessage()
