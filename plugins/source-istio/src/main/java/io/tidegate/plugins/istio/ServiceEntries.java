@@ -26,6 +26,7 @@ final class ServiceEntries {
     private ServiceEntries() {
     }
 
+    /** One ServiceEntry's base clusters; the first object to define a {@code host:port} keeps it. */
     static void translate(Translation run, GenericKubernetesResource se) {
         Node spec = spec(se);
         Provenance where = run.prov(se);
