@@ -526,7 +526,7 @@ final class IngressTranslator {
                     + " not found; no certificate for " + hosts + " until it exists"));
             return;
         }
-        Map<String, String> data = AnnotationParser.secretData(secret);
+        Map<String, String> data = SecretData.decode(secret);
         String crt = data.get("tls.crt");
         String key = data.get("tls.key");
         if (!"kubernetes.io/tls".equals(secret.getType()) || crt == null || key == null

@@ -86,7 +86,7 @@ final class ListenerCertificates {
                 continue;
             }
             Secret secret = secrets.get(key);
-            Map<String, String> data = secret == null ? Map.of() : AnnotationParser.secretData(secret);
+            Map<String, String> data = secret == null ? Map.of() : SecretData.decode(secret);
             String crt = data.get("tls.crt");
             String pem = data.get("tls.key");
             if (secret == null || !"kubernetes.io/tls".equals(secret.getType()) || crt == null || pem == null
