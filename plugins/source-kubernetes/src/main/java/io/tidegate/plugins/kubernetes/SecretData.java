@@ -12,6 +12,15 @@ final class SecretData {
     private SecretData() {
     }
 
+    /** A Secret named by an annotation: {@code name} in the given namespace, or {@code namespace/name}. */
+    record Ref(String namespace, String name) {
+
+        static Ref parse(String ref, String namespace) {
+            int slash = ref.indexOf('/');
+            return slash < 0 ? new Ref(namespace, ref) : new Ref(ref.substring(0, slash), ref.substring(slash + 1));
+        }
+    }
+
     /** A Secret's decoded data, with stringData (manifests) on top. */
     static Map<String, String> decode(Secret secret) {
         Map<String, String> out = new TreeMap<>();

@@ -193,13 +193,9 @@ final class SecurityAnnotations {
             r.error("auth-type", "refused: auth-type basic needs auth-secret; every path of this Ingress answers 503");
             return null;
         }
-        String ns = namespace;
-        String name = ref;
-        int slash = ref.indexOf('/');
-        if (slash >= 0) {
-            ns = ref.substring(0, slash);
-            name = ref.substring(slash + 1);
-        }
+        SecretData.Ref secretRef = SecretData.Ref.parse(ref, namespace);
+        String ns = secretRef.namespace();
+        String name = secretRef.name();
         Secret secret = secrets.apply(ns, name);
         if (secret == null) {
             r.error("auth-secret", "refused: Secret " + ns + "/" + name + " not found; every path of this Ingress "

@@ -65,13 +65,9 @@ final class UpstreamTlsAnnotations {
         String key = null;
         if (a.containsKey("proxy-ssl-secret")) {
             String ref = a.get("proxy-ssl-secret");
-            String ns = namespace == null ? "default" : namespace;
-            String name = ref;
-            int slash = ref.indexOf('/');
-            if (slash >= 0) {
-                ns = ref.substring(0, slash);
-                name = ref.substring(slash + 1);
-            }
+            SecretData.Ref secretRef = SecretData.Ref.parse(ref, namespace == null ? "default" : namespace);
+            String ns = secretRef.namespace();
+            String name = secretRef.name();
             Secret secret = secrets.apply(ns, name);
             Map<String, String> data = secret == null ? Map.of() : SecretData.decode(secret);
             ca = data.get("ca.crt");
