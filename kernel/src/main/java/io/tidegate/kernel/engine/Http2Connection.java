@@ -10,6 +10,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -38,6 +39,8 @@ import java.util.ArrayDeque;
 final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "h2";
+    /** At most this many stream flushes wait for the end of an event-loop turn (Netty's default). */
+    static final int FLUSHES_BEFORE_WRITE = 256;
     private static final System.Logger LOG = System.getLogger(Http2Connection.class.getName());
 
     private final EngineContext engine;
@@ -182,7 +185,11 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                         .addLast("proxy", new ProxyFrontendHandler(engine, listener, conn));
             }
         });
-        ctx.pipeline().addAfter(ctx.name(), "h2-codec", codec).addAfter("h2-codec", "h2-mux", mux);
+        // Between codec and streams: the streams' flushes (one per response) become one per event-loop turn, so
+        // the responses of many streams that were answered in the same turn leave in one write.
+        ctx.pipeline().addAfter(ctx.name(), "h2-codec", codec)
+                .addAfter("h2-codec", "h2-flush", new FlushConsolidationHandler(FLUSHES_BEFORE_WRITE, true))
+                .addAfter("h2-flush", "h2-mux", mux);
         watchKeepAlive();
         widenConnectionWindow(h2);
         engine.http2Opened(ctx.channel());

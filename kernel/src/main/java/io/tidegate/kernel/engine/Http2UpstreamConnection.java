@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -206,6 +207,8 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         pipeline.addBefore("h2-upstream", "h2-codec", codec)
                 // between codec and mux: it sees every frame, streams' included (after the mux it sees almost none)
                 .addBefore("h2-upstream", "idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
+                // the streams' flushes, one per request, become one per event-loop turn (as for client connections)
+                .addBefore("h2-upstream", "h2-flush", new FlushConsolidationHandler(Http2Connection.FLUSHES_BEFORE_WRITE, true))
                 .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()));
     }
 
