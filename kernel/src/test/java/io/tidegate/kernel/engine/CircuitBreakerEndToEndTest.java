@@ -136,7 +136,9 @@ class CircuitBreakerEndToEndTest {
             assertThat(r.body()).startsWith("up GET /hold");
         }
         assertThat(up.requests()).isEqualTo(6);
-        assertThat(up.peakOpenConnections()).isLessThanOrEqualTo(2);
+        // Never more than two at once, counted by requests: a connection the gateway closed to give its place to a
+        // waiter of another event loop may still look open to the upstream when the waiter's connection arrives.
+        assertThat(up.peakHoldsInFlight()).isEqualTo(2);
         assertThat(metric("tidegate_upstream_overflow_total{cluster=\"svc\",limit=\"maxConnections\"}"))
                 .isEqualTo(4);
     }

@@ -87,6 +87,8 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger peakOpen = new AtomicInteger();
+    private final AtomicInteger holdsInFlight = new AtomicInteger();
+    private final AtomicInteger peakHoldsInFlight = new AtomicInteger();
     private final java.util.concurrent.Semaphore closed = new java.util.concurrent.Semaphore(0);
     private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
     private volatile java.util.concurrent.CompletableFuture<Void> heldGate = new java.util.concurrent.CompletableFuture<>();
@@ -182,6 +184,14 @@ public final class TestUpstream implements AutoCloseable {
     /** The most connections that were open at the same time. */
     public int peakOpenConnections() {
         return peakOpen.get();
+    }
+
+    /**
+     * The most {@code /hold} requests that were being served at once. Unlike {@link #peakOpenConnections} it
+     * does not count a connection the client has closed but whose end this server has not read yet.
+     */
+    public int peakHoldsInFlight() {
+        return peakHoldsInFlight.get();
     }
 
     /** Waits up to 10 s until {@code n} more requests to {@code /hold} are being held; fails the test if not. */
@@ -350,8 +360,12 @@ public final class TestUpstream implements AutoCloseable {
                 return;
             }
             if (path.equals("/hold")) {
+                peakHoldsInFlight.accumulateAndGet(holdsInFlight.incrementAndGet(), Math::max);
                 // On the gate first, then counted: once awaitHeld sees it, releaseHeld's gate is the one it waits on.
-                heldGate.thenRun(() -> ctx.executor().execute(() -> writeDefault(ctx, r)));
+                heldGate.thenRun(() -> ctx.executor().execute(() -> {
+                    holdsInFlight.decrementAndGet(); // before the answer leaves: the client cannot act on it sooner
+                    writeDefault(ctx, r);
+                }));
                 held.release();
                 return;
             }
