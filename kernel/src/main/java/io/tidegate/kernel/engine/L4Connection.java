@@ -7,9 +7,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -17,6 +20,7 @@ import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.CompiledConfig;
 import io.tidegate.kernel.runtime.CompiledTcpRoute;
+import io.tidegate.kernel.tls.UpstreamTlsContext;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.SocketAddress;
 import io.tidegate.spi.policy.Policy;
@@ -197,6 +201,15 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
             relay = new TunnelRelay(ctx.channel(), this);
         }
         // The upstream lives on the client's loop, with the L4 transport (see Engine#l4Transport).
+        UpstreamTlsContext tls = originatesTls();
+        ChannelHandler upstreamHandler = tls == null ? relay.upstreamSide() : new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), target.host(), target.port(),
+                        cluster.connectTimeoutMillis()));
+                ch.pipeline().addLast("relay", relay.upstreamSide());
+            }
+        };
         Bootstrap b = new Bootstrap().group(ctx.channel().eventLoop())
                 .channel(engine.l4Transport().clientChannel())
                 .resolver(engine.l4Resolver())
@@ -206,8 +219,17 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cluster.connectTimeoutMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(relay.upstreamSide());
+                .handler(upstreamHandler);
         b.connect(target.host(), target.port()).addListener((ChannelFutureListener) f -> onConnect(f, index));
+    }
+
+    /**
+     * The cluster's upstream TLS, originated on {@code tcp} listeners (Envoy's cluster transport socket under
+     * {@code tcp_proxy}): the client's bytes go into a TLS session to the endpoint. A passthrough listener
+     * relays the client's own TLS, so it never originates (the compiler warns about such a route).
+     */
+    private UpstreamTlsContext originatesTls() {
+        return passthrough ? null : cluster.tls();
     }
 
     private void onConnect(ChannelFuture f, int index) {
@@ -218,23 +240,47 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
             return; // channelInactive released the endpoint
         }
         if (!f.isSuccess()) {
-            LOG.log(System.Logger.Level.DEBUG, "l4 " + listener.name() + ": connect to " + upstreamAddress
-                    + " (cluster " + clusterName + ") failed: " + f.cause());
-            endpointHeld = false;
-            if (cluster.onRequestEnd(index, 0, true)) {
-                engine.metrics().outlierEjected(clusterName);
-            }
-            int next = attempts < MAX_CONNECT_ATTEMPTS ? cluster.pickOther(index) : -1;
-            if (next >= 0 && next != index) {
-                connect(next);
-            } else {
-                refuse("UF", L4Metrics.Refusal.CONNECT_FAILED);
-            }
+            connectFailed(f.cause(), index);
             return;
         }
+        SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+        if (tls == null) {
+            connected(f.channel());
+            return;
+        }
+        tls.handshakeFuture().addListener(h -> {
+            engine.metrics().upstreamTlsHandshake(clusterName, h.isSuccess());
+            if (closed) {
+                f.channel().close();
+            } else if (h.isSuccess()) {
+                connected(f.channel());
+            } else {
+                f.channel().close();
+                connectFailed(h.cause(), index); // as a refused connection: another endpoint, or UF
+            }
+        });
+    }
+
+    /** A connect (or its TLS handshake) failed: another endpoint, a bounded number of times, else {@code UF}. */
+    private void connectFailed(Throwable cause, int index) {
+        LOG.log(System.Logger.Level.DEBUG, "l4 " + listener.name() + ": connect to " + upstreamAddress
+                + " (cluster " + clusterName + ") failed: " + cause);
+        endpointHeld = false;
+        if (cluster.onRequestEnd(index, 0, true)) {
+            engine.metrics().outlierEjected(clusterName);
+        }
+        int next = attempts < MAX_CONNECT_ATTEMPTS ? cluster.pickOther(index) : -1;
+        if (next >= 0 && next != index) {
+            connect(next);
+        } else {
+            refuse("UF", L4Metrics.Refusal.CONNECT_FAILED);
+        }
+    }
+
+    private void connected(Channel up) {
         engine.metrics().upstreamConnectionOpened(clusterName);
         engine.l4Metrics().relayed(listener.name(), clusterName);
-        startRelay(f.channel());
+        startRelay(up);
     }
 
     private void startRelay(Channel up) {

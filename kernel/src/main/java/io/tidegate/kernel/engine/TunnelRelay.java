@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -131,7 +132,14 @@ final class TunnelRelay {
             if (!f.isSuccess() || (clientInputDone && upstreamInputDone)) {
                 closeBoth();
             } else if (other instanceof DuplexChannel duplex) {
-                duplex.shutdownOutput();
+                SslHandler tls = other.pipeline().get(SslHandler.class);
+                if (tls != null) {
+                    // A TLS session the gateway originated ends its half with close_notify, then the FIN: a
+                    // FIN alone reads as a truncation attack to the server (RFC 8446 section 6.1).
+                    tls.closeOutbound().addListener(c -> duplex.shutdownOutput());
+                } else {
+                    duplex.shutdownOutput();
+                }
             } else {
                 other.close();
             }

@@ -40,7 +40,7 @@ final class L4Compiler {
                 List<GatewayConfig.ListenerConfig> on = bind(route, layer4, diags);
                 if (on != null && valid(route, on, diags)) {
                     accepted.put(route, on);
-                    reportUndefinedClusters(route, clusters, diags);
+                    reportUndefinedClusters(route, on, clusters, diags);
                 }
             }
         }
@@ -116,8 +116,8 @@ final class L4Compiler {
         return true;
     }
 
-    private static void reportUndefinedClusters(TcpRoute route, Map<String, ClusterRuntime> clusters,
-                                                Set<Diagnostic> diags) {
+    private static void reportUndefinedClusters(TcpRoute route, List<GatewayConfig.ListenerConfig> on,
+                                                Map<String, ClusterRuntime> clusters, Set<Diagnostic> diags) {
         for (int i = 0; i < route.clusters().size(); i++) {
             String name = route.clusters().get(i).cluster();
             ClusterRuntime cluster = clusters.get(name);
@@ -125,8 +125,15 @@ final class L4Compiler {
                 diags.add(Diagnostic.error(route.provenance(), "clusters[" + i + "].cluster", "cluster '" + name
                         + "' is not defined by any source; connections sent there are closed"));
             } else if (cluster.tls() != null) {
-                diags.add(Diagnostic.warning(route.provenance(), "clusters[" + i + "].cluster", "cluster '" + name
-                        + "' has upstream tls, which tcp routes do not originate: bytes are relayed as they come"));
+                // tcp listeners originate the cluster's TLS; a passthrough listener relays the client's own
+                for (GatewayConfig.ListenerConfig l : on) {
+                    if (l.listener().protocol() == ListenerProtocol.TLS_PASSTHROUGH) {
+                        diags.add(Diagnostic.warning(route.provenance(), "clusters[" + i + "].cluster", "cluster '"
+                                + name + "' has upstream tls, which tls-passthrough listener '" + l.name()
+                                + "' does not originate (it relays the client's own TLS): bytes are relayed as"
+                                + " they come"));
+                    }
+                }
             }
         }
     }

@@ -294,6 +294,11 @@ class TcpProxyTest {
     }
 
     static String awaitLog(String needle) throws Exception {
+        return awaitLogIn(accessLog, needle);
+    }
+
+    /** The first line of the access log at {@code accessLog} that contains {@code needle}, within 10 s. */
+    static String awaitLogIn(Path accessLog, String needle) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(accessLog)) {

@@ -101,6 +101,25 @@ class L4CompilerTest {
     }
 
     @Test
+    void upstreamTlsIsOriginatedOnTcpListenersAndReportedAsNotOriginatedOnPassthroughOnes() {
+        Cluster tls = new Cluster("db-tls", List.of(Endpoint.of("127.0.0.1", 6380)), Cluster.Resolution.STATIC,
+                Cluster.UpstreamProtocol.HTTP1, io.tidegate.spi.model.LoadBalancer.ROUND_ROBIN, null, null,
+                io.tidegate.spi.model.ConnectionLimits.UNLIMITED, null, null,
+                new io.tidegate.spi.model.UpstreamTls(null, null, false, null, null, List.of(), List.of()), P);
+        Fragment f = new Fragment(List.of(), List.of(tcp("db", Set.of("db"), List.of(), "db-tls", null),
+                tcp("edge", Set.of("edge"), List.of("db.example"), "db-tls", null)), List.of(tls), List.of(),
+                List.of());
+        ConfigCompiler.Result r = compile(f);
+
+        assertThat(names(r.config().l4Table("db"))).containsExactly("db");
+        assertThat(names(r.config().l4Table("edge"))).containsExactly("edge");
+        assertThat(r.diagnostics().get("file")).extracting(x -> x.object().rule() + " " + x.field() + ": "
+                + x.message()).containsExactly("tcpRoutes.edge clusters[0].cluster: cluster 'db-tls' has upstream tls,"
+                + " which tls-passthrough listener 'edge' does not originate (it relays the client's own TLS): bytes"
+                + " are relayed as they come");
+    }
+
+    @Test
     void idleTimeoutsComeFromTheRouteElseTheListenerAndSniPicksTheFirstMatch() {
         Cluster pg = Cluster.of("pg", List.of(Endpoint.of("127.0.0.1", 5432)), P);
         Fragment f = new Fragment(List.of(), List.of(

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,19 +20,40 @@ public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    /** The TLS port ({@code --tls-port}), or 0 for none. */
+    private final int tlsPort;
+    private final List<String> tlsArgs;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, int tlsPort, List<String> tlsArgs) {
         this.port = port;
         this.dir = dir;
+        this.tlsPort = tlsPort;
+        this.tlsArgs = tlsArgs;
     }
 
     public int port() {
         return port;
     }
 
+    /** The port that speaks TLS only (Redis's own TLS, {@code --tls-port}); 0 without {@link #startTls}. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
     public static RedisServer start(Path dir) throws Exception {
-        RedisServer r = new RedisServer(freePort(), dir);
+        RedisServer r = new RedisServer(freePort(), dir, 0, List.of());
+        r.restart();
+        return r;
+    }
+
+    /**
+     * A server that also serves TLS on {@link #tlsPort()}, with this certificate chain and key (PEM files), not
+     * asking clients for certificates. The plain port stays for {@link #command} and readiness.
+     */
+    public static RedisServer startTls(Path dir, Path certificatePem, Path privateKeyPem) throws Exception {
+        RedisServer r = new RedisServer(freePort(), dir, freePort(), List.of("--tls-cert-file",
+                certificatePem.toString(), "--tls-key-file", privateKeyPem.toString(), "--tls-auth-clients", "no"));
         r.restart();
         return r;
     }
@@ -39,9 +61,13 @@ public final class RedisServer implements AutoCloseable {
     /** Starts (again) on the same port. */
     public void restart() throws Exception {
         Path log = dir.resolve("redis-" + port + ".log");
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> args = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        if (tlsPort != 0) {
+            args.addAll(List.of("--tls-port", Integer.toString(tlsPort)));
+            args.addAll(tlsArgs);
+        }
+        process = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
