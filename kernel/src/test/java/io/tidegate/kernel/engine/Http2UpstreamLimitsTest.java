@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidegate.kernel.testing.EngineHarness;
 import io.tidegate.kernel.testing.H2Client;
 import io.tidegate.kernel.testing.NoLeaks;
+import io.tidegate.kernel.testing.Scrapes;
 import io.tidegate.kernel.testing.TestH2Upstream;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
@@ -69,12 +70,7 @@ class Http2UpstreamLimitsTest {
     }
 
     private long metric(String series) {
-        for (String line : gateway.metrics().scrape().split("\n")) {
-            if (line.startsWith(series + " ")) {
-                return (long) Double.parseDouble(line.substring(series.length() + 1));
-            }
-        }
-        return 0;
+        return Scrapes.value(gateway.metrics().scrape(), series);
     }
 
     /** Polls the scrape: the gauge is set on the event loop and read here, with no event to await. */

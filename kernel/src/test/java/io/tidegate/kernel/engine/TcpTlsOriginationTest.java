@@ -7,6 +7,7 @@ import io.tidegate.kernel.config.GatewayConfig;
 import io.tidegate.kernel.testing.L4Harness;
 import io.tidegate.kernel.testing.NoLeaks;
 import io.tidegate.kernel.testing.RedisServer;
+import io.tidegate.kernel.testing.Scrapes;
 import io.tidegate.kernel.testing.TestPki;
 import io.tidegate.spi.model.Cluster;
 import io.tidegate.spi.model.ConnectionLimits;
@@ -83,23 +84,8 @@ class TcpTlsOriginationTest {
         return s;
     }
 
-    static String line(InputStream in) throws Exception {
-        StringBuilder b = new StringBuilder();
-        for (int c; (c = in.read()) >= 0 && c != '\n'; ) {
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
-    }
-
     private long metric(String series) {
-        for (String l : gateway.metrics().scrape().split("\n")) {
-            if (l.startsWith(series + " ")) {
-                return (long) Double.parseDouble(l.substring(series.length() + 1));
-            }
-        }
-        return 0;
+        return Scrapes.value(gateway.metrics().scrape(), series);
     }
 
     @Test
@@ -109,9 +95,9 @@ class TcpTlsOriginationTest {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(line(in)).isEqualTo("+PONG");
+            assertThat(TcpProxyTest.line(in)).isEqualTo("+PONG");
             out.write("SET tidegate:tls originated\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(line(in)).isEqualTo("+OK");
+            assertThat(TcpProxyTest.line(in)).isEqualTo("+OK");
         }
         assertThat(redis.command("GET tidegate:tls")).as("the SET reached the real server").isEqualTo("$10");
         assertThat(metric("tidegate_upstream_tls_handshakes_total{cluster=\"redis-tls\",result=\"success\"}"))
