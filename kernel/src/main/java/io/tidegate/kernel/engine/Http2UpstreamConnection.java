@@ -24,8 +24,6 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.tidegate.kernel.runtime.CircuitBreaker;
@@ -71,6 +69,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final CircuitBreaker breaker;
     /** The cluster's maxRequestsPerConnection (0: no cap). */
     private final int maxRequests;
+    /** The cluster's idle timeout (0: none): armed while no stream is open, as the client side's keep-alive. */
+    private final long idleNanos;
+    private final LazyTimer idle;
     private final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>(2);
     private Channel channel;
     private Http2StreamChannelBootstrap streams;
@@ -94,6 +95,8 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.cluster = target.cluster().name();
         this.breaker = breaker;
         this.maxRequests = target.cluster().maxRequestsPerConnection();
+        this.idleNanos = target.cluster().idleTimeoutNanos();
+        this.idle = new LazyTimer(target.loop(), this::idleExpired);
     }
 
     /**
@@ -109,7 +112,6 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         ClusterRuntime cluster = target.cluster();
         EngineMetrics metrics = target.metrics();
         UpstreamTlsContext tls = cluster.tls();
-        long idleNanos = cluster.idleTimeoutNanos();
         ChannelFuture connected = target.connector().bootstrap(target.loop())
                 .option(ChannelOption.AUTO_READ, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
@@ -123,7 +125,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                         }
                         ch.pipeline().addLast("h2-upstream", conn);
                         if (tls == null) {
-                            conn.addHttp2Codec(ch.pipeline(), idleNanos);
+                            conn.addHttp2Codec(ch.pipeline());
                             return;
                         }
                         // Over TLS the codec joins only once ALPN chose h2: its connection preface must never
@@ -133,7 +135,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                                     @Override
                                     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                                         if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                                            conn.addHttp2Codec(ctx.pipeline(), idleNanos);
+                                            conn.addHttp2Codec(ctx.pipeline());
                                         } else {
                                             conn.failed(new SSLHandshakeException(
                                                     "the upstream did not select h2 by ALPN"));
@@ -190,7 +192,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The HTTP/2 frame codec and stream multiplexer, ahead of this handler. */
-    private void addHttp2Codec(ChannelPipeline pipeline, long idleNanos) {
+    private void addHttp2Codec(ChannelPipeline pipeline) {
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                 .validateHeaders(true)
@@ -205,8 +207,6 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
             }
         });
         pipeline.addBefore("h2-upstream", "h2-codec", codec)
-                // between codec and mux: it sees every frame, streams' included (after the mux it sees almost none)
-                .addBefore("h2-upstream", "idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
                 // the streams' flushes, one per request, become one per event-loop turn (as for client connections)
                 .addBefore("h2-upstream", "h2-flush", new FlushConsolidationHandler(Http2Connection.FLUSHES_BEFORE_WRITE, true))
                 .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()));
@@ -248,6 +248,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     void openStream(Promise<Channel> promise) {
         open++;
+        idle.disarm();
         if (maxRequests > 0 && ++asked >= maxRequests) {
             leavePool();
         }
@@ -280,6 +281,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private void streamClosed() {
         open--;
+        armIdleIfUnused();
         if (goingAway && open == 0) {
             channel.close(); // the last stream GOAWAY (or maxRequestsPerConnection) let finish
         } else if (breaker != null && hasRoom()) {
@@ -346,18 +348,24 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 }
             }
         }
+        armIdleIfUnused(); // every stream went elsewhere
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            if (open == 0) {
-                leavePool(); // a stream placed before channelInactive would fail on a closing connection
-                ctx.close(); // idle with no stream: the codec's close says GOAWAY first
-            }
-            return;
+    /**
+     * No stream open: the idle timeout runs (a {@link LazyTimer}, not an {@code IdleStateHandler}, which would put
+     * a listener on every frame written). A connection that carries a stream is never idle, however quiet.
+     */
+    private void armIdleIfUnused() {
+        if (open == 0 && idleNanos > 0 && !goingAway && !closed) {
+            idle.arm(idleNanos);
         }
-        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void idleExpired() {
+        if (open == 0 && !closed) {
+            leavePool(); // a stream placed before channelInactive would fail on a closing connection
+            channel.close(); // idle with no stream: the codec's close says GOAWAY first
+        }
     }
 
     @Override
@@ -381,6 +389,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
+        idle.stop();
         pool.remove(this);
         Promise<Channel> p;
         while ((p = waiting.poll()) != null) {

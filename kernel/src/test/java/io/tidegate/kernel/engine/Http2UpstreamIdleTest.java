@@ -19,7 +19,10 @@ import io.tidegate.kernel.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The HTTP/2 upstream idle timer sees stream traffic (found in review; failed before its fix). */
+/**
+ * The HTTP/2 upstream idle timeout: it runs only while no stream is open, so steady traffic keeps the connection
+ * (found in review; failed before its fix), and a connection left without streams closes after it.
+ */
 @ExtendWith(NoLeaks.class)
 class Http2UpstreamIdleTest {
 
@@ -44,6 +47,27 @@ class Http2UpstreamIdleTest {
                 }
                 assertThat(up.connections()).as("h2 connections the upstream saw over 2 s of steady traffic")
                         .isEqualTo(1);
+            } finally {
+                up.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionWithoutStreamsClosesAfterTheIdleTimeoutAndTheNextRequestOpensAnother() throws Exception {
+        try (EngineHarness gateway = EngineHarness.start()) {
+            TestH2Upstream up = TestH2Upstream.start();
+            try {
+                Cluster h2 = new Cluster("h2", List.of(Endpoint.of("127.0.0.1", up.port())), Cluster.Resolution.STATIC,
+                        Cluster.UpstreamProtocol.HTTP2, LoadBalancer.ROUND_ROBIN, null, Duration.ofMillis(300),
+                        ConnectionLimits.UNLIMITED, null, null, null, ORIGIN.withRule("h2"));
+                gateway.publish(Fragment.of(List.of(Route.builder("r", ORIGIN.withRule("r")).forwardTo("h2").build()),
+                        List.of(h2)));
+                HttpRequest get = HttpRequest.newBuilder(gateway.uri("/x")).build();
+                assertThat(gateway.client().send(get, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                up.awaitOpenConnectionsClosed(10); // the 300 ms idle timeout closed it, with no stream open
+                assertThat(gateway.client().send(get, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                assertThat(up.connections()).as("the second request needed a new connection").isEqualTo(2);
             } finally {
                 up.close();
             }

@@ -115,6 +115,15 @@ public final class TestH2Upstream implements AutoCloseable {
         return connectionCount.get();
     }
 
+    /** Waits until every connection open now has closed, within {@code seconds}; fails the test if not. */
+    public void awaitOpenConnectionsClosed(long seconds) throws InterruptedException {
+        for (Channel c : connections) {
+            if (!c.closeFuture().await(seconds, TimeUnit.SECONDS)) {
+                throw new AssertionError("connection " + c + " still open after " + seconds + "s");
+            }
+        }
+    }
+
     /** The most connections that were open at once so far. */
     public int peakOpenConnections() {
         return peakOpen.get();
