@@ -107,7 +107,8 @@ final class ConnectionWaiter extends CircuitBreaker.Waiter {
                 passOn.run();
                 return;
             }
-            stop();
+            // As a wake: the waiter stays the exchange's, so that losing the stream to another request queues it
+            // again with its deadline; the connect that gets a stream stops it.
             owner.connectAgain(exchange);
         });
     }

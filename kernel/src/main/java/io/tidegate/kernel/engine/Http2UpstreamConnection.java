@@ -340,15 +340,28 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 // RFC 9113 6.5.2 allows 0 ("no streams for now"): refuse rather than open connection after
                 // connection for streams no server of this kind takes; a retry may find room later.
                 open--;
+                notCarried();
                 p.tryFailure(new RefusedStreamException("the upstream allows no concurrent streams"));
             } else {
                 open--;
+                notCarried();
                 if (!pool.place(p, target, this, true)) {
                     p.tryFailure(new Http2UpstreamPool.NoConnectionPlace()); // the request waits for a place
                 }
             }
         }
-        armIdleIfUnused(); // every stream went elsewhere
+        if (goingAway && open == 0) {
+            channel.close(); // out of the pool already (maxRequestsPerConnection, a probe's) and nothing to carry
+        } else {
+            armIdleIfUnused(); // every stream went elsewhere
+        }
+    }
+
+    /** A promised stream went elsewhere: it does not count against maxRequestsPerConnection. */
+    private void notCarried() {
+        if (maxRequests > 0) {
+            asked--;
+        }
     }
 
     /**

@@ -83,6 +83,14 @@ final class Http2UpstreamPool {
         }
         CircuitBreaker breaker = target.cluster().breaker();
         boolean placed = breaker == null || breaker.tryOpenConnection();
+        if (!placed && limited && (list == null || list.isEmpty())) {
+            // This loop has no connection to the endpoint: open one over the limit, as Envoy does (a pool without
+            // connections always gets one). A busy HTTP/2 connection elsewhere never goes idle, so waiting for
+            // its place could last as long as its traffic does.
+            target.metrics().overflow(target.cluster().name(), "maxConnections");
+            breaker.openConnectionOverLimit();
+            placed = true;
+        }
         if (!placed && limited) {
             return false;
         }

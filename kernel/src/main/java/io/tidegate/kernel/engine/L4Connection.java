@@ -207,7 +207,9 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), target.host(), target.port(),
                         cluster.connectTimeoutMillis()));
-                ch.pipeline().addLast("relay", relay.upstreamSide());
+                // The relay joins once the handshake succeeded: a failed handshake's errors must not end the
+                // tunnel (and the client) while another endpoint is tried.
+                ch.pipeline().addLast("relay", HandshakeGuard.INSTANCE);
             }
         };
         Bootstrap b = new Bootstrap().group(ctx.channel().eventLoop())
@@ -278,6 +280,9 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
     }
 
     private void connected(Channel up) {
+        if (up.pipeline().get(HandshakeGuard.class) != null) {
+            up.pipeline().replace(HandshakeGuard.class, "relay", relay.upstreamSide());
+        }
         engine.metrics().upstreamConnectionOpened(clusterName);
         engine.l4Metrics().relayed(listener.name(), clusterName);
         startRelay(up);
@@ -414,6 +419,27 @@ final class L4Connection extends ChannelInboundHandlerAdapter implements TunnelR
     public void sideEnded(boolean byClient) {
         if (endedFirst == null) {
             endedFirst = byClient ? "DC" : "UC";
+        }
+    }
+
+    /**
+     * Stands where the relay's upstream side will be while an originated TLS handshake runs: what that
+     * connection reports (a failed handshake's alert) belongs to it alone, and it is closed by the handshake's
+     * listener, which then tries another endpoint.
+     */
+    @ChannelHandler.Sharable
+    private static final class HandshakeGuard extends ChannelInboundHandlerAdapter {
+        static final HandshakeGuard INSTANCE = new HandshakeGuard();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg); // nothing is relayed before the handshake is done
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.log(System.Logger.Level.DEBUG, "l4 upstream TLS handshake error", cause);
+            ctx.close();
         }
     }
 }

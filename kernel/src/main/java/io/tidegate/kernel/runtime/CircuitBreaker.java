@@ -67,6 +67,15 @@ public final class CircuitBreaker {
         return tryTake(connections, limits.maxConnections());
     }
 
+    /**
+     * A connection opened whatever the limit (counted, so that the others see it): the first of a pool that has
+     * none, which would otherwise wait for places that busy multiplexed connections elsewhere never give back.
+     * Closed as any other, with {@link #connectionClosed}.
+     */
+    public void openConnectionOverLimit() {
+        connections.incrementAndGet();
+    }
+
     /** A connection {@link #tryOpenConnection} allowed is closed (or failed to open): wakes a waiter. */
     public void connectionClosed() {
         connections.decrementAndGet();

@@ -141,21 +141,34 @@ class Http2UpstreamLimitsTest {
     }
 
     @Test
-    void thePlaceOfAConnectionThatGoesIdleReachesARequestWaitingOnAnyLoop() throws Exception {
-        serve(1, new ConnectionLimits(1, 0, 0, 0, 0));
-        // Two client connections: on one event loop the freed stream is handed over, on two the idle connection
-        // gives its place up and the waiter's loop opens its own. Either way the waiting request is served.
-        try (H2Client a = H2Client.h2c(gateway.port()); H2Client b = H2Client.h2c(gateway.port())) {
-            H2Client.Stream held = get(a, "/hold");
-            upstream.awaitHeld(1);
-            H2Client.Stream waiting = get(b, "/hold");
-            awaitMetric("tidegate_upstream_requests_pending{cluster=\"h2\"}", 1);
-            assertThat(upstream.connections()).isEqualTo(1); // it waits rather than open a second
-            upstream.releaseHeld();
-            assertThat(held.response().status()).isEqualTo("200");
-            upstream.awaitHeld(1);
-            upstream.releaseHeld();
-            assertThat(waiting.response().status()).isEqualTo("200");
+    void aPoolWithoutAConnectionGetsOneOverTheLimitRatherThanWaitForABusyOne() throws Exception {
+        // Two endpoints, round robin, maxConnections 1: the first request's connection to one endpoint takes the
+        // only place and stays busy; the second request goes to the other endpoint, whose pool has no connection.
+        // As in Envoy it gets one over the limit (counted as an overflow) instead of waiting for a place that a
+        // busy multiplexed connection never gives back.
+        try (TestH2Upstream other = TestH2Upstream.start(1)) {
+            upstream = TestH2Upstream.start(1);
+            Cluster h2 = new Cluster("h2", List.of(Endpoint.of("127.0.0.1", upstream.port()),
+                    Endpoint.of("127.0.0.1", other.port())), Cluster.Resolution.STATIC, Cluster.UpstreamProtocol.HTTP2,
+                    LoadBalancer.ROUND_ROBIN, null, null, new ConnectionLimits(1, 0, 0, 0, 0), null, null, null,
+                    ORIGIN.withRule("h2"));
+            gateway.publish(Fragment.of(List.of(Route.builder("h2", ORIGIN.withRule("h2")).forwardTo("h2").build()),
+                    List.of(h2)));
+            try (H2Client c = H2Client.h2c(gateway.port())) {
+                List<H2Client.Stream> held = List.of(get(c, "/hold"), get(c, "/hold"));
+                upstream.awaitHeld(1); // one stream held at each endpoint: the second did not wait
+                other.awaitHeld(1);
+                assertThat(metric("tidegate_upstream_connections_open{cluster=\"h2\"}")).isEqualTo(2);
+                assertThat(metric("tidegate_upstream_requests_pending{cluster=\"h2\"}")).isZero();
+                assertThat(metric("tidegate_upstream_overflow_total{cluster=\"h2\",limit=\"maxConnections\"}"))
+                        .isEqualTo(1);
+                upstream.releaseHeld();
+                other.releaseHeld();
+                for (H2Client.Stream s : held) {
+                    assertThat(s.response().status()).isEqualTo("200");
+                }
+            }
+            assertThat(upstream.connections() + other.connections()).isEqualTo(2);
         }
     }
 

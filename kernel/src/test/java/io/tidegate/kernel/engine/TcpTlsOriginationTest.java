@@ -50,6 +50,8 @@ class TcpTlsOriginationTest {
     static Path accessLog;
     static L4Harness gateway;
     static RedisServer redis;
+    /** A TLS Redis whose certificate no test cluster trusts. */
+    static RedisServer untrusted;
     static X509Bundle ca;
 
     @BeforeAll
@@ -59,6 +61,10 @@ class TcpTlsOriginationTest {
         Path cert = Files.writeString(dir.resolve("redis.crt"), server.getCertificatePEM());
         Path key = Files.writeString(dir.resolve("redis.key"), server.getPrivateKeyPEM());
         redis = RedisServer.startTls(dir, cert, key);
+        X509Bundle stranger = TestPki.server(TestPki.ca("Another CA"), "redis.test");
+        untrusted = RedisServer.startTls(dir, Files.writeString(dir.resolve("stranger.crt"),
+                stranger.getCertificatePEM()), Files.writeString(dir.resolve("stranger.key"),
+                stranger.getPrivateKeyPEM()));
         accessLog = dir.resolve("access.log");
         gateway = L4Harness.start(GatewayConfig.L4.DEFAULTS, accessLog);
     }
@@ -67,10 +73,15 @@ class TcpTlsOriginationTest {
     static void stop() throws Exception {
         gateway.close();
         redis.close();
+        untrusted.close();
     }
 
     static void publish(String name, String caPem) throws InterruptedException {
-        Cluster tls = new Cluster(name, List.of(Endpoint.of("127.0.0.1", redis.tlsPort())), Cluster.Resolution.STATIC,
+        publish(name, caPem, List.of(Endpoint.of("127.0.0.1", redis.tlsPort())));
+    }
+
+    static void publish(String name, String caPem, List<Endpoint> endpoints) throws InterruptedException {
+        Cluster tls = new Cluster(name, endpoints, Cluster.Resolution.STATIC,
                 Cluster.UpstreamProtocol.HTTP1, LoadBalancer.ROUND_ROBIN, null, null, ConnectionLimits.UNLIMITED, null,
                 null, new UpstreamTls("redis.test", caPem, true, null, null, List.of(), List.of()), P);
         gateway.publish(new Fragment(List.of(), List.of(new TcpRoute(name, Set.of(), List.of(),
@@ -116,5 +127,20 @@ class TcpTlsOriginationTest {
         assertThat(TcpProxyTest.awaitLogIn(accessLog, "\"route\":\"redis-untrusted\"")).contains("\"flag\":\"UF\"");
         assertThat(metric("tidegate_upstream_tls_handshakes_total{cluster=\"redis-untrusted\",result=\"failure\"}"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aFailedHandshakeWithOneEndpointMovesOnToTheNextAndTheClientIsServed() throws Exception {
+        // Round robin starts at the first endpoint: the untrusted one. Its failed handshake must not end the client.
+        publish("redis-failover", ca.getCertificatePEM(), List.of(Endpoint.of("127.0.0.1", untrusted.tlsPort()),
+                Endpoint.of("127.0.0.1", redis.tlsPort())));
+        try (Socket s = connect()) {
+            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(TcpProxyTest.line(s.getInputStream())).isEqualTo("+PONG");
+        }
+        assertThat(metric("tidegate_upstream_tls_handshakes_total{cluster=\"redis-failover\",result=\"failure\"}"))
+                .isEqualTo(1);
+        assertThat(TcpProxyTest.awaitLogIn(accessLog, "\"route\":\"redis-failover\"")).contains(
+                "\"upstream\":\"127.0.0.1:" + redis.tlsPort() + "\"").doesNotContain("\"flag\":\"UC\"");
     }
 }
