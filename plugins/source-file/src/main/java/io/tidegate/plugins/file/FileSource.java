@@ -3,6 +3,7 @@ package io.tidegate.plugins.file;
 import static java.util.Objects.requireNonNull;
 
 import io.tidegate.plugins.support.DirectoryWatcher;
+import io.tidegate.plugins.support.ReloadTriggers;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.source.ConfigSource;
@@ -12,11 +13,7 @@ import java.lang.System.Logger.Level;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -39,13 +36,11 @@ final class FileSource implements ConfigSource {
     private final FileLoader loader;
     private final FileTranslator translator;
     private final Consumer<Boolean> afterReload;
-    private final AtomicBoolean reloadPending = new AtomicBoolean();
     private final Object reloadLock = new Object();
 
     private volatile boolean closed;
     private FragmentSink sink;
-    private DirectoryWatcher watcher;
-    private Future<?> poll;
+    private final ReloadTriggers triggers;
     private Fragment published; // guarded by reloadLock
 
     /**
@@ -60,6 +55,8 @@ final class FileSource implements ConfigSource {
         this.loader = requireNonNull(loader, "loader");
         this.translator = requireNonNull(translator, "translator");
         this.afterReload = requireNonNull(afterReload, "afterReload");
+        this.triggers = new ReloadTriggers("tidegate-source-file-" + name, scheduler, settings.debounce(), log,
+                this::reload);
     }
 
     @Override
@@ -71,9 +68,7 @@ final class FileSource implements ConfigSource {
         if (settings.watch()) {
             // Watch before the first read, so that no change after it goes unnoticed.
             try {
-                watcher = new DirectoryWatcher("tidegate-source-file-" + name, settings.watchedDirectories(),
-                        this::changed, log);
-                watcher.start();
+                triggers.watch(settings.watchedDirectories());
             } catch (IOException e) {
                 log.log(Level.WARNING, "file source " + name + ": no watch service (" + e
                         + "); changes are noticed by polling every " + settings.pollInterval().toMillis() + "ms");
@@ -81,23 +76,7 @@ final class FileSource implements ConfigSource {
         }
         scheduler.execute(this::reload);
         if (settings.watch()) {
-            long every = settings.pollInterval().toNanos();
-            poll = scheduler.scheduleWithFixedDelay(this::reload, every, every, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** A watch event: reload after the debounce, unless a reload is already due. */
-    private void changed() {
-        if (closed || !reloadPending.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            scheduler.schedule(() -> {
-                reloadPending.set(false); // events from here on schedule another reload
-                reload();
-            }, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            reloadPending.set(false); // the kernel is shutting down
+            triggers.pollEvery(settings.pollInterval());
         }
     }
 
@@ -124,9 +103,7 @@ final class FileSource implements ConfigSource {
                 log.log(Level.ERROR, "file source " + name + ": reload failed", e);
                 sink.unavailable("reload failed: " + e);
             } finally {
-                if (watcher != null) {
-                    watcher.ensureRegistered();
-                }
+                triggers.ensureRegistered();
             }
             afterReload.accept(didPublish);
         }
@@ -148,18 +125,7 @@ final class FileSource implements ConfigSource {
     @Override
     public void close() {
         closed = true;
-        DirectoryWatcher w;
-        Future<?> p;
-        synchronized (this) {
-            w = watcher;
-            p = poll;
-        }
-        if (p != null) {
-            p.cancel(false);
-        }
-        if (w != null) {
-            w.close();
-        }
+        triggers.close();
         synchronized (reloadLock) {
             // waits for a reload in flight: nothing is published once close() returns
         }

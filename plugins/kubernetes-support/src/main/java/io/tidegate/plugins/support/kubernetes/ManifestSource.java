@@ -3,7 +3,7 @@ package io.tidegate.plugins.support.kubernetes;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.tidegate.plugins.support.DirectoryWatcher;
+import io.tidegate.plugins.support.ReloadTriggers;
 import io.tidegate.spi.model.Diagnostic;
 import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.source.ConfigSource;
@@ -20,10 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -40,7 +36,6 @@ public final class ManifestSource<T> implements ConfigSource {
     private final SourceSettings settings;
     private final ObjectTranslator<T> translator;
     private final Consumer<T> afterReload;
-    private final AtomicBoolean pending = new AtomicBoolean();
     private final Map<Path, List<HasMetadata>> lastGood = new HashMap<>();
     /** The text each file had when it was last parsed: an unchanged file is not parsed again. */
     private final Map<Path, String> lastText = new HashMap<>();
@@ -49,8 +44,7 @@ public final class ManifestSource<T> implements ConfigSource {
 
     private volatile boolean closed;
     private FragmentPublisher<T> publisher;
-    private DirectoryWatcher watcher;
-    private Future<?> poll;
+    private final ReloadTriggers triggers;
 
     /**
      * @param afterReload told each translation published (tests await reloads with it)
@@ -61,6 +55,8 @@ public final class ManifestSource<T> implements ConfigSource {
         this.settings = requireNonNull(settings, "settings");
         this.translator = requireNonNull(translator, "translator");
         this.afterReload = requireNonNull(afterReload, "afterReload");
+        this.triggers = new ReloadTriggers("tidegate-source-" + source.kind() + "-" + source.name(),
+                source.scheduler(), settings.debounce(), source.log(), this::reload);
     }
 
     @Override
@@ -74,29 +70,12 @@ public final class ManifestSource<T> implements ConfigSource {
             dirs.add(Files.isDirectory(p) || p.getParent() == null ? p : p.getParent());
         }
         try {
-            watcher = new DirectoryWatcher("tidegate-source-" + source.kind() + "-" + source.name(),
-                    List.copyOf(dirs), this::changed, source.log());
-            watcher.start();
+            triggers.watch(List.copyOf(dirs));
         } catch (IOException e) {
             source.log().log(Level.WARNING, source.label() + ": no watch service (" + e + "); polling only");
         }
         source.scheduler().execute(this::reload);
-        long every = settings.pollInterval().toNanos();
-        poll = source.scheduler().scheduleWithFixedDelay(this::reload, every, every, TimeUnit.NANOSECONDS);
-    }
-
-    private void changed() {
-        if (closed || !pending.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            source.scheduler().schedule(() -> {
-                pending.set(false);
-                reload();
-            }, settings.debounce().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            pending.set(false);
-        }
+        triggers.pollEvery(settings.pollInterval());
     }
 
     private void reload() {
@@ -123,9 +102,7 @@ public final class ManifestSource<T> implements ConfigSource {
                 source.log().log(Level.ERROR, source.label() + ": reload failed", e);
                 publisher.unavailable("reading manifests failed: " + e);
             } finally {
-                if (watcher != null) {
-                    watcher.ensureRegistered();
-                }
+                triggers.ensureRegistered();
             }
         }
     }
@@ -172,18 +149,7 @@ public final class ManifestSource<T> implements ConfigSource {
     @Override
     public void close() {
         closed = true;
-        DirectoryWatcher w;
-        Future<?> p;
-        synchronized (this) {
-            w = watcher;
-            p = poll;
-        }
-        if (p != null) {
-            p.cancel(false);
-        }
-        if (w != null) {
-            w.close();
-        }
+        triggers.close();
         synchronized (lock) {
             // waits for a reload in flight
         }
