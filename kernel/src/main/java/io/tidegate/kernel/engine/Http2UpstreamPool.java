@@ -67,7 +67,8 @@ final class Http2UpstreamPool {
     /**
      * Puts a promised stream on a connection with room other than {@code full} (one whose server allowed fewer
      * streams than were waiting for it), or on a new connection when none has room and the cluster's
-     * {@code maxConnections} allows one. False (the promise untouched) when it allows none and {@code limited}.
+     * {@code maxConnections} allows one (or this loop has none to the endpoint yet). False (the promise untouched)
+     * when {@code limited} and neither holds.
      */
     boolean place(Promise<Channel> promise, Http2UpstreamConnection.Target target, Http2UpstreamConnection full,
                   boolean limited) {
