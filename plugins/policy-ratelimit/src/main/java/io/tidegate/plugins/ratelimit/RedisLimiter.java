@@ -1,30 +1,34 @@
 package io.tidegate.plugins.ratelimit;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Global buckets in Redis: one {@code EVALSHA} of a GCRA script per decision (one round trip, atomic
- * in Redis), on Lettuce's asynchronous API over one multiplexed connection. The script reads Redis's
- * own clock ({@code TIME}), so replicas with skewed clocks still share one bucket exactly.
+ * in Redis), on Lettuce's asynchronous API. The script reads Redis's own clock ({@code TIME}), so
+ * replicas with skewed clocks still share one bucket exactly.
+ *
+ * <p>Each gateway worker gets a connection of its own, made on its first decision and living on that
+ * worker's event loop ({@link WorkerLoops}): the command goes out and its answer comes back on the
+ * request's thread. Until a worker's connection is up, while it reconnects, and for callers off the
+ * workers, decisions use a shared connection on Lettuce's own I/O threads.
  *
  * <p>Failures never block: while disconnected, commands are rejected at once (Lettuce's
  * {@code REJECT_COMMANDS}) rather than queued; a command that takes longer than {@code timeout} fails;
@@ -58,64 +62,47 @@ final class RedisLimiter implements AutoCloseable {
 
     private final System.Logger log;
     private final RedisURI uri;
+    private final RedisLinkOptions options;
     private final ClientResources resources;
-    private final RedisClient client;
     private final ScheduledExecutorService scheduler;
     private final String intervalMicros;
     private final String burst;
-    private volatile StatefulRedisConnection<String, String> connection;
-    private volatile boolean closed;
+    private final RedisLink shared;
+    private final Map<EventLoop, WorkerLink> workers = new ConcurrentHashMap<>();
+    private boolean closed; // guarded by this
+    private boolean toldForeignTransport; // guarded by this
+
+    /**
+     * A worker's connection and the client resources that bind it to the worker's loop; both null for a
+     * loop that cannot host Lettuce's channels (another transport), which always uses the shared one.
+     */
+    private record WorkerLink(RedisLink link, ClientResources resources) {
+        static final WorkerLink NONE = new WorkerLink(null, null);
+    }
 
     RedisLimiter(RedisURI uri, Duration timeout, long intervalNanos, long burst, ScheduledExecutorService scheduler,
                  System.Logger log) {
         this.uri = uri;
         this.log = log;
         this.scheduler = scheduler;
+        this.options = new RedisLinkOptions(timeout);
         this.intervalMicros = Long.toString(Math.max(1, intervalNanos / 1000));
         this.burst = Long.toString(burst);
         this.resources = LettuceResources.acquire();
-        this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
-                .build());
-        connect(0);
+        this.shared = new RedisLink(resources, options, uri, scheduler,
+                error -> log.log(System.Logger.Level.WARNING, "rate-limit: cannot connect to Redis " + where()
+                        + " (" + describe(error) + "); retrying in the background"),
+                () -> log.log(System.Logger.Level.INFO, "rate-limit: connected to Redis " + where()));
+        shared.start();
     }
 
-    private void connect(int attempt) {
-        if (closed) {
-            return;
-        }
-        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, error) -> {
-            if (closed) { // closed while connecting (the policy was replaced): a failure here is our own doing
-                if (c != null) {
-                    c.closeAsync();
-                }
-                return;
-            }
-            if (error == null) {
-                connection = c;
-                log.log(System.Logger.Level.INFO, "rate-limit: connected to Redis " + uri.getHost() + ":" + uri.getPort());
-                return;
-            }
-            if (attempt == 0) {
-                log.log(System.Logger.Level.WARNING, "rate-limit: cannot connect to Redis " + uri.getHost() + ":"
-                        + uri.getPort() + " (" + describe(error) + "); retrying in the background");
-            }
-            long delayMs = Math.min(5000, 250L << Math.min(attempt, 5));
-            try {
-                scheduler.schedule(() -> connect(attempt + 1), delayMs, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException shutDown) {
-                // the gateway is stopping
-            }
-        });
+    private String where() {
+        return uri.getHost() + ":" + uri.getPort();
     }
 
     /** Takes one request for {@code key}; completes with a {@link Gcra} outcome, or exceptionally. */
     CompletionStage<Long> acquire(String key) {
-        StatefulRedisConnection<String, String> c = connection;
+        StatefulRedisConnection<String, String> c = connectionForCaller();
         if (c == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis"));
         }
@@ -143,9 +130,61 @@ final class RedisLimiter implements AutoCloseable {
         return allowed == 1 ? nanos : -Math.max(1, nanos);
     }
 
+    /** The caller's worker connection when it is up, else the shared one (null before it ever connected). */
+    private StatefulRedisConnection<String, String> connectionForCaller() {
+        EventLoop loop = WorkerLoops.current();
+        if (loop != null) {
+            WorkerLink worker = workers.get(loop);
+            if (worker == null) {
+                worker = startOn(loop);
+            }
+            StatefulRedisConnection<String, String> c = worker == null || worker.link() == null ? null
+                    : worker.link().connection();
+            if (c != null && c.isOpen()) {
+                return c;
+            }
+        }
+        return shared.connection();
+    }
+
+    /** Makes {@code loop}'s worker connection (connecting off the loop), or marks a loop Lettuce cannot run on. */
+    private synchronized WorkerLink startOn(EventLoop loop) {
+        WorkerLink worker = workers.get(loop);
+        if (worker != null || closed) {
+            return worker;
+        }
+        if (!WorkerLoops.canHost(loop)) {
+            if (!toldForeignTransport) {
+                toldForeignTransport = true;
+                log.log(System.Logger.Level.INFO, "rate-limit: the gateway's event loops use another transport than"
+                        + " Lettuce's; Redis decisions use Lettuce's own threads");
+            }
+            workers.put(loop, WorkerLink.NONE);
+            return WorkerLink.NONE;
+        }
+        ClientResources onLoop = WorkerLoops.borrowing(resources, loop);
+        RedisLink link = new RedisLink(onLoop, options, uri, scheduler,
+                error -> log.log(System.Logger.Level.DEBUG, "rate-limit: a worker cannot connect to Redis " + where()
+                        + " yet (" + describe(error) + "); it uses the shared connection meanwhile"),
+                () -> log.log(System.Logger.Level.DEBUG, "rate-limit: a worker connected to Redis " + where()));
+        worker = new WorkerLink(link, onLoop);
+        workers.put(loop, worker);
+        try {
+            scheduler.execute(link::start);
+        } catch (RuntimeException shutDown) {
+            // the gateway is stopping
+        }
+        return worker;
+    }
+
+    /** Whether the shared connection is up (each worker's follows it on the worker's next decision). */
     boolean isConnected() {
-        StatefulRedisConnection<String, String> c = connection;
-        return c != null && c.isOpen();
+        return shared.isConnected();
+    }
+
+    /** How many worker connections are up (tests). */
+    int workerConnections() {
+        return (int) workers.values().stream().filter(w -> w.link() != null && w.link().isConnected()).count();
     }
 
     @Override
@@ -154,11 +193,16 @@ final class RedisLimiter implements AutoCloseable {
             return;
         }
         closed = true;
-        StatefulRedisConnection<String, String> c = connection;
-        if (c != null) {
-            c.closeAsync();
+        List<CompletableFuture<Void>> shutdowns = new ArrayList<>();
+        shutdowns.add(shared.close());
+        for (WorkerLink w : workers.values()) {
+            if (w.link() == null) {
+                continue;
+            }
+            shutdowns.add(w.link().close().whenComplete((ok, e) -> w.resources().shutdown(0, 2, TimeUnit.SECONDS)));
         }
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ok, e) -> LettuceResources.release());
+        CompletableFuture.allOf(shutdowns.toArray(CompletableFuture[]::new))
+                .whenComplete((ok, e) -> LettuceResources.release());
     }
 
     /** The causes' messages, without the wrappers that say nothing (CompletionException). */

@@ -1,6 +1,7 @@
 package io.tidegate.plugins.ratelimit;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -26,14 +27,18 @@ class PluginPackagingTest {
     }
 
     @Test
-    void productionCodeUsesOnlyTheSpiPf4jLettuceAndTheJdk() {
+    void productionCodeUsesOnlyTheSpiPf4jLettuceAndTheJdkAndNettyOnlyToFindTheWorkerLoop() {
         JavaClasses production = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.tidegate.plugins.ratelimit");
         assertThat(production.contain(RateLimitFactory.class)).isTrue();
         classes().should().onlyDependOnClassesThat()
                 .resideInAnyPackage("io.tidegate.plugins.ratelimit..", "io.tidegate.spi..", "org.pf4j..", "java..",
-                        "io.lettuce.core..")
+                        "io.lettuce.core..", "io.netty..")
+                .check(production);
+        // The host's Netty is there for Lettuce; this plugin's own code only finds and lends the worker's loop.
+        noClasses().that().haveNameNotMatching(".*\\.(WorkerLoops|RedisLimiter)(\\$.*)?")
+                .should().dependOnClassesThat().resideInAPackage("io.netty..")
                 .check(production);
     }
 }

@@ -1,7 +1,14 @@
 package io.tidegate.plugins.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
 import io.tidegate.kernel.testing.RedisServer;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.policy.Decision;
@@ -10,6 +17,7 @@ import io.tidegate.spi.policy.RequestView;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,5 +161,87 @@ class RedisLimiterTest {
         redis.restart();
         awaitConnected(closed);
         assertThat(outcome(decide(closed, r))).as("limits apply again once Redis is back").isEqualTo("ok");
+    }
+
+    /** A gateway worker stands here for itself: a Netty event loop of the same transport as the engine's. */
+    @Test
+    void decisionsOnAWorkerLoopUseThatWorkersOwnConnectionAndItComesBackAfterAnOutage() throws Exception {
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1,
+                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        try {
+            EventLoop worker = workers.next();
+            Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+            Policy p = policy("  onError: deny\n  prefix: 'w:'");
+            RedisLimiter limiter = ((RateLimitPolicy) p).redisLimiter();
+            RequestView r = Fakes.request("192.0.2.1", "app");
+
+            // The first decision on the worker uses the shared connection and starts the worker's own.
+            assertThat(outcome(decideOn(worker, p, r).decision())).isEqualTo("ok");
+            awaitOnWorker(worker, workerThread, p, r);
+            assertThat(limiter.workerConnections()).isEqualTo(1);
+
+            redis.kill();
+            OnWorker down = decideOn(worker, p, r);
+            assertThat(((Decision.Deny) down.decision()).status()).as("fail closed on the worker too").isEqualTo(503);
+
+            redis.restart();
+            awaitConnected(p);
+            awaitOnWorker(worker, workerThread, p, r); // Lettuce reconnected the worker's connection on the worker
+
+            p.close();
+            policies.remove(p);
+            assertThat(worker.isShuttingDown()).as("closing the policy leaves the gateway's loop alone").isFalse();
+            assertThat(worker.submit(() -> "alive").get(5, TimeUnit.SECONDS)).isEqualTo("alive");
+        } finally {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** With epoll loaded Lettuce uses it; an NIO loop (engine.transport: nio) cannot host its channels. */
+    @Test
+    void aLoopOfAnotherTransportUsesTheSharedConnection() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "without epoll Lettuce runs NIO like the loop: nothing differs");
+        EventLoopGroup nio = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            EventLoop loop = nio.next();
+            Thread loopThread = loop.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+            Policy p = policy("");
+            RequestView r = Fakes.request("192.0.2.1", "app");
+            for (int i = 0; i < 5; i++) {
+                OnWorker d = decideOn(loop, p, r);
+                assertThat(outcome(d.decision())).isEqualTo("ok");
+                assertThat(d.completedOn()).as("answered on Lettuce's thread").isNotSameAs(loopThread);
+            }
+            assertThat(((RateLimitPolicy) p).redisLimiter().workerConnections()).isZero();
+        } finally {
+            nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private record OnWorker(Decision decision, Thread completedOn) {
+    }
+
+    private static OnWorker decideOn(EventLoop worker, Policy p, RequestView r) throws Exception {
+        CompletableFuture<OnWorker> done = new CompletableFuture<>();
+        worker.execute(() -> p.evaluate(r).whenComplete((d, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else {
+                done.complete(new OnWorker(d, Thread.currentThread()));
+            }
+        }));
+        return done.get(5, TimeUnit.SECONDS);
+    }
+
+    /** Decides on the worker until a decision completes on the worker's own thread (its connection is up). */
+    private static void awaitOnWorker(EventLoop worker, Thread workerThread, Policy p, RequestView r) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        OnWorker last;
+        do {
+            assertThat(System.nanoTime()).as("a decision answered on the worker within 10s").isLessThan(deadline);
+            Thread.sleep(10); // the worker's connection is made on Lettuce's time; no hook to await
+            last = decideOn(worker, p, r);
+        } while (last.completedOn() != workerThread);
+        assertThat(outcome(last.decision())).isEqualTo("ok");
     }
 }
