@@ -31,6 +31,9 @@ record RateLimitSettings(
     record Redis(RedisURI uri, Duration timeout, boolean failOpen, int errorStatus, String prefix) {
     }
 
+    /** The least time a new Redis connection has for its handshake, whatever {@code timeout} says. */
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(2);
+
     static RateLimitSettings parse(ConfigNode s) {
         s.requireOnlyKeys("rate", "burst", "key", "trustedProxies", "jwtHeader", "missingKey", "status",
                 "headers", "maxKeys", "connections", "redis", "ipv6Prefix");
@@ -99,7 +102,9 @@ record RateLimitSettings(
         if (timeout.isZero() || timeout.isNegative()) {
             throw r.get("timeout").error("'" + r.get("timeout").asString() + "' (expected: > 0)");
         }
-        uri.setTimeout(timeout);
+        // The URI's timeout bounds Lettuce's connection handshake (HELLO, AUTH, SELECT), not decisions (those
+        // have TimeoutOptions): a decision's 100ms is too short for a first handshake in a cold JVM.
+        uri.setTimeout(timeout.compareTo(HANDSHAKE_TIMEOUT) > 0 ? timeout : HANDSHAKE_TIMEOUT);
         boolean failOpen = r.find("onError").map(n -> {
             String v = n.asString().trim().toLowerCase(Locale.ROOT);
             return switch (v) {

@@ -222,4 +222,14 @@ class RateLimitPolicyTest {
         assertThat(Rate.parse(io.tidegate.spi.config.ConfigNode.fromObject(text, "t")).intervalNanos())
                 .isEqualTo(intervalNanos);
     }
+
+    @ParameterizedTest(name = "timeout {0}: decisions {1} ms, handshake {2} ms")
+    @CsvSource({"100ms, 100, 2000", "5s, 5000, 5000"})
+    void aDecisionsTimeoutNeverShortensTheConnectionHandshake(String timeout, long decisionMs, long handshakeMs) {
+        RateLimitSettings.Redis r = RateLimitSettings.parse(io.tidegate.spi.config.ConfigNode.fromObject(
+                java.util.Map.of("rate", "10/s", "redis", java.util.Map.of("address", "127.0.0.1:6379", "timeout",
+                        timeout)), "t")).redis();
+        assertThat(r.timeout().toMillis()).isEqualTo(decisionMs);
+        assertThat(r.uri().getTimeout().toMillis()).isEqualTo(handshakeMs);
+    }
 }
