@@ -316,15 +316,15 @@ h2load_run() { # h2load_run SECS OUT ARGS... : h2load for SECS seconds
 }
 
 declare -A WARMED=()   # "shape proxy" -> 1
-# warm SHAPE PROXY CMD_FN : an unmeasured run of the load shape, once per proxy
-# (the JVM's is longer, and the first Tidegate warm-up longer still: the JIT
-# compiles the common path there).
+# warm SHAPE PROXY CMD_FN [JVM_SECS] : an unmeasured run of the load shape, once per proxy
+# (the JVM's is longer, JVM_SECS when given, and the first Tidegate warm-up longer
+# still: the JIT compiles the common path there).
 warm() {
   local shape=$1 p=$2 fn=$3 secs
   [[ -z ${WARMED["$shape $p"]:-} ]] || return 0
   WARMED["$shape $p"]=1
   if is_tidegate "$p"; then
-    secs=$JVM_WARMUP_S
+    secs=${4:-$JVM_WARMUP_S}
     [[ -n ${WARMED["any $p"]:-} || $secs -eq 0 ]] || secs=$((secs + 4))
     WARMED["any $p"]=1
   else
@@ -777,9 +777,11 @@ scenario_redis() {
   [[ -z ${SKIPPED[tidegate-redis]:-} && -n ${PGID[tidegate-redis]:-} ]] && pair+=(tidegate-redis)
   if [[ ${#pair[@]} -eq 2 ]]; then
     for p in "${pair[@]}"; do warm h1 "$p" warm_h1; done
-    # Then the measured shape itself, unmeasured: the first measured round used to run hot (its CPU per request
-    # a third above the later rounds', for both Tidegates) while the JIT settled on the fixed-rate path.
-    for p in "${pair[@]}"; do warm redis-rate "$p" warm_redis_rate; done
+    # Then the measured shape itself, unmeasured, for 20s: the first measured round used to run hot (its CPU per
+    # request a third above the later rounds', for both Tidegates) while the JIT settled on the fixed-rate path;
+    # at 5000 req/s the Redis path took about 20s to settle (CPU per request 91, 26, then 21 us in 10s runs).
+    local rate_warm=$((JVM_WARMUP_S > 0 ? (JVM_WARMUP_S > 20 ? JVM_WARMUP_S : 20) : 0))
+    for p in "${pair[@]}"; do warm redis-rate "$p" warm_redis_rate "$rate_warm"; done
     local a0 d0 e0 a1 d1 e1 x0 x1
     read -r a0 d0 e0 < <(ratelimit_counts)
     x0=$(redis_evalsha)
