@@ -77,7 +77,9 @@ record RateLimitSettings(
             try {
                 uri = RedisURI.create(u.asString().trim());
             } catch (RuntimeException e) {
-                throw u.error("'" + u.asString() + "' is not a Redis URI (expected: e.g. redis://10.0.0.5:6379/0, rediss://...)");
+                throw u.error("'" + withoutCredentials(u.asString()) + "' is not a Redis URI ("
+                        + withoutCredentials(String.valueOf(e.getMessage()))
+                        + "; expected: e.g. redis://10.0.0.5:6379/0, rediss://...)");
             }
         } else {
             ConfigNode a = r.get("address");
@@ -119,5 +121,10 @@ record RateLimitSettings(
                 Objects.hash(rate.intervalNanos(), burst, key.spec())) + ":";
         String prefix = r.string("prefix", defaultPrefix);
         return new Redis(uri, timeout, failOpen, errorStatus, prefix);
+    }
+
+    /** The text with a URI's user and password replaced: config errors are logged, secrets never are. */
+    static String withoutCredentials(String text) {
+        return text.replaceAll("//[^/@\\s]*@", "//***@");
     }
 }

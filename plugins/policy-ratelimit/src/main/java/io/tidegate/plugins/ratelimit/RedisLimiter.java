@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each gateway worker gets a connection of its own, made on its first decision and living on that
  * worker's event loop ({@link WorkerLoops}): the command goes out and its answer comes back on the
- * request's thread. Until a worker's connection is up, while it reconnects, and for callers off the
- * workers, decisions use a shared connection on Lettuce's own I/O threads.
+ * request's thread. Until a worker's connection is up, while it reconnects, for callers off the
+ * workers, and with TLS ({@code rediss://}), decisions use a shared connection on Lettuce's own I/O threads.
  *
  * <p>Failures never block: while disconnected, commands are rejected at once (Lettuce's
  * {@code REJECT_COMMANDS}) rather than queued; a command that takes longer than {@code timeout} fails;
@@ -70,11 +70,12 @@ final class RedisLimiter implements AutoCloseable {
     private final RedisLink shared;
     private final Map<EventLoop, WorkerLink> workers = new ConcurrentHashMap<>();
     private boolean closed; // guarded by this
-    private boolean toldForeignTransport; // guarded by this
+    private boolean toldSharedOnly; // guarded by this
+    private CompletableFuture<Void> closing; // guarded by this; set by close()
 
     /**
      * A worker's connection and the client resources that bind it to the worker's loop; both null for a
-     * loop that cannot host Lettuce's channels (another transport), which always uses the shared one.
+     * loop that cannot host Lettuce's channels (another transport), or with TLS: the shared one serves those.
      */
     private record WorkerLink(RedisLink link, ClientResources resources) {
         static final WorkerLink NONE = new WorkerLink(null, null);
@@ -153,11 +154,15 @@ final class RedisLimiter implements AutoCloseable {
         if (worker != null || closed) {
             return worker;
         }
-        if (!WorkerLoops.canHost(loop)) {
-            if (!toldForeignTransport) {
-                toldForeignTransport = true;
-                log.log(System.Logger.Level.INFO, "rate-limit: the gateway's event loops use another transport than"
-                        + " Lettuce's; Redis decisions use Lettuce's own threads");
+        // Lettuce builds a TLS context for every connection it makes (reading key and trust material): work for
+        // its own threads, never a worker's.
+        String sharedOnly = uri.isSsl() ? "the Redis connection uses TLS"
+                : !WorkerLoops.canHost(loop) ? "the gateway's event loops use another transport than Lettuce's" : null;
+        if (sharedOnly != null) {
+            if (!toldSharedOnly) {
+                toldSharedOnly = true;
+                log.log(System.Logger.Level.INFO, "rate-limit: " + sharedOnly + "; Redis decisions use the shared"
+                        + " connection on Lettuce's own threads");
             }
             workers.put(loop, WorkerLink.NONE);
             return WorkerLink.NONE;
@@ -182,6 +187,17 @@ final class RedisLimiter implements AutoCloseable {
         return shared.isConnected();
     }
 
+    /** The shared connection's link (tests await its connection). */
+    RedisLink sharedLink() {
+        return shared;
+    }
+
+    /** {@code loop}'s worker link, null when it has none (yet); tests await its connection. */
+    RedisLink workerLink(EventLoop loop) {
+        WorkerLink w = workers.get(loop);
+        return w == null ? null : w.link();
+    }
+
     /** How many worker connections are up (tests). */
     int workerConnections() {
         return (int) workers.values().stream().filter(w -> w.link() != null && w.link().isConnected()).count();
@@ -193,16 +209,25 @@ final class RedisLimiter implements AutoCloseable {
             return;
         }
         closed = true;
-        List<CompletableFuture<Void>> shutdowns = new ArrayList<>();
+        List<CompletableFuture<?>> shutdowns = new ArrayList<>();
         shutdowns.add(shared.close());
         for (WorkerLink w : workers.values()) {
-            if (w.link() == null) {
-                continue;
+            if (w.link() != null) {
+                shutdowns.add(w.link().close().handle((ok, e) -> null).thenCompose(x -> {
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    w.resources().shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null));
+                    return done;
+                }));
             }
-            shutdowns.add(w.link().close().whenComplete((ok, e) -> w.resources().shutdown(0, 2, TimeUnit.SECONDS)));
         }
-        CompletableFuture.allOf(shutdowns.toArray(CompletableFuture[]::new))
-                .whenComplete((ok, e) -> LettuceResources.release());
+        closing = CompletableFuture.allOf(shutdowns.toArray(CompletableFuture[]::new))
+                .handle((ok, e) -> null)
+                .thenRun(LettuceResources::release);
+    }
+
+    /** Completes when close() has shut every client and resource down (tests). */
+    synchronized CompletableFuture<Void> closing() {
+        return closing;
     }
 
     /** The causes' messages, without the wrappers that say nothing (CompletionException). */

@@ -1,11 +1,16 @@
 package io.tidegate.plugins.ratelimit;
 
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -24,6 +29,8 @@ final class RedisLink {
     private final Runnable onConnected;
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
+    private final CompletableFuture<Void> connected = new CompletableFuture<>();
+    private final Queue<CompletableFuture<Void>> connectWaiters = new ConcurrentLinkedQueue<>();
 
     /**
      * @param onFirstFailure told about the first failed attempt only (the caller logs it once)
@@ -37,6 +44,14 @@ final class RedisLink {
         this.scheduler = scheduler;
         this.onFirstFailure = onFirstFailure;
         this.onConnected = onConnected;
+        this.client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+                for (CompletableFuture<Void> w; (w = connectWaiters.poll()) != null; ) {
+                    w.complete(null);
+                }
+            }
+        });
     }
 
     /** Starts connecting; returns at once. */
@@ -57,6 +72,7 @@ final class RedisLink {
             }
             if (error == null) {
                 connection = c;
+                connected.complete(null);
                 onConnected.run();
                 return;
             }
@@ -70,6 +86,18 @@ final class RedisLink {
                 // the gateway is stopping
             }
         });
+    }
+
+    /** Completes once the first connection is made. */
+    CompletableFuture<Void> connected() {
+        return connected;
+    }
+
+    /** Completes when Lettuce next reports the connection (re)connected (tests await a reconnect). */
+    CompletableFuture<Void> nextConnect() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        connectWaiters.add(f);
+        return f;
     }
 
     /** The connection once made (it may be reconnecting), else null. */

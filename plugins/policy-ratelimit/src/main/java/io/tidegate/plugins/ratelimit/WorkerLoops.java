@@ -43,7 +43,15 @@ final class WorkerLoops {
 
     /** Client resources sharing {@code shared}'s threads and timer whose channels all register on {@code loop}. */
     static ClientResources borrowing(ClientResources shared, EventLoop loop) {
-        return shared.mutate().eventLoopGroupProvider(new BorrowedLoop(loop)).build();
+        return shared.mutate()
+                // mutate() copies shared's own "shared" flags, which are false for the timer and threads it built
+                // itself: given again, they are marked shared, or shutting these resources down would stop the
+                // timer and threads of every binding.
+                .timer(shared.timer())
+                .eventExecutorGroup(shared.eventExecutorGroup())
+                .commandLatencyRecorder(shared.commandLatencyRecorder())
+                .eventLoopGroupProvider(new BorrowedLoop(loop))
+                .build();
     }
 
     /** Lends one gateway loop to Lettuce; never shuts it down (the gateway owns it). */

@@ -209,6 +209,7 @@ class RateLimitPolicyTest {
             "rate: 10/s\\nredis: {address: localhost} | tidegate.yaml:2:18: redis.address: 'localhost' (expected: HOST:PORT, e.g. 127.0.0.1:6379)",
             "rate: 10/s\\nredis: {address: 127.0.0.1:6379, onError: maybe} | tidegate.yaml:2:43: redis.onError: 'maybe' (expected one of: allow (fail open), deny (fail closed))",
             "rate: 10/s\\nredis: {address: 127.0.0.1:6379, timeout: 100} | tidegate.yaml:2:43: redis.timeout: '100' is not a duration (expected: e.g. 250ms, 30s, 1m30s, 2h)",
+            "rate: 10/s\\nredis: {uri: 'redis://app:s3cret@127.0.0.1:6379/x'} | tidegate.yaml:2:14: redis.uri: 'redis://***@127.0.0.1:6379/x' is not a Redis URI (For input string: \"x\"; expected: e.g. redis://10.0.0.5:6379/0, rediss://...)",
             "rate: 10/s\\nredis: {adress: 127.0.0.1:6379} | tidegate.yaml:2:17: redis.adress: unknown key (expected one of: address, errorStatus, onError, prefix, timeout, uri)",
     })
     void badSettingsNameTheKey(String yaml, String message) {

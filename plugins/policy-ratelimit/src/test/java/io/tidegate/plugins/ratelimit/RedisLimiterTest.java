@@ -9,11 +9,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.pkitesting.X509Bundle;
 import io.tidegate.kernel.testing.RedisServer;
+import io.tidegate.kernel.testing.TestPki;
 import io.tidegate.spi.model.HeaderValue;
 import io.tidegate.spi.policy.Decision;
 import io.tidegate.spi.policy.Policy;
 import io.tidegate.spi.policy.RequestView;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +53,7 @@ class RedisLimiterTest {
         redis.close();
     }
 
-    private Policy policy(String extra) throws InterruptedException {
+    private Policy policy(String extra) throws Exception {
         Policy p = new RateLimitFactory().create(TestContext.settings("""
                 rate: 10/m
                 burst: 10
@@ -64,13 +67,12 @@ class RedisLimiterTest {
         return p;
     }
 
-    private static void awaitConnected(Policy p) throws InterruptedException {
-        RedisLimiter limiter = ((RateLimitPolicy) p).redisLimiter();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!limiter.isConnected()) {
-            assertThat(System.nanoTime()).as("connected to Redis within 10s").isLessThan(deadline);
-            Thread.sleep(10); // Lettuce connects on its own thread; no hook to await
-        }
+    private static void awaitConnected(Policy p) throws Exception {
+        limiter(p).sharedLink().connected().get(10, TimeUnit.SECONDS);
+    }
+
+    private static RedisLimiter limiter(Policy p) {
+        return ((RateLimitPolicy) p).redisLimiter();
     }
 
     private static Decision decide(Policy p, RequestView r) {
@@ -149,6 +151,7 @@ class RedisLimiterTest {
         assertThat(outcome(decide(open, r))).isEqualTo("ok");
         assertThat(outcome(decide(closed, r))).isEqualTo("ok");
 
+        CompletableFuture<Void> back = limiter(closed).sharedLink().nextConnect();
         redis.kill();
         for (int i = 0; i < 20; i++) { // more than the burst: nothing is counted while Redis is down
             assertThat(outcome(decide(open, r))).as("fail open").isEqualTo("ok");
@@ -159,34 +162,37 @@ class RedisLimiterTest {
         assertThat(context.counter("tidegate_ratelimit_decisions_total", "error")).isGreaterThanOrEqualTo(21);
 
         redis.restart();
-        awaitConnected(closed);
+        back.get(15, TimeUnit.SECONDS); // Lettuce reconnected (it reports it once the connection takes commands)
         assertThat(outcome(decide(closed, r))).as("limits apply again once Redis is back").isEqualTo("ok");
     }
 
     /** A gateway worker stands here for itself: a Netty event loop of the same transport as the engine's. */
     @Test
     void decisionsOnAWorkerLoopUseThatWorkersOwnConnectionAndItComesBackAfterAnOutage() throws Exception {
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1,
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventLoopGroup workers = workerLoops();
         try {
             EventLoop worker = workers.next();
             Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-            Policy p = policy("  onError: deny\n  prefix: 'w:'");
+            Policy p = unlimited("onError: deny, prefix: 'w:'");
             RedisLimiter limiter = ((RateLimitPolicy) p).redisLimiter();
             RequestView r = Fakes.request("192.0.2.1", "app");
 
-            // The first decision on the worker uses the shared connection and starts the worker's own.
-            assertThat(outcome(decideOn(worker, p, r).decision())).isEqualTo("ok");
-            awaitOnWorker(worker, workerThread, p, r);
+            OnWorker first = decideOn(worker, p, r);
+            assertThat(outcome(first.decision())).isEqualTo("ok");
+            assertThat(first.answeredOn(workerThread)).as("before its own is up: the shared connection").isFalse();
+            limiter.workerLink(worker).connected().get(10, TimeUnit.SECONDS); // the first decision started it
+            assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
             assertThat(limiter.workerConnections()).isEqualTo(1);
 
+            CompletableFuture<Void> back = limiter.workerLink(worker).nextConnect();
             redis.kill();
             OnWorker down = decideOn(worker, p, r);
             assertThat(((Decision.Deny) down.decision()).status()).as("fail closed on the worker too").isEqualTo(503);
 
             redis.restart();
-            awaitConnected(p);
-            awaitOnWorker(worker, workerThread, p, r); // Lettuce reconnected the worker's connection on the worker
+            // Lettuce reports the reconnect, on the worker, once the connection takes commands again.
+            back.get(15, TimeUnit.SECONDS);
+            assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
 
             p.close();
             policies.remove(p);
@@ -195,6 +201,84 @@ class RedisLimiterTest {
         } finally {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** A reload that replaces one binding closes it while another lives on: the shared timer and threads stay. */
+    @Test
+    void closingOneBindingLeavesTheOthersWorking() throws Exception {
+        EventLoopGroup workers = workerLoops();
+        try {
+            EventLoop worker = workers.next();
+            Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+            Policy old = unlimited("prefix: 'old:'");
+            Policy kept = unlimited("prefix: 'kept:'");
+            RequestView r = Fakes.request("192.0.2.1", "app");
+            for (Policy p : List.of(old, kept)) {
+                decideOn(worker, p, r);
+                ((RateLimitPolicy) p).redisLimiter().workerLink(worker).connected().get(10, TimeUnit.SECONDS);
+            }
+
+            old.close();
+            policies.remove(old);
+            limiter(old).closing().get(10, TimeUnit.SECONDS); // its clients and its worker's resources are shut down
+            assertThat(decideOnWorkerConnection(worker, workerThread, kept, r)).isEqualTo("ok");
+            assertThat(outcome(decide(kept, r))).as("the shared connection too").isEqualTo("ok");
+            // Commands time out on the shared timer and connections are made by the shared threads: a binding
+            // made after the close still connects and decides.
+            Policy later = unlimited("prefix: 'later:'");
+            assertThat(outcome(decide(later, r))).isEqualTo("ok");
+        } finally {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Lettuce makes a TLS context for each connection it opens: with rediss:// that stays off the workers. */
+    @Test
+    void withTlsTheWorkersUseTheSharedConnection() throws Exception {
+        X509Bundle ca = TestPki.ca("Redis CA");
+        X509Bundle cert = TestPki.server(ca, "127.0.0.1");
+        Path tlsDir = Files.createDirectories(dir.resolve("tls"));
+        try (RedisServer tls = RedisServer.startTls(tlsDir, Files.writeString(tlsDir.resolve("redis.crt"),
+                cert.getCertificatePEM()), Files.writeString(tlsDir.resolve("redis.key"), cert.getPrivateKeyPEM()))) {
+            EventLoopGroup workers = workerLoops();
+            try {
+                EventLoop worker = workers.next();
+                Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+                Policy p = new RateLimitFactory().create(TestContext.settings("""
+                        rate: 1000000/s
+                        burst: 1000000
+                        redis: {uri: 'rediss://127.0.0.1:%d?verifyPeer=NONE', timeout: 500ms}
+                        """.formatted(tls.tlsPort())), context);
+                policies.add(p);
+                awaitConnected(p);
+                RequestView r = Fakes.request("192.0.2.1", "app");
+                for (int i = 0; i < 5; i++) {
+                    OnWorker d = decideOn(worker, p, r);
+                    assertThat(outcome(d.decision())).isEqualTo("ok");
+                    assertThat(d.answeredOn(workerThread)).as("answered by the shared connection").isFalse();
+                }
+                assertThat(limiter(p).workerLink(worker)).as("no worker connection").isNull();
+            } finally {
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A binding whose limit is never reached: every decision is one Redis round trip, allowed. */
+    private Policy unlimited(String redisExtra) throws Exception {
+        Policy p = new RateLimitFactory().create(TestContext.settings("""
+                rate: 1000000/s
+                burst: 1000000
+                redis: {address: 127.0.0.1:%d, timeout: 500ms, %s}
+                """.formatted(redis.port(), redisExtra)), context);
+        policies.add(p);
+        ((RateLimitPolicy) p).redisLimiter().sharedLink().connected().get(10, TimeUnit.SECONDS);
+        return p;
+    }
+
+    private static EventLoopGroup workerLoops() {
+        return new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory()
+                : NioIoHandler.newFactory());
     }
 
     /** With epoll loaded Lettuce uses it; an NIO loop (engine.transport: nio) cannot host its channels. */
@@ -210,7 +294,7 @@ class RedisLimiterTest {
             for (int i = 0; i < 5; i++) {
                 OnWorker d = decideOn(loop, p, r);
                 assertThat(outcome(d.decision())).isEqualTo("ok");
-                assertThat(d.completedOn()).as("answered on Lettuce's thread").isNotSameAs(loopThread);
+                assertThat(d.answeredOn(loopThread)).as("answered by the shared connection").isFalse();
             }
             assertThat(((RateLimitPolicy) p).redisLimiter().workerConnections()).isZero();
         } finally {
@@ -218,30 +302,38 @@ class RedisLimiterTest {
         }
     }
 
-    private record OnWorker(Decision decision, Thread completedOn) {
+    /**
+     * A decision made on a loop. A worker's own connection answers on the worker after the deciding task, so its
+     * decisions are never complete when evaluate returns; the shared connection answers on Lettuce's thread,
+     * and sometimes so fast that the decision is complete before a callback could be attached.
+     */
+    private record OnWorker(Decision decision, Thread completedOn, boolean doneAtReturn) {
+        boolean answeredOn(Thread workerThread) {
+            return !doneAtReturn && completedOn == workerThread;
+        }
     }
 
     private static OnWorker decideOn(EventLoop worker, Policy p, RequestView r) throws Exception {
         CompletableFuture<OnWorker> done = new CompletableFuture<>();
-        worker.execute(() -> p.evaluate(r).whenComplete((d, e) -> {
-            if (e != null) {
-                done.completeExceptionally(e);
-            } else {
-                done.complete(new OnWorker(d, Thread.currentThread()));
-            }
-        }));
+        worker.execute(() -> {
+            CompletableFuture<Decision> stage = p.evaluate(r).toCompletableFuture();
+            boolean doneAtReturn = stage.isDone();
+            stage.whenComplete((d, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(new OnWorker(d, Thread.currentThread(), doneAtReturn));
+                }
+            });
+        });
         return done.get(5, TimeUnit.SECONDS);
     }
 
-    /** Decides on the worker until a decision completes on the worker's own thread (its connection is up). */
-    private static void awaitOnWorker(EventLoop worker, Thread workerThread, Policy p, RequestView r) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        OnWorker last;
-        do {
-            assertThat(System.nanoTime()).as("a decision answered on the worker within 10s").isLessThan(deadline);
-            Thread.sleep(10); // the worker's connection is made on Lettuce's time; no hook to await
-            last = decideOn(worker, p, r);
-        } while (last.completedOn() != workerThread);
-        assertThat(outcome(last.decision())).isEqualTo("ok");
+    /** A decision on the worker, which its own connection answers (on the worker's thread). */
+    private static String decideOnWorkerConnection(EventLoop worker, Thread workerThread, Policy p, RequestView r)
+            throws Exception {
+        OnWorker d = decideOn(worker, p, r);
+        assertThat(d.answeredOn(workerThread)).as("answered by the worker's own connection").isTrue();
+        return outcome(d.decision());
     }
 }
