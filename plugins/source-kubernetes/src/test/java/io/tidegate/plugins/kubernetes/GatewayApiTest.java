@@ -101,16 +101,13 @@ class GatewayApiTest {
         Fragment f = sink.await(x -> RecordingSink.hasRoute(x, "httproute/shop/store/r0/m0/store.example.com"), WAIT);
         assertThat(f.clusters()).extracting(c -> c.name()).contains("web.shop.svc.cluster.local:80");
 
-        awaitCondition(client.resources(HTTPRoute.class).inNamespace("shop").withName("store"), r -> {
-            return r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
-                    ? List.of() : r.getStatus().getParents().get(0).getConditions();
-        }, "Accepted");
-        awaitCondition(client.resources(Gateway.class).inNamespace("shop").withName("edge"), g -> {
-            return g.getStatus() == null ? List.of() : g.getStatus().getConditions();
-        }, "Programmed");
-        awaitCondition(client.resources(GatewayClass.class).withName("tidegate"), c -> {
-            return c.getStatus() == null ? List.of() : c.getStatus().getConditions();
-        }, "Accepted");
+        awaitCondition(client.resources(HTTPRoute.class).inNamespace("shop").withName("store"), r ->
+                r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
+                        ? List.of() : r.getStatus().getParents().get(0).getConditions(), "Accepted");
+        awaitCondition(client.resources(Gateway.class).inNamespace("shop").withName("edge"), g ->
+                g.getStatus() == null ? List.of() : g.getStatus().getConditions(), "Programmed");
+        awaitCondition(client.resources(GatewayClass.class).withName("tidegate"), c ->
+                c.getStatus() == null ? List.of() : c.getStatus().getConditions(), "Accepted");
         Gateway g = client.resources(Gateway.class).inNamespace("shop").withName("edge").get();
         assertThat(g.getStatus().getListeners().get(0).getAttachedRoutes()).isEqualTo(1);
     }
@@ -178,10 +175,9 @@ class GatewayApiTest {
         });
         awaitRouteCondition("apps", "front", "ResolvedRefs", "False");
         awaitCondition(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)
-                .inNamespace("shop").withName("secure"), r -> {
-            return r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
-                    ? List.of() : r.getStatus().getParents().get(0).getConditions();
-        }, "Accepted");
+                .inNamespace("shop").withName("secure"), r ->
+                r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
+                        ? List.of() : r.getStatus().getParents().get(0).getConditions(), "Accepted");
 
         HasMetadata grant = ManifestReader.parse("""
                 apiVersion: gateway.networking.k8s.io/v1beta1
