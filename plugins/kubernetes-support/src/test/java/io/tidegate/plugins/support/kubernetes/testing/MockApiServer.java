@@ -21,12 +21,15 @@ import java.util.concurrent.TimeoutException;
  * The stand-in for the Kubernetes API server: fabric8's {@link KubernetesMockServer} on loopback over HTTPS, set
  * up as fabric8's {@code @EnableKubernetesMockClient} sets it up, but started and stopped by the test.
  *
- * <p>The extension stops the server before it closes the client, and the server's shutdown (Vert.x) then waits
- * up to 10 s for watch connections the JDK 17 HTTP client cannot force closed and gives up with
- * {@code IllegalStateException("Unable to close MockWebServer")}, failing a test whose assertions all passed.
- * {@link #close()} closes every client first, so their watches close, and then tolerates that one exception
- * and nothing else. Use it in a try-with-resources block or from an {@code @AfterEach}, after the sources
- * under test are closed.
+ * <p>The server's shutdown waits 10 s for its Vert.x server to close and then gives up with
+ * {@code IllegalStateException("Unable to close MockWebServer")}, which the extension's teardown lets fail a
+ * test whose assertions all passed. It waits on watch connections still open (the extension stops the server
+ * before it closes the client), and even with the client closed first it can wait: when a watch's WebSocket
+ * closes, fabric8's {@code WatchEventsListener.onClosed} blocks the server's event loop awaiting its event
+ * executor (seen as Vert.x "Thread blocked" warnings), so the close cannot finish in time. {@link #close()}
+ * closes every client first, so their watches close, and then tolerates that one exception and nothing else.
+ * Use it in a try-with-resources block or from an {@code @AfterEach}, after the sources under test are
+ * closed.
  */
 public final class MockApiServer implements AutoCloseable {
 
