@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.source.ConfigSource;
@@ -23,13 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Istio's CRDs installed: the CRDs are registered first, then Istio objects are created, updated and
  * deleted through the REST API and watches deliver the changes).
  */
-@EnableKubernetesMockClient(crud = true)
 class InformerCrudTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
@@ -40,6 +38,8 @@ class InformerCrudTest {
 
     @BeforeEach
     void start() {
+        api = MockApiServer.crud();
+        client = api.client();
         context = new TestContext(home);
         for (String[] k : ClusterSource.KINDS) {
             client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
@@ -77,11 +77,15 @@ class InformerCrudTest {
 
     @AfterEach
     void stop() {
-        source.close();
-        context.close();
-        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
-        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
-        client.close();
+        if (source != null) {
+            source.close();
+        }
+        if (context != null) {
+            context.close();
+        }
+        if (api != null) {
+            api.close(); // the client's watches close before the server stops
+        }
     }
 
     private static String vs(String prefix) {
@@ -200,7 +204,7 @@ class InformerCrudTest {
     void anOutageIsReportedAndPublishesNothing() throws Exception {
         sink.await(f -> !f.routes().isEmpty(), WAIT);
         int published = sink.fragments.size();
-        server.destroy();
+        api.stop(); // the API server goes away under the open watches
         assertThat(sink.awaitUnavailable(WAIT)).contains("API server");
         assertThat(sink.fragments).hasSize(published); // the kernel keeps serving the last fragment
     }

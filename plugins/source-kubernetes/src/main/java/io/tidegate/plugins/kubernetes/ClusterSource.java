@@ -43,6 +43,7 @@ final class ClusterSource implements ConfigSource {
     private CompletableFuture<?> election;
     private volatile boolean leader;
     private volatile boolean leadershipApplied; // the writes due on taking the lead are queued
+    private final Object leadership = new Object(); // notified whenever leading() may have changed
     private volatile IngressTranslator.Translation lastTranslation;
 
     ClusterSource(SourceContext source, KubernetesSettings settings, Supplier<KubernetesClient> clients,
@@ -75,6 +76,7 @@ final class ClusterSource implements ConfigSource {
         status = new StatusWriter(client, settings.publishAddress(), settings.publishService(), source.log());
         gatewayStatus = new GatewayStatusWriter(client, settings.controllerName(), clock, source.log());
         leader = !settings.leaderElection();
+        leadershipChanged();
         if (settings.leaderElection()) {
             startElection();
         }
@@ -131,9 +133,11 @@ final class ClusterSource implements ConfigSource {
                         write(t);
                     }
                     leadershipApplied = true;
+                    leadershipChanged();
                 }, () -> {
                     leader = false;
                     leadershipApplied = false;
+                    leadershipChanged();
                     log.log(Level.INFO, label + ": " + me + " stopped leading");
                 }, newLeader -> log.log(Level.DEBUG, label + ": leader is " + newLeader)))
                 .build()).build().start();
@@ -147,6 +151,27 @@ final class ClusterSource implements ConfigSource {
     /** Whether this instance writes status and Events now (tests). */
     boolean leading() {
         return leader && (leadershipApplied || !settings.leaderElection());
+    }
+
+    /** Waits at most {@code timeout} until this instance {@link #leading() leads} (tests); whether it does. */
+    boolean awaitLeading(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (leadership) {
+            while (!leading()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(leadership, left);
+            }
+            return true;
+        }
+    }
+
+    private void leadershipChanged() {
+        synchronized (leadership) {
+            leadership.notifyAll();
+        }
     }
 
     private void published(IngressTranslator.Translation t) {

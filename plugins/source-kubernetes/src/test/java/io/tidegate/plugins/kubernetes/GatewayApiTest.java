@@ -8,9 +8,10 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.tidegate.plugins.support.kubernetes.ManifestReader;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.ListenerProtocol;
 import io.tidegate.spi.model.Route;
@@ -21,8 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,19 +33,24 @@ import org.junit.jupiter.api.io.TempDir;
  * Gateway API objects on fabric8's mock API server in CRUD mode (standing for an API server with the
  * Gateway API CRDs installed): HTTPRoutes become routes, and the leader writes the status conditions back.
  */
-@EnableKubernetesMockClient(crud = true)
 class GatewayApiTest {
 
     static final Duration WAIT = Duration.ofSeconds(15);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
 
     private TestContext context;
     private ConfigSource source;
+
+    @BeforeEach
+    void apiServer() {
+        api = MockApiServer.crud();
+        client = api.client();
+    }
 
     @AfterEach
     void tearDown() {
@@ -52,9 +60,9 @@ class GatewayApiTest {
         if (context != null) {
             context.close();
         }
-        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
-        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
-        client.close();
+        if (api != null) {
+            api.close(); // the client's watches close before the server stops
+        }
     }
 
     @Test
@@ -93,19 +101,13 @@ class GatewayApiTest {
         Fragment f = sink.await(x -> RecordingSink.hasRoute(x, "httproute/shop/store/r0/m0/store.example.com"), WAIT);
         assertThat(f.clusters()).extracting(c -> c.name()).contains("web.shop.svc.cluster.local:80");
 
-        awaitCondition(() -> {
-            HTTPRoute r = client.resources(HTTPRoute.class).inNamespace("shop").withName("store").get();
-            return r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
-                    ? List.of() : r.getStatus().getParents().get(0).getConditions();
-        }, "Accepted");
-        awaitCondition(() -> {
-            Gateway g = client.resources(Gateway.class).inNamespace("shop").withName("edge").get();
-            return g.getStatus() == null ? List.of() : g.getStatus().getConditions();
-        }, "Programmed");
-        awaitCondition(() -> {
-            GatewayClass c = client.resources(GatewayClass.class).withName("tidegate").get();
-            return c.getStatus() == null ? List.of() : c.getStatus().getConditions();
-        }, "Accepted");
+        awaitCondition(client.resources(HTTPRoute.class).inNamespace("shop").withName("store"), r ->
+                r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
+                        ? List.of() : r.getStatus().getParents().get(0).getConditions(), "Accepted");
+        awaitCondition(client.resources(Gateway.class).inNamespace("shop").withName("edge"), g ->
+                g.getStatus() == null ? List.of() : g.getStatus().getConditions(), "Programmed");
+        awaitCondition(client.resources(GatewayClass.class).withName("tidegate"), c ->
+                c.getStatus() == null ? List.of() : c.getStatus().getConditions(), "Accepted");
         Gateway g = client.resources(Gateway.class).inNamespace("shop").withName("edge").get();
         assertThat(g.getStatus().getListeners().get(0).getAttachedRoutes()).isEqualTo(1);
     }
@@ -172,12 +174,10 @@ class GatewayApiTest {
             assertThat(t.clusters()).containsExactly(WeightedCluster.of("web.shop.svc.cluster.local:80", 1));
         });
         awaitRouteCondition("apps", "front", "ResolvedRefs", "False");
-        awaitCondition(() -> {
-            var r = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)
-                    .inNamespace("shop").withName("secure").get();
-            return r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
-                    ? List.of() : r.getStatus().getParents().get(0).getConditions();
-        }, "Accepted");
+        awaitCondition(client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)
+                .inNamespace("shop").withName("secure"), r ->
+                r.getStatus() == null || r.getStatus().getParents() == null || r.getStatus().getParents().isEmpty()
+                        ? List.of() : r.getStatus().getParents().get(0).getConditions(), "Accepted");
 
         HasMetadata grant = ManifestReader.parse("""
                 apiVersion: gateway.networking.k8s.io/v1beta1
@@ -200,28 +200,27 @@ class GatewayApiTest {
         return f.routes().stream().filter(r -> r.name().equals(route)).map(Route::action).findFirst().orElse(null);
     }
 
-    private void awaitRouteCondition(String ns, String name, String type, String status) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            HTTPRoute r = client.resources(HTTPRoute.class).inNamespace(ns).withName(name).get();
-            if (r.getStatus() != null && r.getStatus().getParents() != null && r.getStatus().getParents().stream()
-                    .flatMap(p -> p.getConditions().stream())
-                    .anyMatch(c -> type.equals(c.getType()) && status.equals(c.getStatus()))) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(25); // polling the API server's state
-        }
-        throw new AssertionError("condition " + type + "=" + status + " not written within " + WAIT);
+    private void awaitRouteCondition(String ns, String name, String type, String status) {
+        await(client.resources(HTTPRoute.class).inNamespace(ns).withName(name), r -> r.getStatus() != null
+                && r.getStatus().getParents() != null && r.getStatus().getParents().stream()
+                .flatMap(p -> p.getConditions().stream())
+                .anyMatch(c -> type.equals(c.getType()) && status.equals(c.getStatus())),
+                "condition " + type + "=" + status + " not written within " + WAIT);
     }
 
-    private static void awaitCondition(Supplier<List<Condition>> read, String type) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (read.get().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(25); // polling the API server's state
+    private static <T extends HasMetadata> void awaitCondition(Resource<T> object,
+                                                               Function<T, List<Condition>> conditions, String type) {
+        await(object, o -> conditions.apply(o).stream()
+                .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus())),
+                "condition " + type + "=True not written within " + WAIT);
+    }
+
+    /** Waits, on a watch of the API server, until the object exists and satisfies {@code condition}. */
+    private static <T extends HasMetadata> void await(Resource<T> object, Predicate<T> condition, String failure) {
+        try {
+            object.waitUntilCondition(o -> o != null && condition.test(o), WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (KubernetesClientTimeoutException e) {
+            throw new AssertionError(failure, e);
         }
-        throw new AssertionError("condition " + type + "=True not written within " + WAIT);
     }
 }

@@ -11,8 +11,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.source.ConfigSource;
@@ -22,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,13 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The watch loop against fabric8's mock API server in CRUD mode (standing for a real API server: objects
  * created, updated and deleted through the REST API, watches delivering the changes).
  */
-@EnableKubernetesMockClient(crud = true)
 class InformerCrudTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
@@ -50,6 +50,8 @@ class InformerCrudTest {
 
     @BeforeEach
     void start() {
+        api = MockApiServer.crud();
+        client = api.client();
         context = new TestContext(home);
         client.services().inNamespace("shop").resource(service()).create();
         client.discovery().v1().endpointSlices().inNamespace("shop").resource(slice("10.0.0.1")).create();
@@ -61,11 +63,15 @@ class InformerCrudTest {
 
     @AfterEach
     void stop() {
-        source.close();
-        context.close();
-        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
-        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
-        client.close();
+        if (source != null) {
+            source.close();
+        }
+        if (context != null) {
+            context.close();
+        }
+        if (api != null) {
+            api.close(); // the client's watches close before the server stops
+        }
     }
 
     static Service service() {
@@ -162,16 +168,16 @@ class InformerCrudTest {
         assertThat(events.get(0).getReason()).isEqualTo(EventRecorder.REJECTED);
     }
 
-    private List<Event> awaitEvents(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<Event> items = client.v1().events().inNamespace("shop").list().getItems();
-            if (items.size() >= n) {
-                return items;
-            }
-            Thread.onSpinWait();
-            TimeUnit.MILLISECONDS.sleep(20); // polling an external system's state; not synchronisation by sleep
+    /** The Events in shop once there are at least {@code n}, as a watch on the API server sees them. */
+    private List<Event> awaitEvents(int n) throws Exception {
+        CompletableFuture<List<Event>> enough = client.v1().events().inNamespace("shop")
+                .informOnCondition(items -> items.size() >= n);
+        try {
+            return enough.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("fewer than " + n + " Events within " + WAIT);
+        } finally {
+            enough.cancel(true); // stops its informer
         }
-        throw new AssertionError("fewer than " + n + " Events within " + WAIT);
     }
 }

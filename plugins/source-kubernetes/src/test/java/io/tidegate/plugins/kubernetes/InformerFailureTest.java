@@ -15,8 +15,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressListBuilder;
 import io.fabric8.kubernetes.api.model.ServiceListBuilder;
 import io.fabric8.kubernetes.api.model.SecretListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.source.ConfigSource;
@@ -35,14 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
  * server that expires watches with 410, drops connections and answers 500): the last state stays, the
  * informers relist, replayed ADDs never duplicate routes.
  */
-@EnableKubernetesMockClient
 class InformerFailureTest {
 
     static final Duration WAIT = Duration.ofSeconds(15);
     static final String INGRESSES = "/apis/networking.k8s.io/v1/ingresses";
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesMockServer server;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
@@ -53,6 +53,9 @@ class InformerFailureTest {
 
     @BeforeEach
     void setUp() {
+        api = MockApiServer.expectations();
+        server = api.server();
+        client = api.client();
         context = new TestContext(home);
         // Every other kind: empty, watched quietly.
         expectQuiet("/api/v1/services", new ServiceListBuilder().withMetadata(rv("1")).build());
@@ -68,10 +71,12 @@ class InformerFailureTest {
         if (source != null) {
             source.close();
         }
-        context.close();
-        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
-        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
-        client.close();
+        if (context != null) {
+            context.close();
+        }
+        if (api != null) {
+            api.close(); // the client's watches close before the server stops
+        }
     }
 
     private void start() {
@@ -178,7 +183,7 @@ class InformerFailureTest {
         sink.fragments.clear();
         sink.unavailable.clear();
 
-        server.destroy(); // the API server goes away: watches drop, reconnects fail
+        api.stop(); // the API server goes away: watches drop, reconnects fail
 
         assertThat(sink.awaitUnavailable(WAIT)).contains("API server");
         assertThat(sink.fragments).as("nothing published while unreachable").isEmpty();

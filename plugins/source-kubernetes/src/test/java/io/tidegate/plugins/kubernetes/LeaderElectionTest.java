@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.tidegate.spi.source.ConfigSource;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,13 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster's API server and its coordination.k8s.io Leases): exactly one leads and writes
  * {@code status.loadBalancer}; when it goes away, the other takes over.
  */
-@EnableKubernetesMockClient(crud = true)
 class LeaderElectionTest {
 
     static final Duration WAIT = Duration.ofSeconds(15);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
@@ -39,6 +36,8 @@ class LeaderElectionTest {
 
     @BeforeEach
     void setUp() {
+        api = MockApiServer.crud();
+        client = api.client();
         context = new TestContext(home);
         client.services().inNamespace("shop").resource(InformerCrudTest.service()).create();
         client.network().v1().ingresses().inNamespace("shop").resource(InformerCrudTest.ingress("/", Map.of()))
@@ -53,10 +52,12 @@ class LeaderElectionTest {
         if (second != null) {
             second.close();
         }
-        context.close();
-        // Its watches close now, before the extension stops the mock API server: the server's shutdown waits
-        // for open connections longer than the extension's 10 s (seen as "Unable to close MockWebServer").
-        client.close();
+        if (context != null) {
+            context.close();
+        }
+        if (api != null) {
+            api.close(); // every replica's client closes (its watches with it) before the server stops
+        }
     }
 
     private ClusterSource replica(String address) {
@@ -66,14 +67,13 @@ class LeaderElectionTest {
                 leaseDuration: 1500ms
                 leaseNamespace: tidegate
                 publishAddress: %s
-                """.formatted(address)), context, server.createClient(), t -> { });
+                """.formatted(address)), context, api.newClient(), t -> { });
         s.start(new RecordingSink());
         return s;
     }
 
-    private String published() {
-        Ingress i = client.network().v1().ingresses().inNamespace("shop").withName("web").get();
-        if (i.getStatus() == null || i.getStatus().getLoadBalancer() == null
+    private static String published(Ingress i) {
+        if (i == null || i.getStatus() == null || i.getStatus().getLoadBalancer() == null
                 || i.getStatus().getLoadBalancer().getIngress() == null
                 || i.getStatus().getLoadBalancer().getIngress().isEmpty()) {
             return null;
@@ -81,28 +81,34 @@ class LeaderElectionTest {
         return i.getStatus().getLoadBalancer().getIngress().get(0).getIp();
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + " did not happen within " + WAIT);
-            }
-            TimeUnit.MILLISECONDS.sleep(25); // polling the API server's state, not synchronising threads
+    private static void awaitLeading(ClusterSource replica, String what) throws InterruptedException {
+        if (!replica.awaitLeading(WAIT)) {
+            throw new AssertionError(what + " did not happen within " + WAIT);
+        }
+    }
+
+    /** Waits, on a watch of the API server, until the Ingress's status names {@code ip}. */
+    private void awaitPublished(String ip, String what) {
+        try {
+            client.network().v1().ingresses().inNamespace("shop").withName("web")
+                    .waitUntilCondition(i -> ip.equals(published(i)), WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (KubernetesClientTimeoutException e) {
+            throw new AssertionError(what + " did not happen within " + WAIT, e);
         }
     }
 
     @Test
     void exactlyOneReplicaLeadsAndWritesStatusAndTheOtherTakesOver() throws Exception {
         first = replica("203.0.113.1");
-        await(first::leading, "first replica leading");
+        awaitLeading(first, "first replica leading");
         second = replica("203.0.113.2");
-        await(() -> "203.0.113.1".equals(published()), "status written by the leader");
+        awaitPublished("203.0.113.1", "status written by the leader");
         assertThat(second.leading()).isFalse();
         assertThat(client.leases().inNamespace("tidegate").withName("tidegate-tidegate").get()).isNotNull();
 
         first.close(); // releases the Lease
         first = null;
-        await(second::leading, "second replica taking over");
-        await(() -> "203.0.113.2".equals(published()), "status written by the new leader");
+        awaitLeading(second, "second replica taking over");
+        awaitPublished("203.0.113.2", "status written by the new leader");
     }
 }

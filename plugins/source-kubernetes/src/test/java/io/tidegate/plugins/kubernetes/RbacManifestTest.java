@@ -11,12 +11,13 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.tidegate.plugins.support.kubernetes.ManifestReader;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,16 +36,30 @@ import org.junit.jupiter.api.io.TempDir;
  * (informers, Events, status from publishService, leader election), every call it makes is recorded, and
  * each must be allowed by the ClusterRole (or, for the Lease, the Role in the gateway's namespace).
  */
-@EnableKubernetesMockClient(crud = true)
 class RbacManifestTest {
 
     static final Path MANIFESTS = Path.of("../../distribution/kubernetes");
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesMockServer server;
+    private KubernetesClient client;
 
     @TempDir
     Path home;
+
+    @BeforeEach
+    void apiServer() {
+        api = MockApiServer.crud();
+        server = api.server();
+        client = api.client();
+    }
+
+    @AfterEach
+    void stopApiServer() {
+        if (api != null) {
+            api.close();
+        }
+    }
 
     /** One API call as RBAC sees it. */
     record Access(String group, String resource, String verb, String namespace) {
@@ -189,16 +206,12 @@ class RbacManifestTest {
                     published::add);
             source.start(new RecordingSink());
             assertThat(published.poll(10, TimeUnit.SECONDS)).as("first publish").isNotNull();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!source.leading() && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(20); // waiting on the elector's own schedule
-            }
-            assertThat(source.leading()).isTrue();
+            assertThat(source.awaitLeading(Duration.ofSeconds(10))).as("leading within 10s").isTrue();
             source.awaitWrites();
             source.close();
         }
-        // The client's watches close now, not during the extension's teardown: a watch still open while the
-        // mock API server shuts down can hold its close past the extension's 10 s wait.
+        // The client's watches close now, so that every request the plugin made is recorded before they are read
+        // (and none is open when the mock API server stops).
         client.close();
 
         TreeSet<String> denied = new TreeSet<>();

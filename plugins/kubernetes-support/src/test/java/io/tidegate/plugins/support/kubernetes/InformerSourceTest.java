@@ -7,14 +7,10 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.tidegate.plugins.support.kubernetes.testing.MockApiServer;
 import io.tidegate.spi.model.Fragment;
 import io.tidegate.spi.source.FragmentSink;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
@@ -34,8 +30,8 @@ class InformerSourceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    private MockApiServer api;
+    private KubernetesClient client;
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final BlockingQueue<List<String>> translated = new LinkedBlockingQueue<>();
@@ -44,11 +40,8 @@ class InformerSourceTest {
 
     @BeforeEach
     void objects() {
-        // The API server stand-in in CRUD mode, started here rather than by fabric8's extension: see close().
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
+        api = MockApiServer.crud();
+        client = api.client();
         client.services().inNamespace("shop").resource(new ServiceBuilder().withNewMetadata().withName("web")
                 .endMetadata().build()).create();
         client.services().inNamespace("other").resource(new ServiceBuilder().withNewMetadata().withName("elsewhere")
@@ -63,14 +56,8 @@ class InformerSourceTest {
             source.close();
         }
         scheduler.shutdownNow();
-        // Its watches close now, before the mock API server stops.
-        client.close();
-        try {
-            server.destroy();
-        } catch (IllegalStateException slowShutdown) {
-            // The stand-in's own shutdown (Vert.x) waits up to 10 s for watch connections the JDK 17 HTTP client
-            // cannot force closed, and then gives up with "Unable to close MockWebServer". That is the test
-            // server's teardown, not the source's behaviour, which every test has asserted by then.
+        if (api != null) {
+            api.close(); // the client's watches close before the server stops
         }
     }
 
