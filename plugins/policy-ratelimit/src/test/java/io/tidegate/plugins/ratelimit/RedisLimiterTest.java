@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -304,27 +305,28 @@ class RedisLimiterTest {
 
     /**
      * A decision made on a loop. A worker's own connection answers on the worker after the deciding task, so its
-     * decisions are never complete when evaluate returns; the shared connection answers on Lettuce's thread,
-     * and sometimes so fast that the decision is complete before a callback could be attached.
+     * callback never runs while it is being attached; the shared connection answers on Lettuce's thread, and
+     * sometimes so fast that the decision is complete when the callback is attached, which then runs it at once
+     * on the deciding thread.
      */
-    private record OnWorker(Decision decision, Thread completedOn, boolean doneAtReturn) {
+    private record OnWorker(Decision decision, Thread completedOn, boolean whileAttaching) {
         boolean answeredOn(Thread workerThread) {
-            return !doneAtReturn && completedOn == workerThread;
+            return !whileAttaching && completedOn == workerThread;
         }
     }
 
     private static OnWorker decideOn(EventLoop worker, Policy p, RequestView r) throws Exception {
         CompletableFuture<OnWorker> done = new CompletableFuture<>();
         worker.execute(() -> {
-            CompletableFuture<Decision> stage = p.evaluate(r).toCompletableFuture();
-            boolean doneAtReturn = stage.isDone();
-            stage.whenComplete((d, e) -> {
+            AtomicBoolean attaching = new AtomicBoolean(true);
+            p.evaluate(r).whenComplete((d, e) -> {
                 if (e != null) {
                     done.completeExceptionally(e);
                 } else {
-                    done.complete(new OnWorker(d, Thread.currentThread(), doneAtReturn));
+                    done.complete(new OnWorker(d, Thread.currentThread(), attaching.get()));
                 }
             });
+            attaching.set(false);
         });
         return done.get(5, TimeUnit.SECONDS);
     }
