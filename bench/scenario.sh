@@ -409,9 +409,12 @@ warm_h1() { wrk_run "$2" "$3" "http://127.0.0.1:$(port_of "$1")/" 2 50; }
 
 # rate_round FILE ROUND PROXY TOTAL_RATE CLIENTS : one h2load --h1 --rps run; appends
 # "round proxy requests achieved_rps p50 p99 p999 max cpu_us util pbusy lbusy errors".
+# per_connection RATE CLIENTS : h2load's --rps (per connection) for RATE req/s in all
+per_connection() { awk -v r="$1" -v c="$2" 'BEGIN { printf "%.3f", r / c }'; }
+
 rate_round() {
   local file=$1 r=$2 p=$3 rate=$4 clients=$5 per out logf
-  per=$(awk -v r="$rate" -v c="$clients" 'BEGIN { printf "%.3f", r / c }')
+  per=$(per_connection "$rate" "$clients")
   out="$TMP/load/$(basename "$file" .tsv)-round$r-$p.txt"
   logf="${out%.txt}.log"
   alive "$p" || die "$p exited during the run; see its log (KEEP_TMP=1)"
@@ -503,7 +506,7 @@ scenario_fixed_rate() {
   } >"$TMP/doc/${id}_TARGET"
   run_info fixed-rate \
     "nginx's maximum: $(printf '%.0f' "$max") req/s (\`wrk -t2 -c$MAX_CONNECTIONS -d$DURATION\`, after the warm-up); the fixed rate is $RATE_FRACTION of it: **$rate req/s**" \
-    "load: \`h2load --h1 -t1 -c$FR_CLIENTS --rps $(awk -v r="$rate" -v c="$FR_CLIENTS" 'BEGIN { printf "%.3f", r / c }') -D $DURATION_S --log-file FILE http://127.0.0.1:PORT/\` ($FR_CLIENTS keep-alive connections, $rate req/s in all); latencies from the per-request log" \
+    "load: \`h2load --h1 -t1 -c$FR_CLIENTS --rps $(per_connection "$rate" "$FR_CLIENTS") -D $DURATION_S --log-file FILE http://127.0.0.1:PORT/\` ($FR_CLIENTS keep-alive connections, $rate req/s in all); latencies from the per-request log" \
     "${short:+rate not held (achieved below 95% of the target) in: $short}"
   result fixed-rate "$status" "$txt"
 }
@@ -770,17 +773,12 @@ redis_evalsha() { # calls of EVALSHA + EVAL Redis has served
   redis-cli -p "$REDIS_PORT" info commandstats 2>/dev/null | tr -d '\r' | awk -F'[:=,]' '/^cmdstat_(evalsha|eval):/ { s += $3 } END { print s + 0 }'
 }
 
-warm_fixed_rate() { # the fixed-rate scenario's load shape at FR_RATE, for the warm-up
-  h2load_run "$2" "$3" --h1 -c "$FR_CLIENTS" \
-    --rps "$(awk -v r="$FR_RATE" -v c="$FR_CLIENTS" 'BEGIN { printf "%.3f", r / c }')" \
-    "http://127.0.0.1:$(port_of "$1")/"
+# paced_warm RATE CLIENTS PROXY SECS OUT : a fixed-rate load shape, unmeasured (warm's CMD_FN arguments last)
+paced_warm() {
+  h2load_run "$4" "$5" --h1 -c "$2" --rps "$(per_connection "$1" "$2")" "http://127.0.0.1:$(port_of "$3")/"
 }
-
-warm_redis_rate() { # the redis scenario's load shape, for the warm-up
-  h2load_run "$2" "$3" --h1 -c "$REDIS_CLIENTS" \
-    --rps "$(awk -v r="$REDIS_RATE" -v c="$REDIS_CLIENTS" 'BEGIN { printf "%.3f", r / c }')" \
-    "http://127.0.0.1:$(port_of "$1")/"
-}
+warm_fixed_rate() { paced_warm "$FR_RATE" "$FR_CLIENTS" "$@"; }       # the fixed-rate scenario's shape
+warm_redis_rate() { paced_warm "$REDIS_RATE" "$REDIS_CLIENTS" "$@"; } # the redis scenario's shape
 
 scenario_redis() {
   local id=REDIS file=$TMP/redis.tsv p r pair=() status txt check="" note=""
@@ -831,7 +829,7 @@ scenario_redis() {
   } >"$TMP/doc/${id}_TARGET"
   run_info redis \
     "tidegate-redis: Tidegate with one global \`rate-limit\` policy kept in Redis (\`rate: 1000000/s\`, \`burst: 1000000\`, \`key: [client-ip]\`, \`redis: {address: 127.0.0.1:$REDIS_PORT, timeout: 100ms, onError: deny}\`), so every request is one \`EVALSHA\` round trip and none is denied; redis-server $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-) pinned to CPU $LOAD_CPU with the upstream and h2load, no persistence" \
-    "load: \`h2load --h1 -t1 -c$REDIS_CLIENTS --rps $(awk -v r="$REDIS_RATE" -v c="$REDIS_CLIENTS" 'BEGIN { printf "%.3f", r / c }') -D $DURATION_S --log-file FILE\` to each Tidegate ($REDIS_RATE req/s in all), interleaved" \
+    "load: \`h2load --h1 -t1 -c$REDIS_CLIENTS --rps $(per_connection "$REDIS_RATE" "$REDIS_CLIENTS") -D $DURATION_S --log-file FILE\` to each Tidegate ($REDIS_RATE req/s in all), interleaved" \
     "${note:-}"
   result redis "$status" "$txt"
 }

@@ -61,27 +61,21 @@ public final class PolicyRegistry {
         if (existing != null) {
             return existing;
         }
-        Policy retired = retiring.remove(ref);
-        if (retired != null) { // bound again before it closed: the same instance, its state intact
-            Policy raced = live.putIfAbsent(ref, retired);
-            if (raced != null) {
-                close(ref, retired);
-                return raced;
+        Policy candidate = retiring.remove(ref); // bound again before it closed: the same instance, its state intact
+        if (candidate == null) {
+            PolicyFactory factory = factories.get(ref.id());
+            if (factory == null) {
+                throw ref.settings().error("unknown policy '" + ref.id() + "' (loaded policy plugins: "
+                        + (factories.isEmpty() ? "none" : String.join(", ", factories.keySet())) + ")");
             }
-            return retired;
+            candidate = factory.create(ref.settings(), context);
         }
-        PolicyFactory factory = factories.get(ref.id());
-        if (factory == null) {
-            throw ref.settings().error("unknown policy '" + ref.id() + "' (loaded policy plugins: "
-                    + (factories.isEmpty() ? "none" : String.join(", ", factories.keySet())) + ")");
-        }
-        Policy created = factory.create(ref.settings(), context);
-        Policy raced = live.putIfAbsent(ref, created);
+        Policy raced = live.putIfAbsent(ref, candidate);
         if (raced != null) {
-            created.close();
+            close(ref, candidate);
             return raced;
         }
-        return created;
+        return candidate;
     }
 
     /** Retires every policy not bound by {@code inUse}; called after a table swap. */
@@ -98,15 +92,17 @@ public final class PolicyRegistry {
     private void retire(PolicyRef ref, Policy policy) {
         retiring.put(ref, policy);
         try {
-            context.scheduler().schedule(() -> {
-                if (retiring.remove(ref, policy)) {
-                    close(ref, policy);
-                }
-            }, retireAfter.toNanos(), TimeUnit.NANOSECONDS);
+            context.scheduler().schedule(() -> closeIfRetiring(ref, policy), retireAfter.toNanos(),
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
-            if (retiring.remove(ref, policy)) {
-                close(ref, policy);
-            }
+            closeIfRetiring(ref, policy);
+        }
+    }
+
+    /** Closes {@code policy} unless it was bound again (or closed by {@link #closeAll}) meanwhile. */
+    private void closeIfRetiring(PolicyRef ref, Policy policy) {
+        if (retiring.remove(ref, policy)) {
+            close(ref, policy);
         }
     }
 

@@ -79,6 +79,15 @@ final class RedisLimiter implements AutoCloseable {
      */
     private record WorkerLink(RedisLink link, ClientResources resources) {
         static final WorkerLink NONE = new WorkerLink(null, null);
+
+        /** Shuts the client down, then the resources that lent it the loop (never the loop itself). */
+        CompletableFuture<Void> close() {
+            return link.close().handle((ok, e) -> null).thenCompose(x -> {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null));
+                return done;
+            });
+        }
     }
 
     RedisLimiter(RedisURI uri, Duration timeout, long intervalNanos, long burst, ScheduledExecutorService scheduler,
@@ -182,11 +191,6 @@ final class RedisLimiter implements AutoCloseable {
         return worker;
     }
 
-    /** Whether the shared connection is up (each worker's follows it on the worker's next decision). */
-    boolean isConnected() {
-        return shared.isConnected();
-    }
-
     /** The shared connection's link (tests await its connection). */
     RedisLink sharedLink() {
         return shared;
@@ -212,12 +216,8 @@ final class RedisLimiter implements AutoCloseable {
         List<CompletableFuture<?>> shutdowns = new ArrayList<>();
         shutdowns.add(shared.close());
         for (WorkerLink w : workers.values()) {
-            if (w.link() != null) {
-                shutdowns.add(w.link().close().handle((ok, e) -> null).thenCompose(x -> {
-                    CompletableFuture<Void> done = new CompletableFuture<>();
-                    w.resources().shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null));
-                    return done;
-                }));
+            if (w != WorkerLink.NONE) {
+                shutdowns.add(w.close());
             }
         }
         closing = CompletableFuture.allOf(shutdowns.toArray(CompletableFuture[]::new))

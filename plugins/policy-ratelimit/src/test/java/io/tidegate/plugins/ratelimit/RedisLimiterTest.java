@@ -41,10 +41,18 @@ class RedisLimiterTest {
     private RedisServer redis;
     private final TestContext context = new TestContext();
     private final List<Policy> policies = new ArrayList<>();
+    /** A gateway worker stands here for itself: a Netty event loop of the same transport as the engine's. */
+    private EventLoopGroup workers;
+    private EventLoop worker;
+    private Thread workerThread;
 
     @BeforeEach
-    void startRedis() throws Exception {
+    void start() throws Exception {
         redis = RedisServer.start(dir);
+        workers = new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory()
+                : NioIoHandler.newFactory());
+        worker = workers.next();
+        workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -52,6 +60,7 @@ class RedisLimiterTest {
         policies.forEach(Policy::close);
         context.close();
         redis.close();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     }
 
     private Policy policy(String extra) throws Exception {
@@ -167,70 +176,55 @@ class RedisLimiterTest {
         assertThat(outcome(decide(closed, r))).as("limits apply again once Redis is back").isEqualTo("ok");
     }
 
-    /** A gateway worker stands here for itself: a Netty event loop of the same transport as the engine's. */
     @Test
     void decisionsOnAWorkerLoopUseThatWorkersOwnConnectionAndItComesBackAfterAnOutage() throws Exception {
-        EventLoopGroup workers = workerLoops();
-        try {
-            EventLoop worker = workers.next();
-            Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-            Policy p = unlimited("onError: deny, prefix: 'w:'");
-            RedisLimiter limiter = ((RateLimitPolicy) p).redisLimiter();
-            RequestView r = Fakes.request("192.0.2.1", "app");
+        Policy p = unlimited("onError: deny, prefix: 'w:'");
+        RedisLimiter limiter = ((RateLimitPolicy) p).redisLimiter();
+        RequestView r = Fakes.request("192.0.2.1", "app");
 
-            OnWorker first = decideOn(worker, p, r);
-            assertThat(outcome(first.decision())).isEqualTo("ok");
-            assertThat(first.answeredOn(workerThread)).as("before its own is up: the shared connection").isFalse();
-            limiter.workerLink(worker).connected().get(10, TimeUnit.SECONDS); // the first decision started it
-            assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
-            assertThat(limiter.workerConnections()).isEqualTo(1);
+        OnWorker first = decideOn(worker, p, r);
+        assertThat(outcome(first.decision())).isEqualTo("ok");
+        assertThat(first.answeredOn(workerThread)).as("before its own is up: the shared connection").isFalse();
+        limiter.workerLink(worker).connected().get(10, TimeUnit.SECONDS); // the first decision started it
+        assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
+        assertThat(limiter.workerConnections()).isEqualTo(1);
 
-            CompletableFuture<Void> back = limiter.workerLink(worker).nextConnect();
-            redis.kill();
-            OnWorker down = decideOn(worker, p, r);
-            assertThat(((Decision.Deny) down.decision()).status()).as("fail closed on the worker too").isEqualTo(503);
+        CompletableFuture<Void> back = limiter.workerLink(worker).nextConnect();
+        redis.kill();
+        OnWorker down = decideOn(worker, p, r);
+        assertThat(((Decision.Deny) down.decision()).status()).as("fail closed on the worker too").isEqualTo(503);
 
-            redis.restart();
-            // Lettuce reports the reconnect, on the worker, once the connection takes commands again.
-            back.get(15, TimeUnit.SECONDS);
-            assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
+        redis.restart();
+        // Lettuce reports the reconnect, on the worker, once the connection takes commands again.
+        back.get(15, TimeUnit.SECONDS);
+        assertThat(decideOnWorkerConnection(worker, workerThread, p, r)).isEqualTo("ok");
 
-            p.close();
-            policies.remove(p);
-            assertThat(worker.isShuttingDown()).as("closing the policy leaves the gateway's loop alone").isFalse();
-            assertThat(worker.submit(() -> "alive").get(5, TimeUnit.SECONDS)).isEqualTo("alive");
-        } finally {
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        }
+        p.close();
+        policies.remove(p);
+        assertThat(worker.isShuttingDown()).as("closing the policy leaves the gateway's loop alone").isFalse();
+        assertThat(worker.submit(() -> "alive").get(5, TimeUnit.SECONDS)).isEqualTo("alive");
     }
 
     /** A reload that replaces one binding closes it while another lives on: the shared timer and threads stay. */
     @Test
     void closingOneBindingLeavesTheOthersWorking() throws Exception {
-        EventLoopGroup workers = workerLoops();
-        try {
-            EventLoop worker = workers.next();
-            Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-            Policy old = unlimited("prefix: 'old:'");
-            Policy kept = unlimited("prefix: 'kept:'");
-            RequestView r = Fakes.request("192.0.2.1", "app");
-            for (Policy p : List.of(old, kept)) {
-                decideOn(worker, p, r);
-                ((RateLimitPolicy) p).redisLimiter().workerLink(worker).connected().get(10, TimeUnit.SECONDS);
-            }
-
-            old.close();
-            policies.remove(old);
-            limiter(old).closing().get(10, TimeUnit.SECONDS); // its clients and its worker's resources are shut down
-            assertThat(decideOnWorkerConnection(worker, workerThread, kept, r)).isEqualTo("ok");
-            assertThat(outcome(decide(kept, r))).as("the shared connection too").isEqualTo("ok");
-            // Commands time out on the shared timer and connections are made by the shared threads: a binding
-            // made after the close still connects and decides.
-            Policy later = unlimited("prefix: 'later:'");
-            assertThat(outcome(decide(later, r))).isEqualTo("ok");
-        } finally {
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        Policy old = unlimited("prefix: 'old:'");
+        Policy kept = unlimited("prefix: 'kept:'");
+        RequestView r = Fakes.request("192.0.2.1", "app");
+        for (Policy p : List.of(old, kept)) {
+            decideOn(worker, p, r);
+            ((RateLimitPolicy) p).redisLimiter().workerLink(worker).connected().get(10, TimeUnit.SECONDS);
         }
+
+        old.close();
+        policies.remove(old);
+        limiter(old).closing().get(10, TimeUnit.SECONDS); // its clients and its worker's resources are shut down
+        assertThat(decideOnWorkerConnection(worker, workerThread, kept, r)).isEqualTo("ok");
+        assertThat(outcome(decide(kept, r))).as("the shared connection too").isEqualTo("ok");
+        // Commands time out on the shared timer and connections are made by the shared threads: a binding
+        // made after the close still connects and decides.
+        Policy later = unlimited("prefix: 'later:'");
+        assertThat(outcome(decide(later, r))).isEqualTo("ok");
     }
 
     /** Lettuce makes a TLS context for each connection it opens: with rediss:// that stays off the workers. */
@@ -241,27 +235,20 @@ class RedisLimiterTest {
         Path tlsDir = Files.createDirectories(dir.resolve("tls"));
         try (RedisServer tls = RedisServer.startTls(tlsDir, Files.writeString(tlsDir.resolve("redis.crt"),
                 cert.getCertificatePEM()), Files.writeString(tlsDir.resolve("redis.key"), cert.getPrivateKeyPEM()))) {
-            EventLoopGroup workers = workerLoops();
-            try {
-                EventLoop worker = workers.next();
-                Thread workerThread = worker.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-                Policy p = new RateLimitFactory().create(TestContext.settings("""
-                        rate: 1000000/s
-                        burst: 1000000
-                        redis: {uri: 'rediss://127.0.0.1:%d?verifyPeer=NONE', timeout: 500ms}
-                        """.formatted(tls.tlsPort())), context);
-                policies.add(p);
-                awaitConnected(p);
-                RequestView r = Fakes.request("192.0.2.1", "app");
-                for (int i = 0; i < 5; i++) {
-                    OnWorker d = decideOn(worker, p, r);
-                    assertThat(outcome(d.decision())).isEqualTo("ok");
-                    assertThat(d.answeredOn(workerThread)).as("answered by the shared connection").isFalse();
-                }
-                assertThat(limiter(p).workerLink(worker)).as("no worker connection").isNull();
-            } finally {
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            Policy p = new RateLimitFactory().create(TestContext.settings("""
+                    rate: 1000000/s
+                    burst: 1000000
+                    redis: {uri: 'rediss://127.0.0.1:%d?verifyPeer=NONE', timeout: 500ms}
+                    """.formatted(tls.tlsPort())), context);
+            policies.add(p);
+            awaitConnected(p);
+            RequestView r = Fakes.request("192.0.2.1", "app");
+            for (int i = 0; i < 5; i++) {
+                OnWorker d = decideOn(worker, p, r);
+                assertThat(outcome(d.decision())).isEqualTo("ok");
+                assertThat(d.answeredOn(workerThread)).as("answered by the shared connection").isFalse();
             }
+            assertThat(limiter(p).workerLink(worker)).as("no worker connection").isNull();
         }
     }
 
@@ -275,11 +262,6 @@ class RedisLimiterTest {
         policies.add(p);
         ((RateLimitPolicy) p).redisLimiter().sharedLink().connected().get(10, TimeUnit.SECONDS);
         return p;
-    }
-
-    private static EventLoopGroup workerLoops() {
-        return new MultiThreadIoEventLoopGroup(1, Epoll.isAvailable() ? EpollIoHandler.newFactory()
-                : NioIoHandler.newFactory());
     }
 
     /** With epoll loaded Lettuce uses it; an NIO loop (engine.transport: nio) cannot host its channels. */
