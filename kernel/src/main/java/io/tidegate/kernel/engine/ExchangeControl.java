@@ -54,6 +54,9 @@ interface ExchangeControl extends ConnectionWaiter.Owner {
     /** Ends the running exchange (logged, resources back); {@code close}: the connection closes too. */
     void finish(boolean close);
 
+    /** The client asked to be told before it sends its body ({@code Expect: 100-continue}): it may. */
+    void sendContinue(Exchange e);
+
     /** The exchange becomes a byte relay: its timers stop and bytes pipelined behind it are dropped. */
     void relayStarts(Exchange e);
 }

@@ -3,14 +3,6 @@ package io.tidegate.kernel.engine;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -21,17 +13,16 @@ import java.util.ArrayDeque;
 /**
  * The connection half of downstream HTTP/2 (docs/engine.md, "HTTP/2"): what belongs to the TCP connection
  * and not to a stream. It counts the connection, asks the connection policies ({@code onConnection}) before
- * a frame is decoded (bytes read meanwhile wait here), then installs Netty's {@link Http2FrameCodec} and
- * {@link Http2MultiplexHandler} behind itself. Every stream becomes a child channel with
- * {@code AUTO_READ} off, {@link Http2StreamFrameToHttpObjectCodec}, {@link Http2Requests} and its own
- * {@link ProxyFrontendHandler}: one stream, one exchange, served by the same code as an HTTP/1.1 request.
+ * a frame is decoded (bytes read meanwhile wait here), then installs {@link Http2Frontend} behind itself, which
+ * gives every stream its own {@link ProxyFrontendHandler}: one stream, one exchange, served by the same code
+ * as an HTTP/1.1 request.
  *
  * <p>The connection itself reads continuously once admitted: control frames (SETTINGS, PING,
- * WINDOW_UPDATE, RST_STREAM, GOAWAY) must be read whatever the streams do. Backpressure is per stream: a
- * child channel returns a DATA frame's bytes to the client's flow-control window only when the proxy
- * reads it, which it does only while that stream's upstream is writable; a stream whose upstream is slow
- * stops the client from sending on that stream alone. The other way, a stream channel is writable only
- * while its send window and the connection are, and the upstream is read only then.
+ * WINDOW_UPDATE, RST_STREAM, GOAWAY) must be read whatever the streams do. Backpressure is per stream
+ * ({@link Http2Downstream}): a DATA frame's bytes go back to the client's flow-control window only when the
+ * proxy reads them, which it does only while that stream's upstream is writable; a stream whose upstream is
+ * slow stops the client from sending on that stream alone. The other way, a stream is writable only while its
+ * send window and the connection are, and the upstream is read only then.
  *
  * <p>Keep-alive: idle for the listener's {@code keepAliveTimeout} with no stream open closes it, with
  * GOAWAY. Drain: GOAWAY at once, in-flight streams finish, then the connection closes.
@@ -39,8 +30,6 @@ import java.util.ArrayDeque;
 final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "h2";
-    /** At most this many stream flushes wait for the end of an event-loop turn (Netty's default). */
-    static final int FLUSHES_BEFORE_WRITE = 256;
     private static final System.Logger LOG = System.getLogger(Http2Connection.class.getName());
 
     private final EngineContext engine;
@@ -48,7 +37,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
     private final ConnectionAdmission admission = new ConnectionAdmission();
     private DownstreamConnection connection;
-    private Http2FrameCodec codec;
+    private Http2Frontend codec;
     private ChannelHandlerContext ctx;
     private boolean admitting = true;
     private boolean closed;
@@ -159,39 +148,10 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     /** Admitted: the HTTP/2 codec goes in, the held bytes are decoded, and the connection reads on its own. */
     private void admitted() {
         admitting = false;
-        GatewayConfig.Http2 h2 = listener.http2();
-        Http2Settings settings = Http2Settings.defaultSettings()
-                .maxConcurrentStreams(h2.maxConcurrentStreams())
-                .initialWindowSize(h2.initialWindowSize())
-                .maxHeaderListSize(listener.maxHeaderBytes());
-        codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(settings)
-                .validateHeaders(true) // RFC 9113 8.2.2: connection-specific headers are a stream error
-                .validateRequiredPseudoHeaders(true) // 8.3.1: :method, :scheme, :path
-                // A close (drain, keep-alive) sends GOAWAY and waits for the open streams however long they
-                // take: the engine's drain timeout is what bounds a drain, as for HTTP/1.1 connections.
-                .gracefulShutdownTimeoutMillis(-1)
-                .build();
-        DownstreamConnection conn = connection;
-        Http2MultiplexHandler mux = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.config().setAutoRead(false);
-                engine.metrics().http2Stream(listener.name());
-                stream.pipeline()
-                        .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true))
-                        .addLast("h2-end", new Http2EndStreamCoalescer()) // trailers-only answers stay one HEADERS
-                        .addLast("h2-request", new Http2Requests())
-                        .addLast("proxy", new ProxyFrontendHandler(engine, listener, conn));
-            }
-        });
-        // Between codec and streams: the streams' flushes (one per response) become one per event-loop turn, so
-        // the responses of many streams that were answered in the same turn leave in one write.
-        ctx.pipeline().addAfter(ctx.name(), "h2-codec", codec)
-                .addAfter("h2-codec", "h2-flush", new FlushConsolidationHandler(FLUSHES_BEFORE_WRITE, true))
-                .addAfter("h2-flush", "h2-mux", mux);
+        codec = Http2Frontend.create(engine, listener, connection);
+        ctx.pipeline().addAfter(ctx.name(), "h2-codec", codec);
         watchKeepAlive();
-        widenConnectionWindow(h2);
+        widenConnectionWindow(listener.http2());
         engine.http2Opened(ctx.channel());
         ctx.channel().config().setAutoRead(true);
         Object m;

@@ -54,6 +54,8 @@ import javax.net.ssl.SSLHandshakeException;
 final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private static final System.Logger LOG = System.getLogger(Http2UpstreamConnection.class.getName());
+    /** At most this many stream flushes wait for the end of an event-loop turn (Netty's default). */
+    private static final int FLUSHES_BEFORE_WRITE = 256;
 
     /** Where a connection goes and what it needs to get there. */
     record Target(EventLoop loop, PoolKey key, ClusterRuntime cluster, UpstreamConnector connector,
@@ -208,7 +210,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         });
         pipeline.addBefore("h2-upstream", "h2-codec", codec)
                 // the streams' flushes, one per request, become one per event-loop turn (as for client connections)
-                .addBefore("h2-upstream", "h2-flush", new FlushConsolidationHandler(Http2Connection.FLUSHES_BEFORE_WRITE, true))
+                .addBefore("h2-upstream", "h2-flush", new FlushConsolidationHandler(FLUSHES_BEFORE_WRITE, true))
                 .addBefore("h2-upstream", "h2-mux", new Http2MultiplexHandler(new RefusePush()));
     }
 

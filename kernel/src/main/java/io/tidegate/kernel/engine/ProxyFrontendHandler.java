@@ -3,10 +3,12 @@ package io.tidegate.kernel.engine;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -53,7 +55,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private final GatewayConfig.ListenerConfig listener;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>(2);
 
+    /** The connection's context: its event loop and allocator (on an HTTP/2 stream, the connection's). */
     private ChannelHandlerContext ctx;
+    /** Where requests come from and responses go: the connection, or one HTTP/2 stream. */
+    private Downstream out;
     private DownstreamConnection connection;
     /** The connection policies' verdict; those that admitted this connection hear when it closes. */
     private final ConnectionAdmission admission = new ConnectionAdmission();
@@ -63,8 +68,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** TLS connections: requests wait until the handshake is done and the connection policies admitted it. */
     private boolean admitting;
     /**
-     * Non-null on an HTTP/2 stream channel: the connection it belongs to ({@link Http2Connection} owns the
-     * connection's admission, metrics and keep-alive). The channel then carries exactly one exchange.
+     * Non-null for an HTTP/2 stream: the connection it belongs to ({@link Http2Connection} owns the connection's
+     * admission, metrics and keep-alive). The handler then carries exactly one exchange, and is not in a
+     * pipeline: {@link Http2Frontend} drives it through the {@code stream*} methods.
      */
     private final DownstreamConnection stream;
 
@@ -72,10 +78,26 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         this(engine, listener, null);
     }
 
-    ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener, DownstreamConnection stream) {
+    private ProxyFrontendHandler(EngineContext engine, GatewayConfig.ListenerConfig listener,
+            DownstreamConnection stream) {
         this.engine = requireNonNull(engine, "engine");
         this.listener = requireNonNull(listener, "listener");
         this.stream = stream;
+    }
+
+    /**
+     * The exchange of one HTTP/2 stream of {@code connection}, whose handler context is {@code connectionCtx}; it
+     * reads from and answers on {@code stream}. Admitted with its connection: requests may come at once.
+     */
+    static ProxyFrontendHandler forStream(EngineContext engine, GatewayConfig.ListenerConfig listener,
+            DownstreamConnection connection, ChannelHandlerContext connectionCtx, Downstream stream) {
+        ProxyFrontendHandler h = new ProxyFrontendHandler(engine, listener, connection);
+        h.ctx = connectionCtx;
+        h.out = stream;
+        // A stream's keep-alive is its connection's (Http2Connection's timer).
+        h.timers = new ClientTimers(connectionCtx.executor(), h, 0);
+        h.connection = connection;
+        return h;
     }
 
     // ---- client channel events -----------------------------------------------------------------
@@ -83,8 +105,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        // An HTTP/2 stream's keep-alive is its connection's (Http2Connection's idle handler).
-        timers = new ClientTimers(ctx.executor(), this, stream == null ? listener.keepAliveTimeout().toNanos() : 0);
+        this.out = new Http1Downstream(ctx);
+        timers = new ClientTimers(ctx.executor(), this, listener.keepAliveTimeout().toNanos());
     }
 
     @Override
@@ -96,17 +118,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     public void keepAliveExpired() {
         if (ex == null && !closing) {
             closing = true;
-            ctx.close(); // keep-alive connection idle too long
+            out.close(); // keep-alive connection idle too long
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (stream != null) {
-            connection = stream; // admitted with its connection
-            admitted();
-            return;
-        }
         Channel ch = ctx.channel();
         connection = new DownstreamConnection((InetSocketAddress) ch.remoteAddress(),
                 (InetSocketAddress) ch.localAddress(), listener.name(), listener.listener().role(),
@@ -156,7 +173,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void admitted() {
         admitting = false;
         if (backlog.isEmpty()) {
-            ctx.read();
+            out.read();
         } else {
             drainBacklog();
         }
@@ -165,11 +182,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     private void refuseConnection(String reason) {
         LOG.log(System.Logger.Level.DEBUG, "connection from " + connection.clientIp() + " refused: " + reason);
         closing = true;
-        ctx.close();
+        out.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        closed();
+    }
+
+    /** The client connection, or the stream, is gone. */
+    private void closed() {
         closing = true;
         timers.stop();
         if (stream == null) {
@@ -187,6 +209,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        received(msg);
+    }
+
+    private void received(Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -218,6 +244,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        readComplete();
+    }
+
+    private void readComplete() {
         Exchange e = ex;
         if (e == null) {
             timers.clientRead();
@@ -229,12 +259,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        writabilityChanged();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void writabilityChanged() {
         Exchange e = ex;
-        if (ctx.channel().isWritable() && e != null && e.upstreamReadPaused && e.upstream != null) {
+        if (out.isWritable() && e != null && e.upstreamReadPaused && e.upstream != null) {
             e.upstreamReadPaused = false;
             e.upstream.read();
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -249,33 +283,57 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, "client connection error", cause);
-        if (stream != null && cause instanceof io.netty.handler.codec.http2.Http2Exception h2) {
-            // A malformed stream (RFC 9113 8.1.1: DATA that disagrees with content-length; 8.3.1: a missing
-            // pseudo-header): reset with the codec's error code (PROTOCOL_ERROR), not the CANCEL of a plain close.
-            if (ex != null && ex.flag == null) {
-                ex.flag = "DPE";
-            } else if (ex == null && connection != null) {
-                // Refused before it became a request (a missing pseudo-header): still one access log line.
-                ExchangeLog.malformedStream(engine, connection, h2.getMessage());
-            }
-            closing = true;
-            ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(h2.error()))
-                    .addListener(ChannelFutureListener.CLOSE);
-            return;
-        }
         closing = true;
         ctx.close();
     }
 
+    // ---- an HTTP/2 stream's events (Http2Frontend) ----------------------------------------------------
+
+    /** The stream's first HEADERS: the exchange may start. */
+    void streamOpened() {
+        admitted();
+    }
+
+    /** A request head, body chunk or end the stream received. */
+    void streamRead(Object msg) {
+        received(msg);
+    }
+
+    /** What one frame brought has been passed on. */
+    void streamReadComplete() {
+        readComplete();
+    }
+
+    void streamWritabilityChanged() {
+        writabilityChanged();
+    }
+
+    /** The stream closed: both sides ended it, either reset it, or the connection went. */
+    void streamClosed() {
+        closed();
+    }
+
+    /**
+     * The stream is malformed (RFC 9113 8.1.1: DATA that disagrees with content-length; 8.3.1: a missing
+     * pseudo-header) and is being reset with the codec's error code: the exchange ends with {@code DPE}.
+     */
+    void streamMalformed() {
+        Exchange e = ex;
+        if (e != null && e.flag == null) {
+            e.flag = "DPE";
+        }
+        closing = true;
+    }
+
     /** Reads from the client only when the bytes have somewhere to go. */
     private void maybeReadClient() {
-        if (closing || admitting || !ctx.channel().isActive()) {
+        if (closing || admitting || !out.isActive()) {
             return;
         }
         Exchange e = ex;
         if (e == null) {
             if (backlog.isEmpty()) {
-                ctx.read();
+                out.read();
             }
             return;
         }
@@ -284,14 +342,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             // Keep the client's read interest armed while the upstream answers: dropping it here and arming it
             // again for the next request costs two epoll_ctl calls per request. Whatever this read brings (a
             // pipelined request, the client leaving) waits in the backlog or ends the exchange; one read bounds it.
-            ctx.read();
+            out.read();
             return;
         }
         if (e.requestDone || e.responseDone || e.upstream == null) {
             return;
         }
         if (e.pendingBody.isEmpty() && e.upstream.isActive() && e.upstream.isWritable()) {
-            ctx.read();
+            out.read();
         }
     }
 
@@ -338,7 +396,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         closing = true;
         engine.metrics().requestStarted();
         FullHttpResponse response = LocalReplies.rejection(engine, ctx.alloc(), request, rejection);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        out.writeAndFlush(response).addListener(f -> out.close());
         ExchangeLog.rejected(engine, connection, request, response.status().code(),
                 response.content().readableBytes(), rejection.flag(),
                 protocol(request.protocolVersion().equals(HttpVersion.HTTP_1_0)));
@@ -401,8 +459,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void forwardToTarget(Exchange e) {
-        UpstreamAttempts.prepareHead(ctx, connection, e, 0);
+        UpstreamAttempts.prepareHead(this, connection, e, 0);
         UpstreamAttempts.sendOnPooledOrNewConnection(engine, ctx, this, e); // the pool key is the resolved target
+    }
+
+    @Override
+    public void sendContinue(Exchange e) {
+        out.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                Unpooled.EMPTY_BUFFER));
     }
 
     @Override
@@ -414,7 +478,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void waitsForConnection(Exchange e) {
         if (e.requestDone && backlog.isEmpty() && !closing) {
-            ctx.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
+            out.read(); // one read notices a client that leaves while it waits (bounded: one read into the backlog)
         }
     }
 
@@ -533,9 +597,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             }
             releaseUpstream(e);
             boolean close = e.closeConnection || !e.clientKeepAlive;
-            ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
+            out.writeAndFlush(content).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
         } else {
-            ctx.write(content);
+            out.write(content);
         }
     }
 
@@ -569,17 +633,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.status = code;
         e.responseStarted = true;
         ResponseHeads.fromUpstream(engine, e, response, closing);
-        ctx.write(response);
+        out.write(response);
     }
 
     @Override
     public void onUpstreamReadComplete() {
-        ctx.flush();
+        out.flush();
         Exchange e = ex;
         if (e == null || e.responseDone || e.upstream == null) {
             return;
         }
-        if (ctx.channel().isWritable()) {
+        if (out.isWritable()) {
             e.upstream.read();
         } else {
             e.upstreamReadPaused = true;
@@ -652,7 +716,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         ResponseHeads.stampServer(engine, response.headers());
         ResponseHeads.setConnection(engine, e, response.headers(), closing);
         boolean close = e.closeConnection || !e.clientKeepAlive;
-        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
+        out.writeAndFlush(response).addListener((ChannelFutureListener) f -> finish(close || !f.isSuccess()));
     }
 
     @Override
@@ -660,7 +724,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         e.flag = flag;
         e.upstreamReusable = false;
         closing = true;
-        ctx.close();
+        out.close();
         finish(true);
     }
 
@@ -716,12 +780,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             e.mirrors.mainEnded();
         }
         ExchangeLog.ended(engine, e, connection, protocol(e.clientHttp10));
-        if (stream != null || close || closing || !ctx.channel().isActive()) {
-            // An HTTP/2 stream is one exchange: closing its channel ends the stream (RST_STREAM if the
-            // client is still sending a body the gateway did not read; nothing if both sides ended).
+        if (stream != null || close || closing || !out.isActive()) {
+            // An HTTP/2 stream is one exchange: closing it ends the stream (RST_STREAM if the client is still
+            // sending a body the gateway did not read; nothing if both sides ended).
             closing = true;
             releaseBacklog();
-            ctx.close();
+            out.close();
             return;
         }
         timers.awaitingRequest();

@@ -1,14 +1,11 @@
 package io.tidegate.kernel.engine;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.tidegate.kernel.runtime.ClusterRuntime;
 import io.tidegate.kernel.runtime.ForwardProxyRoute;
@@ -59,7 +56,7 @@ final class UpstreamAttempts {
                     "too many requests to the upstream cluster");
             return;
         }
-        prepareHead(ctx, connection, e, destination);
+        prepareHead(owner, connection, e, destination);
         if (e.route.mirrors().length > 0 && e.upgrade == null) {
             e.mirrors = Mirrors.start(engine, ctx.channel().eventLoop(), e.route, e.head, e.head.request(),
                     e.pendingBody, e.requestDone);
@@ -68,7 +65,7 @@ final class UpstreamAttempts {
     }
 
     /** Turns the request head into the upstream's, for the chosen destination; answers 100-continue. */
-    static void prepareHead(ChannelHandlerContext ctx, DownstreamConnection connection, Exchange e, int destination) {
+    static void prepareHead(ExchangeControl owner, DownstreamConnection connection, Exchange e, int destination) {
         UpstreamRequests.prepare(e.head, e.route, destination, connection, e.policyRequestEdits);
         ExchangeTracing.inject(e.trace, e.head.request().headers());
         if (e.upgrade != null) {
@@ -78,8 +75,7 @@ final class UpstreamAttempts {
         }
         e.destination = destination;
         if (e.expectContinue && !e.requestDone) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            owner.sendContinue(e);
         }
     }
 

@@ -1,0 +1,281 @@
+package io.tidegate.kernel.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * One downstream HTTP/2 stream as a {@link Downstream}: the state a stream needs and nothing more (Envoy's
+ * "active stream"). Inbound, the request's HEADERS become an HTTP/1.1 request head, its DATA body chunks and its
+ * end (or trailers) the last content. Outbound, the proxy's HTTP/1.1 response objects become HEADERS and DATA
+ * frames written to the connection's encoder.
+ *
+ * <p>Flow control: a DATA frame is passed on when it arrives, but its bytes return to the client's window only
+ * when the exchange asks for more ({@link #read()}), which it does only while the upstream takes the body. So a
+ * stream whose upstream is slow holds at most its window of body bytes, and stops the client on that stream
+ * alone. Outbound, the stream is writable while its send window and the connection are.
+ *
+ * <p>A response head waits for the next write or flush: a head followed at once by an empty end goes out as one
+ * HEADERS frame with END_STREAM (a gRPC trailers-only answer must; a 204 then is the one frame it should be).
+ */
+final class Http2Downstream implements Downstream {
+
+    /** Netty's bookkeeping headers of an HTTP/2 → HTTP/1.1 conversion: they must never reach an upstream. */
+    private static final CharSequence[] EXTENSIONS = {
+        HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
+        HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
+        HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
+        HttpConversionUtil.ExtensionHeaderNames.PROTOCOL.text(),
+    };
+
+    private final Http2Frontend frontend;
+    private final Http2Stream stream;
+    private ProxyFrontendHandler exchange;
+    /** A response head not yet written: the next write tells whether it ends the stream. */
+    private Http2Headers head;
+    /** The exchange let go of the stream (it ended, or was reset): frames still arriving are dropped. */
+    private boolean detached;
+
+    Http2Downstream(Http2Frontend frontend, Http2Stream stream) {
+        this.frontend = frontend;
+        this.stream = stream;
+    }
+
+    void start(ProxyFrontendHandler exchange) {
+        this.exchange = exchange;
+        exchange.streamOpened();
+    }
+
+    // ---- inbound ---------------------------------------------------------------------------------------
+
+    /** The request's HEADERS: a head, and its end too when END_STREAM came with it. */
+    void requestHead(Http2Headers headers, boolean endOfStream) throws Http2Exception {
+        HttpRequest request = HttpConversionUtil.toHttpRequest(stream.id(), headers, true);
+        HttpHeaders h = request.headers();
+        for (CharSequence name : EXTENSIONS) {
+            h.remove(name);
+        }
+        if (!endOfStream && !HttpUtil.isContentLengthSet(request)) {
+            // A body of unknown length follows: an HTTP/1.1 upstream gets it chunked.
+            h.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        exchange.streamRead(request);
+        if (endOfStream) {
+            exchange.streamRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        exchange.streamReadComplete();
+    }
+
+    /** A DATA frame; false when nobody reads the stream any more (its bytes go back to the window at once). */
+    boolean data(ByteBuf data, boolean endOfStream) {
+        if (detached) {
+            return false;
+        }
+        data.retain(); // the decoder releases its buffer when the frame has been handled
+        exchange.streamRead(endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+        exchange.streamReadComplete();
+        return true;
+    }
+
+    /** HEADERS after the body: the request's trailers, and its end. */
+    void trailers(Http2Headers headers) throws Http2Exception {
+        if (detached) {
+            return;
+        }
+        LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+        HttpConversionUtil.addHttp2ToHttpHeaders(stream.id(), headers, last.trailingHeaders(), HttpVersion.HTTP_1_1,
+                true, true);
+        exchange.streamRead(last);
+        exchange.streamReadComplete();
+    }
+
+    void writabilityChanged() {
+        if (!detached) {
+            exchange.streamWritabilityChanged();
+        }
+    }
+
+    /** The stream is being reset as malformed. */
+    void malformed() {
+        if (!detached) {
+            exchange.streamMalformed();
+        }
+    }
+
+    /** The stream closed, whoever ended it. */
+    void closed() {
+        if (!detached) {
+            detached = true;
+            head = null;
+            exchange.streamClosed();
+        }
+    }
+
+    // ---- Downstream ------------------------------------------------------------------------------------
+
+    @Override
+    public void read() {
+        if (detached) {
+            return;
+        }
+        Http2LocalFlowController window = frontend.connection().local().flowController();
+        int unconsumed = window.unconsumedBytes(stream);
+        if (unconsumed == 0) {
+            return;
+        }
+        try {
+            if (window.consumeBytes(stream, unconsumed)) {
+                frontend.flushSoon(); // a WINDOW_UPDATE was written
+            }
+        } catch (Http2Exception e) {
+            frontend.onError(frontend.context(), false, e);
+        }
+    }
+
+    @Override
+    public boolean isWritable() {
+        return !detached && frontend.encoder().flowController().isWritable(stream);
+    }
+
+    @Override
+    public boolean isActive() {
+        return !detached && frontend.context().channel().isActive();
+    }
+
+    @Override
+    public void write(HttpObject msg) {
+        write(msg, frontend.context().voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        writeHead();
+        frontend.flushSoon();
+    }
+
+    @Override
+    public ChannelFuture writeAndFlush(HttpObject msg) {
+        ChannelPromise promise = frontend.context().newPromise();
+        write(msg, promise);
+        frontend.flushSoon();
+        return promise;
+    }
+
+    /**
+     * Ends the stream from the gateway's side. A stream whose response was sent whole but whose client is still
+     * sending is told to stop without error (RFC 9113 8.1: RST_STREAM NO_ERROR after a complete response); one
+     * cut before its response ended is cancelled.
+     */
+    @Override
+    public void close() {
+        if (detached) {
+            return;
+        }
+        detached = true;
+        head = null;
+        Http2Stream.State state = stream.state();
+        if (state != Http2Stream.State.CLOSED) {
+            Http2Error code = state == Http2Stream.State.HALF_CLOSED_LOCAL ? Http2Error.NO_ERROR : Http2Error.CANCEL;
+            ChannelHandlerContext ctx = frontend.context();
+            frontend.resetStream(ctx, stream.id(), code.code(), ctx.newPromise());
+            frontend.flushSoon();
+        }
+        exchange.streamClosed(); // as a channel's close ends in channelInactive: the exchange's timers stop
+    }
+
+    // ---- HTTP/1.1 objects to frames --------------------------------------------------------------------
+
+    private void write(HttpObject msg, ChannelPromise promise) {
+        if (detached) {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            writeHead();
+            Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, true);
+            if (response.status().code() < 200) {
+                ReferenceCountUtil.release(msg); // 100 Continue: one HEADERS frame, the stream stays open
+                headers(headers, false, promise);
+                return;
+            }
+            if (msg instanceof FullHttpResponse full) {
+                writeEnd(headers, full.content(), full.trailingHeaders(), promise);
+                return;
+            }
+            head = headers;
+            if (!promise.isVoid()) {
+                promise.trySuccess(); // written with what follows it
+            }
+            return;
+        }
+        if (msg instanceof LastHttpContent last) {
+            Http2Headers h = head;
+            head = null;
+            writeEnd(h, last.content(), last.trailingHeaders(), promise);
+            return;
+        }
+        writeHead();
+        frontend.encoder().writeData(frontend.context(), stream.id(), ((HttpContent) msg).content(), 0, false,
+                promise);
+    }
+
+    /** The end of the response: its head if it waits, the last body bytes, the trailers; END_STREAM on the last. */
+    private void writeEnd(Http2Headers headers, ByteBuf body, HttpHeaders trailers, ChannelPromise promise) {
+        boolean hasBody = body.isReadable();
+        boolean hasTrailers = !trailers.isEmpty();
+        ChannelHandlerContext ctx = frontend.context();
+        if (headers != null) {
+            boolean alone = !hasBody && !hasTrailers;
+            headers(headers, alone, alone ? promise : ctx.voidPromise());
+            if (alone) {
+                body.release();
+                return;
+            }
+        }
+        if (hasBody || !hasTrailers) {
+            frontend.encoder().writeData(ctx, stream.id(), body, 0, !hasTrailers,
+                    hasTrailers ? ctx.voidPromise() : promise);
+        } else {
+            body.release();
+        }
+        if (hasTrailers) {
+            headers(HttpConversionUtil.toHttp2Headers(trailers, true), true, promise);
+        }
+    }
+
+    private void writeHead() {
+        if (head != null) {
+            Http2Headers h = head;
+            head = null;
+            headers(h, false, frontend.context().voidPromise());
+        }
+    }
+
+    private void headers(Http2Headers headers, boolean endOfStream, ChannelPromise promise) {
+        frontend.encoder().writeHeaders(frontend.context(), stream.id(), headers, 0, endOfStream, promise);
+    }
+}
