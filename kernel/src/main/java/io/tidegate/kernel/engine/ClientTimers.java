@@ -22,7 +22,10 @@ final class ClientTimers {
         void keepAliveExpired();
     }
 
-    private final Owner owner;
+    /** Null while an HTTP/2 stream's timers wait in their connection's {@link Pool} for the next stream. */
+    private Owner owner;
+    /** Where an HTTP/2 stream's timers go back when it ends; null for an HTTP/1.1 connection's. */
+    private final Pool pool;
     private final LazyTimer request;
     private final LazyTimer idle;
     /** Null on an HTTP/2 stream, whose connection keeps its own keep-alive timer. */
@@ -32,11 +35,16 @@ final class ClientTimers {
 
     /** @param keepAliveNanos the listener's keep-alive timeout; 0: none kept here */
     ClientTimers(EventExecutor loop, Owner owner, long keepAliveNanos) {
+        this(loop, owner, keepAliveNanos, null);
+    }
+
+    private ClientTimers(EventExecutor loop, Owner owner, long keepAliveNanos, Pool pool) {
         this.owner = owner;
+        this.pool = pool;
         this.request = new LazyTimer(loop, this::requestExpired);
         this.idle = new LazyTimer(loop, this::idleExpired);
         this.keepAliveNanos = keepAliveNanos;
-        this.keepAlive = keepAliveNanos > 0 ? new LazyTimer(loop, owner::keepAliveExpired) : null;
+        this.keepAlive = keepAliveNanos > 0 ? new LazyTimer(loop, this::keepAliveExpired) : null;
     }
 
     /** A request head arrived: the keep-alive wait ends. */
@@ -82,8 +90,22 @@ final class ClientTimers {
         }
     }
 
-    /** The connection is gone: nothing stays scheduled for it. */
+    /** The connection is gone: nothing stays scheduled for it. A stream's timers go back to its connection's pool. */
     void stop() {
+        if (owner == null) {
+            return; // given back already
+        }
+        if (pool != null) {
+            request.disarm();
+            idle.disarm();
+            owner = null;
+            pool.giveBack(this);
+            return;
+        }
+        cancel();
+    }
+
+    private void cancel() {
         request.stop();
         idle.stop();
         if (keepAlive != null) {
@@ -91,7 +113,16 @@ final class ClientTimers {
         }
     }
 
+    private void keepAliveExpired() {
+        if (owner != null) {
+            owner.keepAliveExpired();
+        }
+    }
+
     private void requestExpired() {
+        if (owner == null) {
+            return;
+        }
         Exchange e = owner.current();
         if (e != null && !e.finished) {
             owner.timedOut(e, "UT", "upstream request timeout");
@@ -99,6 +130,9 @@ final class ClientTimers {
     }
 
     private void idleExpired() {
+        if (owner == null) {
+            return;
+        }
         Exchange e = owner.current();
         if (e == null || e.finished) {
             return;
@@ -108,6 +142,49 @@ final class ClientTimers {
             owner.timedOut(e, "SI", "idle timeout");
         } else {
             idle.arm(idleNanos - quiet); // bytes moved since it was armed
+        }
+    }
+
+    /**
+     * The timers of one HTTP/2 connection's streams. A stream lives for one exchange, so timers of its own would
+     * schedule and cancel a task per request, which is what {@link LazyTimer} exists to avoid; a stream takes
+     * the timers a finished stream gave back, whose tasks are still scheduled, and moves their deadlines.
+     */
+    static final class Pool {
+
+        private final EventExecutor loop;
+        private final java.util.ArrayDeque<ClientTimers> free = new java.util.ArrayDeque<>();
+        private boolean closed;
+
+        Pool(EventExecutor loop) {
+            this.loop = loop;
+        }
+
+        /** Timers for a new stream's exchange (no keep-alive: that is the connection's). */
+        ClientTimers take(Owner owner) {
+            ClientTimers t = free.poll();
+            if (t == null) {
+                return new ClientTimers(loop, owner, 0, this);
+            }
+            t.owner = owner;
+            return t;
+        }
+
+        private void giveBack(ClientTimers t) {
+            if (closed) {
+                t.cancel();
+            } else {
+                free.add(t);
+            }
+        }
+
+        /** The connection is gone: nothing stays scheduled for it. */
+        void close() {
+            closed = true;
+            ClientTimers t;
+            while ((t = free.poll()) != null) {
+                t.cancel();
+            }
         }
     }
 }

@@ -58,6 +58,8 @@ final class Http2Downstream implements Downstream {
     private Http2Headers head;
     /** The exchange let go of the stream (it ended, or was reset): frames still arriving are dropped. */
     private boolean detached;
+    /** The response's last frame, with END_STREAM, is written (or queued behind the stream's window). */
+    private boolean ended;
 
     Http2Downstream(Http2Frontend frontend, Http2Stream stream) {
         this.frontend = frontend;
@@ -197,8 +199,12 @@ final class Http2Downstream implements Downstream {
         detached = true;
         head = null;
         Http2Stream.State state = stream.state();
-        if (state != Http2Stream.State.CLOSED) {
-            Http2Error code = state == Http2Stream.State.HALF_CLOSED_LOCAL ? Http2Error.NO_ERROR : Http2Error.CANCEL;
+        // Ended on both sides: the codec closes the stream once the last frame is out, and nothing is reset. The
+        // exchange closes a stream it ended only once that frame was written (a write listener), so a reset
+        // never overtakes it.
+        boolean bothEnded = ended && state == Http2Stream.State.HALF_CLOSED_REMOTE;
+        if (state != Http2Stream.State.CLOSED && !bothEnded) {
+            Http2Error code = ended ? Http2Error.NO_ERROR : Http2Error.CANCEL;
             ChannelHandlerContext ctx = frontend.context();
             frontend.resetStream(ctx, stream.id(), code.code(), ctx.newPromise());
             frontend.flushSoon();
@@ -245,6 +251,7 @@ final class Http2Downstream implements Downstream {
 
     /** The end of the response: its head if it waits, the last body bytes, the trailers; END_STREAM on the last. */
     private void writeEnd(Http2Headers headers, ByteBuf body, HttpHeaders trailers, ChannelPromise promise) {
+        ended = true;
         boolean hasBody = body.isReadable();
         boolean hasTrailers = !trailers.isEmpty();
         ChannelHandlerContext ctx = frontend.context();

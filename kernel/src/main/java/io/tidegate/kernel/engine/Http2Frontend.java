@@ -34,6 +34,8 @@ final class Http2Frontend extends Http2ConnectionHandler {
     private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     private final Runnable scheduledFlush = this::scheduledFlush;
     private ChannelHandlerContext ctx;
+    /** The streams' request and idle timers, passed from a finished stream to the next. */
+    private ClientTimers.Pool timers;
     /** Within a read of this connection: the read's completion flushes. */
     private boolean reading;
     private boolean flushScheduled;
@@ -84,7 +86,14 @@ final class Http2Frontend extends Http2ConnectionHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        this.timers = new ClientTimers.Pool(ctx.executor());
         super.handlerAdded(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx); // closes the open streams, whose timers come back to the pool
+        timers.close();
     }
 
     @Override
@@ -144,7 +153,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
             if (d == null) {
                 engine.metrics().http2Stream(listener.name());
                 d = new Http2Downstream(Http2Frontend.this, stream);
-                d.start(ProxyFrontendHandler.forStream(engine, listener, connection, ctx, d));
+                d.start(ProxyFrontendHandler.forStream(engine, listener, connection, ctx, d, timers));
                 stream.setProperty(streamKey, d); // before the request: a synchronous answer may close the stream
                 d.requestHead(headers, endOfStream);
             } else {

@@ -60,8 +60,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** Where requests come from and responses go: the connection, or one HTTP/2 stream. */
     private Downstream out;
     private DownstreamConnection connection;
-    /** The connection policies' verdict; those that admitted this connection hear when it closes. */
-    private final ConnectionAdmission admission = new ConnectionAdmission();
+    /** The connection policies' verdict; those that admitted this connection hear when it closes. Not on a stream. */
+    private final ConnectionAdmission admission;
     private Exchange ex;
     private ClientTimers timers;
     private boolean closing;
@@ -83,6 +83,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         this.engine = requireNonNull(engine, "engine");
         this.listener = requireNonNull(listener, "listener");
         this.stream = stream;
+        this.admission = stream == null ? new ConnectionAdmission() : null;
     }
 
     /**
@@ -90,12 +91,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      * reads from and answers on {@code stream}. Admitted with its connection: requests may come at once.
      */
     static ProxyFrontendHandler forStream(EngineContext engine, GatewayConfig.ListenerConfig listener,
-            DownstreamConnection connection, ChannelHandlerContext connectionCtx, Downstream stream) {
+            DownstreamConnection connection, ChannelHandlerContext connectionCtx, Downstream stream,
+            ClientTimers.Pool timers) {
         ProxyFrontendHandler h = new ProxyFrontendHandler(engine, listener, connection);
         h.ctx = connectionCtx;
         h.out = stream;
-        // A stream's keep-alive is its connection's (Http2Connection's timer).
-        h.timers = new ClientTimers(connectionCtx.executor(), h, 0);
+        h.timers = timers.take(h); // a stream's keep-alive is its connection's (Http2Connection's timer)
         h.connection = connection;
         return h;
     }
@@ -197,7 +198,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
         if (stream == null) {
             engine.metrics().connectionClosed();
         }
-        admission.closed(connection);
+        if (admission != null) {
+            admission.closed(connection);
+        }
         if (ex != null) {
             if (ex.flag == null && !ex.responseDone) {
                 ex.flag = "DC"; // downstream connection terminated
