@@ -202,7 +202,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     /**
      * The connection's receive window covers every stream's: a stream whose upstream is slow then holds up
      * only its own window, never the connection's, so the other streams keep flowing. The cost is bounded:
-     * at most {@code maxConcurrentStreams x initialWindowSize} bytes wait in the stream channels.
+     * at most {@code maxConcurrentStreams x initialWindowSize} bytes wait in the streams.
      */
     private void widenConnectionWindow(GatewayConfig.Http2 h2) {
         long target = Math.min(Integer.MAX_VALUE, h2.maxConcurrentStreams() * (long) h2.initialWindowSize());

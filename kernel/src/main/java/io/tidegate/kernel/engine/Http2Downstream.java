@@ -53,6 +53,12 @@ final class Http2Downstream implements Downstream {
 
     private final Http2Frontend frontend;
     private final Http2Stream stream;
+    /**
+     * For writes nobody waits for. Unlike the pipeline's void promise it fires no exception through the
+     * connection's pipeline when a write fails (a stream reset meanwhile): that would close the connection for
+     * one stream's sake. The exchange learns of a failed stream from its end, as it did from a stream channel.
+     */
+    private final ChannelPromise quiet;
     private ProxyFrontendHandler exchange;
     /** A response head not yet written: the next write tells whether it ends the stream. */
     private Http2Headers head;
@@ -64,6 +70,7 @@ final class Http2Downstream implements Downstream {
     Http2Downstream(Http2Frontend frontend, Http2Stream stream) {
         this.frontend = frontend;
         this.stream = stream;
+        this.quiet = frontend.quietPromise();
     }
 
     void start(ProxyFrontendHandler exchange) {
@@ -120,10 +127,10 @@ final class Http2Downstream implements Downstream {
         }
     }
 
-    /** The stream is being reset as malformed. */
-    void malformed() {
+    /** The stream is being reset as malformed, for {@code detail}. */
+    void malformed(String detail) {
         if (!detached) {
-            exchange.streamMalformed();
+            exchange.streamMalformed(detail);
         }
     }
 
@@ -169,7 +176,7 @@ final class Http2Downstream implements Downstream {
 
     @Override
     public void write(HttpObject msg) {
-        write(msg, frontend.context().voidPromise());
+        write(msg, quiet);
     }
 
     @Override
@@ -217,7 +224,9 @@ final class Http2Downstream implements Downstream {
     private void write(HttpObject msg, ChannelPromise promise) {
         if (detached) {
             ReferenceCountUtil.release(msg);
-            promise.tryFailure(new ClosedChannelException());
+            if (!promise.isVoid()) {
+                promise.tryFailure(new ClosedChannelException());
+            }
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -257,7 +266,7 @@ final class Http2Downstream implements Downstream {
         ChannelHandlerContext ctx = frontend.context();
         if (headers != null) {
             boolean alone = !hasBody && !hasTrailers;
-            headers(headers, alone, alone ? promise : ctx.voidPromise());
+            headers(headers, alone, alone ? promise : quiet);
             if (alone) {
                 body.release();
                 return;
@@ -265,7 +274,7 @@ final class Http2Downstream implements Downstream {
         }
         if (hasBody || !hasTrailers) {
             frontend.encoder().writeData(ctx, stream.id(), body, 0, !hasTrailers,
-                    hasTrailers ? ctx.voidPromise() : promise);
+                    hasTrailers ? quiet : promise);
         } else {
             body.release();
         }
@@ -278,7 +287,7 @@ final class Http2Downstream implements Downstream {
         if (head != null) {
             Http2Headers h = head;
             head = null;
-            headers(h, false, frontend.context().voidPromise());
+            headers(h, false, quiet);
         }
     }
 

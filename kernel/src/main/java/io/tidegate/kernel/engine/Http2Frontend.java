@@ -2,6 +2,8 @@ package io.tidegate.kernel.engine;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -39,6 +41,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
     /** Within a read of this connection: the read's completion flushes. */
     private boolean reading;
     private boolean flushScheduled;
+    private ChannelPromise quiet;
 
     private Http2Frontend(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
             EngineContext engine, GatewayConfig.ListenerConfig listener, DownstreamConnection connection) {
@@ -125,6 +128,14 @@ final class Http2Frontend extends Http2ConnectionHandler {
         return ctx;
     }
 
+    /** A void promise that reports nothing (see {@link Http2Downstream}); one per connection. */
+    ChannelPromise quietPromise() {
+        if (quiet == null) {
+            quiet = new VoidChannelPromise(ctx.channel(), false);
+        }
+        return quiet;
+    }
+
     /**
      * A malformed stream: its exchange learns why before the reset closes it. One that never became an exchange
      * (a missing pseudo-header, a header that cannot be an HTTP/1.1 one) still gets its access log line.
@@ -135,7 +146,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
         Http2Stream stream = connection().stream(http2Ex.streamId());
         Http2Downstream d = stream == null ? null : stream.getProperty(streamKey);
         if (d != null) {
-            d.malformed();
+            d.malformed(http2Ex.getMessage());
         } else if (!outbound) {
             ExchangeLog.malformedStream(engine, connection, http2Ex.getMessage());
         }

@@ -320,10 +320,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
      * The stream is malformed (RFC 9113 8.1.1: DATA that disagrees with content-length; 8.3.1: a missing
      * pseudo-header) and is being reset with the codec's error code: the exchange ends with {@code DPE}.
      */
-    void streamMalformed() {
+    void streamMalformed(String detail) {
         Exchange e = ex;
         if (e != null && e.flag == null) {
             e.flag = "DPE";
+        } else if (e == null && !closing) {
+            ExchangeLog.malformedStream(engine, connection, detail); // refused before it became a request
         }
         closing = true;
     }
