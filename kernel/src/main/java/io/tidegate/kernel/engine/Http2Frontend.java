@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.tidegate.kernel.config.GatewayConfig;
 
 /**
@@ -76,7 +79,14 @@ final class Http2Frontend extends Http2ConnectionHandler {
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .initialWindowSize(h2.initialWindowSize())
                 .maxHeaderListSize(listener.maxHeaderBytes());
+        // RFC 9113 section 5.3.1 deprecates RFC 7540's priority scheme, and clients mostly send none worth
+        // honouring: frames of ready streams go out in turn (Netty's uniform distributor), without the
+        // weighted priority tree and its per-stream state that the default distributor keeps.
+        DefaultHttp2Connection streams = new DefaultHttp2Connection(true);
+        streams.remote().flowController(new DefaultHttp2RemoteFlowController(streams,
+                new UniformStreamByteDistributor(streams)));
         return new Builder(engine, listener, connection)
+                .connection(streams)
                 .initialSettings(settings)
                 .validateHeaders(true) // RFC 9113 8.2.2: connection-specific headers are a stream error
                 .validateRequiredPseudoHeaders(true) // 8.3.1: :method, :scheme, :path
@@ -199,8 +209,12 @@ final class Http2Frontend extends Http2ConnectionHandler {
         Builder(EngineContext engine, GatewayConfig.ListenerConfig listener, DownstreamConnection connection) {
             this.engine = engine;
             this.listener = listener;
-            this.connection = connection;
-            server(true);
+            this.connection = connection; // a server's: the HTTP/2 connection passed to connection() says so
+        }
+
+        @Override
+        protected Builder connection(io.netty.handler.codec.http2.Http2Connection connection) {
+            return super.connection(connection);
         }
 
         @Override
