@@ -90,9 +90,12 @@ final class ClientTimers {
         }
     }
 
-    /** The connection is gone: nothing stays scheduled for it. A stream's timers go back to its connection's pool. */
-    void stop() {
-        if (owner == null) {
+    /**
+     * The connection is gone: nothing stays scheduled for it. A stream's timers go back to its connection's pool,
+     * once: {@code by} must still own them (a stale owner's second stop must not give away the next stream's).
+     */
+    void stop(Owner by) {
+        if (owner != by) {
             return; // given back already
         }
         if (pool != null) {

@@ -64,8 +64,10 @@ final class Http2Downstream implements Downstream {
     private Http2Headers head;
     /** The exchange let go of the stream (it ended, or was reset): frames still arriving are dropped. */
     private boolean detached;
-    /** The response's last frame, with END_STREAM, is written (or queued behind the stream's window). */
+    /** The response's last frame, with END_STREAM, went to the encoder (maybe queued behind the stream's window). */
     private boolean ended;
+    /** The codec is resetting the stream (malformed): writes stop, the close that follows ends the exchange. */
+    private boolean resetting;
 
     Http2Downstream(Http2Frontend frontend, Http2Stream stream) {
         this.frontend = frontend;
@@ -80,9 +82,27 @@ final class Http2Downstream implements Downstream {
 
     // ---- inbound ---------------------------------------------------------------------------------------
 
-    /** The request's HEADERS: a head, and its end too when END_STREAM came with it. */
+    /**
+     * The request's HEADERS: a head, and its end too when END_STREAM came with it. Whatever fails here fails this
+     * stream (a stream error, RST_STREAM), never the connection, which is what an exception thrown into the
+     * codec's frame listener would do.
+     */
     void requestHead(Http2Headers headers, boolean endOfStream) throws Http2Exception {
-        HttpRequest request = HttpConversionUtil.toHttpRequest(stream.id(), headers, true);
+        HttpRequest request;
+        try {
+            request = HttpConversionUtil.toHttpRequest(stream.id(), headers, true);
+        } catch (RuntimeException e) { // a :method or :path no HTTP/1.1 request line can carry
+            throw Http2Exception.streamError(stream.id(), Http2Error.PROTOCOL_ERROR, e,
+                    "request head cannot be an HTTP/1.1 request: %s", e.getMessage());
+        }
+        try {
+            pass(request, endOfStream);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    private void pass(HttpRequest request, boolean endOfStream) {
         HttpHeaders h = request.headers();
         for (CharSequence name : EXTENSIONS) {
             h.remove(name);
@@ -99,13 +119,17 @@ final class Http2Downstream implements Downstream {
     }
 
     /** A DATA frame; false when nobody reads the stream any more (its bytes go back to the window at once). */
-    boolean data(ByteBuf data, boolean endOfStream) {
+    boolean data(ByteBuf data, boolean endOfStream) throws Http2Exception {
         if (detached) {
             return false;
         }
         data.retain(); // the decoder releases its buffer when the frame has been handled
-        exchange.streamRead(endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
-        exchange.streamReadComplete();
+        try {
+            exchange.streamRead(endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+            exchange.streamReadComplete();
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
         return true;
     }
 
@@ -117,8 +141,18 @@ final class Http2Downstream implements Downstream {
         LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
         HttpConversionUtil.addHttp2ToHttpHeaders(stream.id(), headers, last.trailingHeaders(), HttpVersion.HTTP_1_1,
                 true, true);
-        exchange.streamRead(last);
-        exchange.streamReadComplete();
+        try {
+            exchange.streamRead(last);
+            exchange.streamReadComplete();
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    /** A failure of the gateway's own while handling this stream: the stream is reset, the connection lives. */
+    private Http2Exception failed(RuntimeException e) {
+        return Http2Exception.streamError(stream.id(), Http2Error.INTERNAL_ERROR, e, "stream %d failed: %s",
+                stream.id(), e);
     }
 
     void writabilityChanged() {
@@ -127,9 +161,10 @@ final class Http2Downstream implements Downstream {
         }
     }
 
-    /** The stream is being reset as malformed, for {@code detail}. */
+    /** The stream is being reset as malformed, for {@code detail}: nothing more is written on it. */
     void malformed(String detail) {
         if (!detached) {
+            resetting = true;
             exchange.streamMalformed(detail);
         }
     }
@@ -166,7 +201,7 @@ final class Http2Downstream implements Downstream {
 
     @Override
     public boolean isWritable() {
-        return !detached && frontend.encoder().flowController().isWritable(stream);
+        return !detached && !resetting && frontend.encoder().flowController().isWritable(stream);
     }
 
     @Override
@@ -206,12 +241,14 @@ final class Http2Downstream implements Downstream {
         detached = true;
         head = null;
         Http2Stream.State state = stream.state();
-        // Ended on both sides: the codec closes the stream once the last frame is out, and nothing is reset. The
-        // exchange closes a stream it ended only once that frame was written (a write listener), so a reset
-        // never overtakes it.
-        boolean bothEnded = ended && state == Http2Stream.State.HALF_CLOSED_REMOTE;
+        // Delivered: the last frame left the stream's flow-control queue for the connection's outbound buffer, so
+        // a reset written now goes out after it (a reset drops what is still queued). The exchange usually closes
+        // after the last write completed; a timeout or a body limit may close before.
+        boolean delivered = ended && !frontend.encoder().flowController().hasFlowControlled(stream);
+        // Ended on both sides: the codec closes the stream once the last frame is out, and nothing is reset.
+        boolean bothEnded = delivered && state == Http2Stream.State.HALF_CLOSED_REMOTE;
         if (state != Http2Stream.State.CLOSED && !bothEnded) {
-            Http2Error code = ended ? Http2Error.NO_ERROR : Http2Error.CANCEL;
+            Http2Error code = delivered ? Http2Error.NO_ERROR : Http2Error.CANCEL;
             ChannelHandlerContext ctx = frontend.context();
             frontend.resetStream(ctx, stream.id(), code.code(), ctx.newPromise());
             frontend.flushSoon();
@@ -222,13 +259,27 @@ final class Http2Downstream implements Downstream {
     // ---- HTTP/1.1 objects to frames --------------------------------------------------------------------
 
     private void write(HttpObject msg, ChannelPromise promise) {
-        if (detached) {
+        if (detached || resetting || ended) {
+            // Nothing may follow the stream's end or its reset: the codec would take a frame on a half-closed
+            // stream for a connection error.
             ReferenceCountUtil.release(msg);
             if (!promise.isVoid()) {
                 promise.tryFailure(new ClosedChannelException());
             }
             return;
         }
+        try {
+            encode(msg, promise);
+        } catch (RuntimeException e) { // a response head the HTTP/2 codec refuses: this stream fails, not others
+            ReferenceCountUtil.release(msg);
+            if (!promise.isVoid()) {
+                promise.tryFailure(e);
+            }
+            close();
+        }
+    }
+
+    private void encode(HttpObject msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
             writeHead();
             Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, true);
@@ -260,9 +311,11 @@ final class Http2Downstream implements Downstream {
 
     /** The end of the response: its head if it waits, the last body bytes, the trailers; END_STREAM on the last. */
     private void writeEnd(Http2Headers headers, ByteBuf body, HttpHeaders trailers, ChannelPromise promise) {
-        ended = true;
         boolean hasBody = body.isReadable();
         boolean hasTrailers = !trailers.isEmpty();
+        // Converted before the first write: a conversion that throws must find the body still the caller's.
+        Http2Headers trailing = hasTrailers ? HttpConversionUtil.toHttp2Headers(trailers, true) : null;
+        ended = true;
         ChannelHandlerContext ctx = frontend.context();
         if (headers != null) {
             boolean alone = !hasBody && !hasTrailers;
@@ -279,7 +332,7 @@ final class Http2Downstream implements Downstream {
             body.release();
         }
         if (hasTrailers) {
-            headers(HttpConversionUtil.toHttp2Headers(trailers, true), true, promise);
+            headers(trailing, true, promise);
         }
     }
 

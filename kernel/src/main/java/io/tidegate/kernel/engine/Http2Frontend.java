@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -105,8 +106,11 @@ final class Http2Frontend extends Http2ConnectionHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        super.channelInactive(ctx); // closes the open streams, whose timers come back to the pool
-        timers.close();
+        try {
+            super.channelInactive(ctx); // closes the open streams, whose timers come back to the pool
+        } finally {
+            timers.close();
+        }
     }
 
     @Override
@@ -147,18 +151,27 @@ final class Http2Frontend extends Http2ConnectionHandler {
     }
 
     /**
-     * A malformed stream: its exchange learns why before the reset closes it. One that never became an exchange
-     * (a missing pseudo-header, a header that cannot be an HTTP/1.1 one) still gets its access log line.
+     * A stream error. A malformed stream's exchange learns why before the reset closes it; one that never became
+     * an exchange (a missing pseudo-header, a connection-specific or CR LF header) still gets its access log
+     * line. Errors of a stream that is gone already are nobody's: frames still arriving for a stream the gateway
+     * reset (STREAM_CLOSED), streams refused over the limit or after GOAWAY (REFUSED_STREAM), and the codec
+     * failing the frames still queued for a stream that closed, which must not answer a client's RST_STREAM
+     * with another (RFC 9113 section 5.4.2).
      */
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
             Http2Exception.StreamException http2Ex) {
         Http2Stream stream = connection().stream(http2Ex.streamId());
+        if (outbound && (stream == null || stream.state() == Http2Stream.State.CLOSED)) {
+            return; // the failed write's promise carries it
+        }
         Http2Downstream d = stream == null ? null : stream.getProperty(streamKey);
-        if (d != null) {
-            d.malformed(http2Ex.getMessage());
-        } else if (!outbound) {
-            ExchangeLog.malformedStream(engine, connection, http2Ex.getMessage());
+        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR) {
+            if (d != null) {
+                d.malformed(http2Ex.getMessage());
+            } else {
+                ExchangeLog.malformedStream(engine, connection, http2Ex.getMessage());
+            }
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }
@@ -190,7 +203,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
 
         @Override
         public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
-                boolean endOfStream) {
+                boolean endOfStream) throws Http2Exception {
             Http2Stream stream = connection().stream(streamId);
             Http2Downstream d = stream == null ? null : stream.getProperty(streamKey);
             if (d == null || !d.data(data, endOfStream)) {

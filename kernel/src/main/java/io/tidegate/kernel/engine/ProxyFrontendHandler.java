@@ -194,7 +194,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** The client connection, or the stream, is gone. */
     private void closed() {
         closing = true;
-        timers.stop();
+        timers.stop(this);
         if (stream == null) {
             engine.metrics().connectionClosed();
         }

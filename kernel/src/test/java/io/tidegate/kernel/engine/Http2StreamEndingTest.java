@@ -16,6 +16,8 @@ import io.tidegate.spi.model.Provenance;
 import io.tidegate.spi.model.Route;
 import io.tidegate.spi.model.RouteAction;
 import io.tidegate.spi.model.RouteMatch;
+import io.tidegate.spi.model.Timeouts;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,8 +48,12 @@ class Http2StreamEndingTest {
         Route local = Route.builder("local", ORIGIN.withRule("local"))
                 .match(RouteMatch.path(PathMatch.segmentPrefix("/local")))
                 .action(new RouteAction.DirectResponse(200, "answered early", List.of())).build();
+        Route slow = Route.builder("slow", ORIGIN.withRule("slow"))
+                .match(RouteMatch.path(PathMatch.segmentPrefix("/timeout")))
+                .timeouts(new Timeouts(Duration.ofMillis(200), null))
+                .action(new RouteAction.DirectResponse(200, "never leaves", List.of())).build();
         Route app = Route.builder("app", ORIGIN.withRule("app")).forwardTo("app").build();
-        gateway.publish(Fragment.of(List.of(local, app), List.of(
+        gateway.publish(Fragment.of(List.of(local, slow, app), List.of(
                 Cluster.of("app", List.of(Endpoint.of("127.0.0.1", upstream.port())), ORIGIN.withRule("c")))));
     }
 
@@ -81,6 +87,29 @@ class Http2StreamEndingTest {
             assertThat(last.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
             assertThat(frames.get(frames.size() - 2).flags() & END_STREAM).as("the response ended first")
                     .isEqualTo(END_STREAM);
+        }
+    }
+
+    @Test
+    void aClientResetWhileTheResponseWaitsForItsWindowIsNotAnsweredWithAReset() throws Exception {
+        try (RawH2 c = new RawH2(gateway.port(), 0)) { // no DATA may leave: the body waits in the gateway
+            c.request(1, "GET", "/local", true);
+            c.reset(1, Http2Error.CANCEL.code());
+            List<Frame> frames = c.pingAndRead();
+            assertThat(frames).as("RFC 9113 5.4.2: no RST_STREAM answers one")
+                    .noneMatch(f -> f.type() == RST_STREAM || f.type() == RawH2.GOAWAY);
+            c.request(3, "GET", "/app", true); // the connection serves on
+            assertThat(c.pingAndRead()).noneMatch(f -> f.type() == RawH2.GOAWAY);
+        }
+    }
+
+    @Test
+    void aTimeoutWhileTheResponseEndWaitsForItsWindowCancelsTheStream() throws Exception {
+        try (RawH2 c = new RawH2(gateway.port(), 0)) {
+            c.request(1, "GET", "/timeout", true);
+            List<Frame> frames = c.untilReset(1); // the request timeout (200 ms) cuts the undelivered response
+            assertThat(frames.get(frames.size() - 1).errorCode()).as("not NO_ERROR: the response never ended")
+                    .isEqualTo(Http2Error.CANCEL.code());
         }
     }
 }

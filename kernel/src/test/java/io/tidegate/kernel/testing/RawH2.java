@@ -44,9 +44,15 @@ public final class RawH2 implements AutoCloseable {
     private final int port;
 
     public RawH2(int port) throws IOException {
+        this(port, -1);
+    }
+
+    /** @param initialWindow SETTINGS_INITIAL_WINDOW_SIZE to announce (0: the gateway may send no DATA); -1: none */
+    public RawH2(int port, int initialWindow) throws IOException {
         this.port = port;
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
         socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true); // each frame leaves when written, as a client library's would
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
         ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
@@ -54,7 +60,10 @@ public final class RawH2 implements AutoCloseable {
         preface.readBytes(p);
         preface.release();
         out.write(p);
-        frame(0x4, 0, 0, new byte[0]); // SETTINGS, all defaults
+        byte[] settings = initialWindow < 0 ? new byte[0]
+                : new byte[] {0, 0x4, (byte) (initialWindow >>> 24), (byte) (initialWindow >>> 16),
+                    (byte) (initialWindow >>> 8), (byte) initialWindow};
+        frame(0x4, 0, 0, settings); // SETTINGS
     }
 
     public void request(int stream, String method, String path, boolean endStream) throws IOException {
@@ -74,6 +83,24 @@ public final class RawH2 implements AutoCloseable {
         block.readBytes(b);
         block.release();
         frame(HEADERS, 0x4 | (endStream ? END_STREAM : 0), stream, b); // END_HEADERS
+    }
+
+    public void reset(int stream, long errorCode) throws IOException {
+        frame(RST_STREAM, 0, stream, new byte[] {(byte) (errorCode >>> 24), (byte) (errorCode >>> 16),
+            (byte) (errorCode >>> 8), (byte) errorCode});
+    }
+
+    /** Sends a PING and returns every frame up to its answer: all the gateway wrote before it. */
+    public List<Frame> pingAndRead() throws IOException {
+        frame(PING, 0, 0, new byte[8]);
+        List<Frame> frames = new ArrayList<>();
+        while (true) {
+            Frame f = read();
+            frames.add(f);
+            if (f.type == PING && (f.flags & 0x1) != 0) {
+                return frames;
+            }
+        }
     }
 
     public void data(int stream, String text, boolean endStream) throws IOException {
@@ -124,8 +151,9 @@ public final class RawH2 implements AutoCloseable {
         byte[] head = {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
             (byte) type, (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8),
             (byte) stream};
-        out.write(head);
-        out.write(payload);
+        byte[] whole = java.util.Arrays.copyOf(head, head.length + payload.length);
+        System.arraycopy(payload, 0, whole, head.length, payload.length);
+        out.write(whole); // one write, one segment: a frame never waits on a delayed ACK for its second half
         out.flush();
     }
 
