@@ -6,12 +6,16 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -50,6 +54,9 @@ final class Http2Downstream implements Downstream {
         HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
         HttpConversionUtil.ExtensionHeaderNames.PROTOCOL.text(),
     };
+
+    private static final HttpHeadersFactory REQUEST_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
 
     private final Http2Frontend frontend;
     private final Http2Stream stream;
@@ -90,7 +97,7 @@ final class Http2Downstream implements Downstream {
     void requestHead(Http2Headers headers, boolean endOfStream) throws Http2Exception {
         HttpRequest request;
         try {
-            request = HttpConversionUtil.toHttpRequest(stream.id(), headers, true);
+            request = toHttpRequest(headers);
         } catch (RuntimeException e) { // a :method or :path no HTTP/1.1 request line can carry
             throw Http2Exception.streamError(stream.id(), Http2Error.PROTOCOL_ERROR, e,
                     "request head cannot be an HTTP/1.1 request: %s", e.getMessage());
@@ -100,6 +107,26 @@ final class Http2Downstream implements Downstream {
         } catch (RuntimeException e) {
             throw failed(e);
         }
+    }
+
+    /**
+     * Netty's conversion ({@code HttpConversionUtil.toHttpRequest}) but for one check done twice: the codec
+     * validated every name as a lower-case token already (RFC 9113 8.2.1), so the HTTP/1.1 headers check values
+     * only, which must stay: it is what refuses CR or LF in a value before an HTTP/1.1 upstream sees it.
+     */
+    private HttpRequest toHttpRequest(Http2Headers headers) throws Http2Exception {
+        CharSequence method = headers.method();
+        boolean connect = HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method);
+        CharSequence target = connect ? headers.authority() : headers.path(); // RFC 9113 8.5: CONNECT has no :path
+        if (method == null || target == null) {
+            throw Http2Exception.streamError(stream.id(), Http2Error.PROTOCOL_ERROR, "missing %s",
+                    method == null ? ":method" : connect ? ":authority" : ":path");
+        }
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method.toString()),
+                target.toString(), REQUEST_HEADERS);
+        HttpConversionUtil.addHttp2ToHttpHeaders(stream.id(), headers, request.headers(), HttpVersion.HTTP_1_1, false,
+                true);
+        return request;
     }
 
     private void pass(HttpRequest request, boolean endOfStream) {

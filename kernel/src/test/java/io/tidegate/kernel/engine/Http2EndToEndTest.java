@@ -273,6 +273,19 @@ class Http2EndToEndTest {
     }
 
     @Test
+    void connectOverHttp2IsAnswered405AndTheConnectionServesOn() throws Exception {
+        try (H2Client c = H2Client.h2c(gateway.port())) {
+            Http2Headers connect = new io.netty.handler.codec.http2.DefaultHttp2Headers(false).method("CONNECT")
+                    .authority("example.test:443"); // RFC 9113 8.5: no :scheme, no :path
+            H2Client.Response refused = c.open().headers(connect, true).response();
+            assertThat(refused.status()).isEqualTo("405");
+            assertThat(refused.body.toString()).contains("CONNECT is not allowed"); // no forward proxy here
+            assertThat(c.open().headers(H2Client.request("GET", authority(), "/after"), true).response().status())
+                    .isEqualTo("200");
+        }
+    }
+
+    @Test
     void aBodyLongerThanItsContentLengthNeverReachesTheUpstream() throws Exception {
         try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Provenance p = ORIGIN.withRule("raw");
