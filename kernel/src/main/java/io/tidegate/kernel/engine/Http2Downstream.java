@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -55,8 +54,7 @@ final class Http2Downstream implements Downstream {
         HttpConversionUtil.ExtensionHeaderNames.PROTOCOL.text(),
     };
 
-    private static final HttpHeadersFactory REQUEST_HEADERS =
-            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
+    private static final System.Logger LOG = System.getLogger(Http2Downstream.class.getName());
 
     private final Http2Frontend frontend;
     private final Http2Stream stream;
@@ -87,6 +85,15 @@ final class Http2Downstream implements Downstream {
         exchange.streamOpened();
     }
 
+    /**
+     * A failure of the gateway's own while handling stream {@code id}: the stream is reset, the connection and its
+     * other streams live on. It is a bug, so it is logged with its cause.
+     */
+    static Http2Exception failed(int id, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "HTTP/2 stream " + id + " failed; it is reset", e);
+        return Http2Exception.streamError(id, Http2Error.INTERNAL_ERROR, e, "stream %d failed: %s", id, e);
+    }
+
     // ---- inbound ---------------------------------------------------------------------------------------
 
     /**
@@ -110,20 +117,22 @@ final class Http2Downstream implements Downstream {
     }
 
     /**
-     * Netty's conversion ({@code HttpConversionUtil.toHttpRequest}) but for one check done twice: the codec
-     * validated every name as a lower-case token already (RFC 9113 8.2.1), so the HTTP/1.1 headers check values
-     * only, which must stay: it is what refuses CR or LF in a value before an HTTP/1.1 upstream sees it.
+     * Netty's conversion ({@code HttpConversionUtil.toHttpRequest}), with methods compared case-sensitively
+     * (RFC 9110 section 9.1: {@code connect} is not CONNECT, and keeps its {@code :path}) and a missing
+     * pseudo-header a stream error rather than a NullPointerException. The headers keep Netty's validation
+     * although the HTTP/2 decoder checked names and values already: route and policy header edits are added to
+     * them later, and must be checked as they would be on an HTTP/1.1 request.
      */
     private HttpRequest toHttpRequest(Http2Headers headers) throws Http2Exception {
         CharSequence method = headers.method();
-        boolean connect = HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method);
+        boolean connect = method != null && HttpMethod.CONNECT.asciiName().contentEquals(method);
         CharSequence target = connect ? headers.authority() : headers.path(); // RFC 9113 8.5: CONNECT has no :path
         if (method == null || target == null) {
             throw Http2Exception.streamError(stream.id(), Http2Error.PROTOCOL_ERROR, "missing %s",
                     method == null ? ":method" : connect ? ":authority" : ":path");
         }
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method.toString()),
-                target.toString(), REQUEST_HEADERS);
+                target.toString(), DefaultHttpHeadersFactory.headersFactory());
         HttpConversionUtil.addHttp2ToHttpHeaders(stream.id(), headers, request.headers(), HttpVersion.HTTP_1_1, false,
                 true);
         return request;
@@ -176,21 +185,25 @@ final class Http2Downstream implements Downstream {
         }
     }
 
-    /** A failure of the gateway's own while handling this stream: the stream is reset, the connection lives. */
     private Http2Exception failed(RuntimeException e) {
-        return Http2Exception.streamError(stream.id(), Http2Error.INTERNAL_ERROR, e, "stream %d failed: %s",
-                stream.id(), e);
+        return failed(stream.id(), e);
     }
 
     void writabilityChanged() {
-        if (!detached) {
+        if (detached || exchange == null) {
+            return;
+        }
+        try {
             exchange.streamWritabilityChanged();
+        } catch (RuntimeException e) { // the codec is flushing: thrown into it, this would close the connection
+            LOG.log(System.Logger.Level.WARNING, "HTTP/2 stream " + stream.id() + " failed; it is reset", e);
+            close();
         }
     }
 
     /** The stream is being reset as malformed, for {@code detail}: nothing more is written on it. */
     void malformed(String detail) {
-        if (!detached) {
+        if (!detached && exchange != null) {
             resetting = true;
             exchange.streamMalformed(detail);
         }
@@ -201,7 +214,9 @@ final class Http2Downstream implements Downstream {
         if (!detached) {
             detached = true;
             head = null;
-            exchange.streamClosed();
+            if (exchange != null) {
+                exchange.streamClosed();
+            }
         }
     }
 
@@ -228,7 +243,8 @@ final class Http2Downstream implements Downstream {
 
     @Override
     public boolean isWritable() {
-        return !detached && !resetting && frontend.encoder().flowController().isWritable(stream);
+        return !detached && !resetting && !stream.isResetSent()
+                && frontend.encoder().flowController().isWritable(stream);
     }
 
     @Override
@@ -286,7 +302,7 @@ final class Http2Downstream implements Downstream {
     // ---- HTTP/1.1 objects to frames --------------------------------------------------------------------
 
     private void write(HttpObject msg, ChannelPromise promise) {
-        if (detached || resetting || ended) {
+        if (detached || resetting || ended || stream.isResetSent()) {
             // Nothing may follow the stream's end or its reset: the codec would take a frame on a half-closed
             // stream for a connection error.
             ReferenceCountUtil.release(msg);
@@ -295,28 +311,34 @@ final class Http2Downstream implements Downstream {
             }
             return;
         }
+        // Every conversion first: one that throws finds the message still the caller's, and nothing handed on.
+        Http2Headers headers;
+        Http2Headers trailers;
         try {
-            encode(msg, promise);
+            headers = msg instanceof HttpResponse response ? HttpConversionUtil.toHttp2Headers(response, true) : null;
+            trailers = msg instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()
+                    ? HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), true) : null;
         } catch (RuntimeException e) { // a response head the HTTP/2 codec refuses: this stream fails, not others
             ReferenceCountUtil.release(msg);
             if (!promise.isVoid()) {
                 promise.tryFailure(e);
             }
             close();
+            return;
         }
+        encode(msg, headers, trailers, promise);
     }
 
-    private void encode(HttpObject msg, ChannelPromise promise) {
+    private void encode(HttpObject msg, Http2Headers headers, Http2Headers trailers, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
             writeHead();
-            Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, true);
             if (response.status().code() < 200) {
                 ReferenceCountUtil.release(msg); // 100 Continue: one HEADERS frame, the stream stays open
                 headers(headers, false, promise);
                 return;
             }
             if (msg instanceof FullHttpResponse full) {
-                writeEnd(headers, full.content(), full.trailingHeaders(), promise);
+                writeEnd(headers, full.content(), trailers, promise);
                 return;
             }
             head = headers;
@@ -328,7 +350,7 @@ final class Http2Downstream implements Downstream {
         if (msg instanceof LastHttpContent last) {
             Http2Headers h = head;
             head = null;
-            writeEnd(h, last.content(), last.trailingHeaders(), promise);
+            writeEnd(h, last.content(), trailers, promise);
             return;
         }
         writeHead();
@@ -337,11 +359,9 @@ final class Http2Downstream implements Downstream {
     }
 
     /** The end of the response: its head if it waits, the last body bytes, the trailers; END_STREAM on the last. */
-    private void writeEnd(Http2Headers headers, ByteBuf body, HttpHeaders trailers, ChannelPromise promise) {
+    private void writeEnd(Http2Headers headers, ByteBuf body, Http2Headers trailers, ChannelPromise promise) {
         boolean hasBody = body.isReadable();
-        boolean hasTrailers = !trailers.isEmpty();
-        // Converted before the first write: a conversion that throws must find the body still the caller's.
-        Http2Headers trailing = hasTrailers ? HttpConversionUtil.toHttp2Headers(trailers, true) : null;
+        boolean hasTrailers = trailers != null;
         ended = true;
         ChannelHandlerContext ctx = frontend.context();
         if (headers != null) {
@@ -353,13 +373,12 @@ final class Http2Downstream implements Downstream {
             }
         }
         if (hasBody || !hasTrailers) {
-            frontend.encoder().writeData(ctx, stream.id(), body, 0, !hasTrailers,
-                    hasTrailers ? quiet : promise);
+            frontend.encoder().writeData(ctx, stream.id(), body, 0, !hasTrailers, hasTrailers ? quiet : promise);
         } else {
             body.release();
         }
         if (hasTrailers) {
-            headers(trailing, true, promise);
+            headers(trailers, true, promise);
         }
     }
 

@@ -67,7 +67,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
         encoder.flowController().listener(stream -> {
             Http2Downstream d = stream.getProperty(streamKey);
             if (d != null) {
-                d.writabilityChanged();
+                d.writabilityChanged(); // never throws: the codec would take it for a connection error
             }
         });
     }
@@ -161,17 +161,23 @@ final class Http2Frontend extends Http2ConnectionHandler {
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
             Http2Exception.StreamException http2Ex) {
-        Http2Stream stream = connection().stream(http2Ex.streamId());
+        int id = http2Ex.streamId();
+        Http2Stream stream = connection().stream(id);
         if (outbound && (stream == null || stream.state() == Http2Stream.State.CLOSED)) {
             return; // the failed write's promise carries it
         }
+        if (!outbound && stream == null && http2Ex.error() == Http2Error.STREAM_CLOSED
+                && connection().streamMayHaveExisted(id)) {
+            // A frame the client sent before it saw the gateway's RST_STREAM: ignored (RFC 9113 section 5.1).
+            // Answered with a reset each, an upload the gateway answered early would earn the connection
+            // Netty's reset-flood GOAWAY after a few dozen.
+            return;
+        }
         Http2Downstream d = stream == null ? null : stream.getProperty(streamKey);
-        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR) {
-            if (d != null) {
-                d.malformed(http2Ex.getMessage());
-            } else {
-                ExchangeLog.malformedStream(engine, connection, http2Ex.getMessage());
-            }
+        if (!outbound && d != null) {
+            d.malformed(http2Ex.getMessage()); // whatever the client broke on a live stream: DPE
+        } else if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR) {
+            ExchangeLog.malformedStream(engine, connection, http2Ex.getMessage());
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }
@@ -187,8 +193,12 @@ final class Http2Frontend extends Http2ConnectionHandler {
             if (d == null) {
                 engine.metrics().http2Stream(listener.name());
                 d = new Http2Downstream(Http2Frontend.this, stream);
-                d.start(ProxyFrontendHandler.forStream(engine, listener, connection, ctx, d, timers));
-                stream.setProperty(streamKey, d); // before the request: a synchronous answer may close the stream
+                stream.setProperty(streamKey, d); // first: whatever fails from here, the stream's close ends it
+                try {
+                    d.start(ProxyFrontendHandler.forStream(engine, listener, connection, ctx, d, timers));
+                } catch (RuntimeException e) {
+                    throw Http2Downstream.failed(streamId, e);
+                }
                 d.requestHead(headers, endOfStream);
             } else {
                 d.trailers(headers);

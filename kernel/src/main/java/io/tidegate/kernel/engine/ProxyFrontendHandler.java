@@ -194,7 +194,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
     /** The client connection, or the stream, is gone. */
     private void closed() {
         closing = true;
-        timers.stop(this);
         if (stream == null) {
             engine.metrics().connectionClosed();
         }
@@ -208,6 +207,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter implements
             finish(true);
         }
         releaseBacklog();
+        timers.stop(this); // last: a stream's timers may serve the next stream once given back
     }
 
     @Override

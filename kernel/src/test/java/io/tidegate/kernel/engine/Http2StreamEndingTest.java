@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * How the gateway ends a downstream HTTP/2 stream, read frame by frame off a raw h2c connection (no client
  * library between the test and the wire, so a stray frame cannot be hidden by one): a response to a request
  * the client ended is its last frame with END_STREAM and nothing after; a complete response sent before the
- * client finished its body is followed by RST_STREAM(NO_ERROR), RFC 9113 section 8.1.
+ * client finished its body is followed by RST_STREAM(NO_ERROR), RFC 9113 section 8.1, and what the client sent
+ * meanwhile is ignored; a client's reset is not answered with one; a response cut before it left is CANCELled.
  */
 @ExtendWith(NoLeaks.class)
 class Http2StreamEndingTest {
@@ -87,6 +88,11 @@ class Http2StreamEndingTest {
             assertThat(last.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
             assertThat(frames.get(frames.size() - 2).flags() & END_STREAM).as("the response ended first")
                     .isEqualTo(END_STREAM);
+            for (int i = 0; i < 3; i++) {
+                c.data(1, "sent before the client saw the reset", false);
+            }
+            assertThat(c.pingAndRead()).as("RFC 9113 5.1: frames after our RST_STREAM are ignored, not reset again")
+                    .noneMatch(f -> f.type() == RST_STREAM || f.type() == RawH2.GOAWAY);
         }
     }
 
