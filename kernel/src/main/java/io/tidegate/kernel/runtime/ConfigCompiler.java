@@ -310,7 +310,28 @@ public final class ConfigCompiler {
                 return "cors.allowOrigins: " + e.getMessage();
             }
         }
-        return null;
+        return invalidHeaderEdits(r);
+    }
+
+    /** {@code "field: why"} for the first header edit of the route or of one of its destinations that cannot be. */
+    private static String invalidHeaderEdits(Route r) {
+        String bad = HeaderEditRules.invalid("requestHeaders", r.requestHeaders());
+        if (bad == null) {
+            bad = HeaderEditRules.invalid("responseHeaders", r.responseHeaders());
+        }
+        if (bad == null && r.action() instanceof RouteAction.DirectResponse direct) {
+            bad = HeaderEditRules.invalid("directResponse.headers", direct.headers());
+        }
+        if (bad == null && r.action() instanceof RouteAction.Forward forward) {
+            for (int i = 0; bad == null && i < forward.clusters().size(); i++) {
+                WeightedCluster wc = forward.clusters().get(i);
+                bad = HeaderEditRules.invalid("forward[" + i + "].requestHeaders", wc.requestHeaders());
+                if (bad == null) {
+                    bad = HeaderEditRules.invalid("forward[" + i + "].responseHeaders", wc.responseHeaders());
+                }
+            }
+        }
+        return bad;
     }
 
     private CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters,
