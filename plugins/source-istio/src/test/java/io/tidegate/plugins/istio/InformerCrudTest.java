@@ -76,16 +76,8 @@ class InformerCrudTest {
     }
 
     @AfterEach
-    void stop() {
-        if (source != null) {
-            source.close();
-        }
-        if (context != null) {
-            context.close();
-        }
-        if (api != null) {
-            api.close(); // the client's watches close before the server stops
-        }
+    void stop() throws Exception {
+        MockApiServer.closeInOrder(source, context, api);
     }
 
     private static String vs(String prefix) {

@@ -53,16 +53,8 @@ class GatewayApiTest {
     }
 
     @AfterEach
-    void tearDown() {
-        if (source != null) {
-            source.close();
-        }
-        if (context != null) {
-            context.close();
-        }
-        if (api != null) {
-            api.close(); // the client's watches close before the server stops
-        }
+    void tearDown() throws Exception {
+        MockApiServer.closeInOrder(source, context, api);
     }
 
     @Test

@@ -67,16 +67,8 @@ class InformerFailureTest {
     }
 
     @AfterEach
-    void tearDown() {
-        if (source != null) {
-            source.close();
-        }
-        if (context != null) {
-            context.close();
-        }
-        if (api != null) {
-            api.close(); // the client's watches close before the server stops
-        }
+    void tearDown() throws Exception {
+        MockApiServer.closeInOrder(source, context, api);
     }
 
     private void start() {
