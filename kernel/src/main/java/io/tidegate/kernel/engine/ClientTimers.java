@@ -1,6 +1,7 @@
 package io.tidegate.kernel.engine;
 
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayDeque;
 
 /**
  * The timeouts of one client connection (or HTTP/2 stream): the route's request and idle timeouts while an
@@ -156,7 +157,7 @@ final class ClientTimers {
     static final class Pool {
 
         private final EventExecutor loop;
-        private final java.util.ArrayDeque<ClientTimers> free = new java.util.ArrayDeque<>();
+        private final ArrayDeque<ClientTimers> free = new ArrayDeque<>();
         private boolean closed;
 
         Pool(EventExecutor loop) {

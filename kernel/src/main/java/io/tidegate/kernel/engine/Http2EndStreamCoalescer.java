@@ -5,33 +5,29 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpMessage;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.PromiseNotifier;
 
 /**
- * Sits on an HTTP/2 stream channel above {@code Http2StreamFrameToHttpObjectCodec}: a message head written
- * just before an empty end (no body byte, no trailer) goes out as one HEADERS frame with END_STREAM, not as
- * HEADERS and an empty DATA frame. The proxy relays a head and its end as two writes, whatever the other
- * side's framing; this keeps what HTTP/2 means by it. A gRPC trailers-only response (RFC-less but required by
- * gRPC's HTTP/2 protocol: {@code grpc-status} in the only HEADERS frame) must stay one, and a GET is then the
- * HEADERS frame alone that every client sends.
+ * Sits on an upstream HTTP/2 stream channel above {@code Http2StreamFrameToHttpObjectCodec}: a request head
+ * written just before an empty end (no body byte, no trailer) goes out as one HEADERS frame with END_STREAM,
+ * not as HEADERS and an empty DATA frame. The proxy relays a head and its end as two writes, whatever the
+ * client's framing; this keeps what HTTP/2 means by it: a GET is then the HEADERS frame alone that every client
+ * sends. (Downstream responses get the same treatment in {@link Http2Downstream}, which writes frames itself.)
  *
  * <p>The head waits here only until the next write or flush, so nothing is delayed past a flush.
  */
 final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
 
-    private HttpMessage head;
+    private HttpRequest head;
     private ChannelPromise headPromise;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (head != null) {
-            HttpMessage h = head;
+            HttpRequest h = head;
             ChannelPromise hp = headPromise;
             head = null;
             headPromise = null;
@@ -42,7 +38,7 @@ final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
             }
             ctx.write(h, hp);
         }
-        if (msg instanceof HttpMessage m && !(msg instanceof FullHttpMessage)) { // void promises too: the proxy's
+        if (msg instanceof HttpRequest m && !(msg instanceof FullHttpMessage)) { // void promises too: the proxy's
             head = m;
             headPromise = promise;
             return;
@@ -87,20 +83,15 @@ final class Http2EndStreamCoalescer extends ChannelDuplexHandler {
 
     private void writeHead(ChannelHandlerContext ctx) {
         if (head != null) {
-            HttpMessage h = head;
+            HttpRequest h = head;
             head = null;
             ctx.write(h, headPromise);
             headPromise = null;
         }
     }
 
-    private static FullHttpMessage full(HttpMessage h) {
-        if (h instanceof HttpRequest r) {
-            return new DefaultFullHttpRequest(r.protocolVersion(), r.method(), r.uri(), Unpooled.EMPTY_BUFFER,
-                    r.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
-        }
-        HttpResponse r = (HttpResponse) h;
-        return new DefaultFullHttpResponse(r.protocolVersion(), r.status(), Unpooled.EMPTY_BUFFER, r.headers(),
-                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+    private static FullHttpMessage full(HttpRequest r) {
+        return new DefaultFullHttpRequest(r.protocolVersion(), r.method(), r.uri(), Unpooled.EMPTY_BUFFER,
+                r.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
     }
 }

@@ -100,6 +100,7 @@ final class Http2Frontend extends Http2ConnectionHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        this.quiet = new VoidChannelPromise(ctx.channel(), false);
         this.timers = new ClientTimers.Pool(ctx.executor());
         super.handlerAdded(ctx);
     }
@@ -144,9 +145,6 @@ final class Http2Frontend extends Http2ConnectionHandler {
 
     /** A void promise that reports nothing (see {@link Http2Downstream}); one per connection. */
     ChannelPromise quietPromise() {
-        if (quiet == null) {
-            quiet = new VoidChannelPromise(ctx.channel(), false);
-        }
         return quiet;
     }
 
